@@ -1,0 +1,99 @@
+//! `siegel bench`: how long the core operations take natively, on the test PKI's RSA-2048 keys.
+//!
+//! A benchmark, not a test: it prints figures and never fails on them. Each figure is the median
+//! of `runs` repetitions. The same operations are measured in Chromium by `tests/bench/wasm-bench.py`.
+
+use std::time::Instant;
+
+use siegel::envelope::EncryptOptions;
+use siegel::identity::Identity;
+use siegel::mime;
+use siegel::sign::SignOptions;
+use siegel::smime::{self, SignMode};
+use siegel::verify::VerifyOptions;
+use siegel::Result;
+
+const ALICE_P12: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/pki/alice.p12"));
+const BOB_P12: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/pki/bob.p12"));
+const ROOT: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/pki/root.crt"));
+
+/// A mail of about `size` bytes: a text part and an attachment of pseudo-random bytes.
+pub fn sample_mail(size: usize) -> Vec<u8> {
+    let mut data = Vec::with_capacity(size);
+    let mut x: u32 = 0x1234_5678;
+    while data.len() < size * 3 / 4 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        data.extend_from_slice(&x.to_le_bytes());
+    }
+    let body = mime::Body {
+        text: Some("Hello Bob,\r\n\r\nthe figures are attached.\r\n\r\nAlice\r\n".into()),
+        html: None,
+        attachments: vec![mime::Attachment {
+            filename: "figures.bin".into(),
+            content_type: "application/octet-stream".into(),
+            data,
+        }],
+    };
+    mime::build_message(
+        &[("From", "Alice <alice@example.com>"), ("To", "Bob <bob@example.com>"), ("Subject", "Figures")],
+        &mime::build_entity(&body),
+    )
+}
+
+fn median<T>(runs: usize, mut f: impl FnMut() -> Result<T>) -> Result<(f64, T)> {
+    let mut times = Vec::with_capacity(runs);
+    let mut last = None;
+    for _ in 0..runs.max(1) {
+        let start = Instant::now();
+        let out = f()?;
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+        last = Some(out);
+    }
+    times.sort_by(f64::total_cmp);
+    let mid = times.get(times.len() / 2).copied().unwrap_or_default();
+    match last {
+        Some(out) => Ok((mid, out)),
+        None => Err(siegel::Error::InvalidArgument("no runs".into())),
+    }
+}
+
+/// Runs the benchmark and prints a table.
+pub fn run(sizes: &[usize], runs: usize) -> Result<()> {
+    let alice = Identity::from_pkcs12(ALICE_P12, "secret")?;
+    let bob = Identity::from_pkcs12(BOB_P12, "secret")?;
+    let now = siegel::clock::now_unix();
+    let recipients = vec![
+        bob.encryption_pair(now)?.certificate().clone(),
+        alice.encryption_pair(now)?.certificate().clone(),
+    ];
+    let verify = VerifyOptions { trust: siegel::cert::parse_certificates(ROOT)?, ..VerifyOptions::default() };
+    let sign = SignOptions::default();
+    let encrypt = EncryptOptions::default();
+    println!("siegel bench (native, RSA-2048, SHA-256, AES-256-GCM, 2 recipients; median of {runs} runs, ms)");
+    println!(
+        "{:>10} {:>9} {:>9} {:>13} {:>9} {:>9} {:>14}",
+        "size", "sign", "encrypt", "sign+encrypt", "decrypt", "verify", "decrypt+verify"
+    );
+    for &size in sizes {
+        let mail = sample_mail(size);
+        let (t_sign, signed) = median(runs, || smime::sign_message(&mail, &alice, &sign, SignMode::Detached))?;
+        let (t_enc, _) = median(runs, || smime::encrypt_message(&mail, &recipients, &encrypt))?;
+        let (t_both, sealed) = median(runs, || {
+            let s = smime::sign_message(&mail, &alice, &sign, SignMode::Detached)?;
+            smime::encrypt_message(&s, &recipients, &encrypt)
+        })?;
+        let (t_dec, _) = median(runs, || smime::decrypt_message(&sealed, &bob))?;
+        let (t_ver, _) = median(runs, || smime::verify_message(&signed, &verify))?;
+        let (t_open, opened) = median(runs, || smime::open_message(&sealed, Some(&bob), &verify))?;
+        if opened.layers.len() != 2 {
+            return Err(siegel::Error::InvalidArgument("the benchmark's round trip lost a layer".into()));
+        }
+        println!(
+            "{:>10} {:>9.2} {:>9.2} {:>13.2} {:>9.2} {:>9.2} {:>14.2}",
+            size, t_sign, t_enc, t_both, t_dec, t_ver, t_open
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,318 @@
+//! `siegel`: sign, encrypt, decrypt, verify and inspect S/MIME mail from the command line.
+//!
+//! Mail is read from standard input and written to standard output. Passwords come only from an
+//! environment variable or a file, never from the command line (where `ps` would show them).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use siegel::alg::{Cipher, IdentifierKind, KeyTransport, SignatureScheme, SigningDigest};
+use siegel::envelope::EncryptOptions;
+use siegel::identity::Identity;
+use siegel::sign::{ChainInclusion, SignOptions};
+use siegel::smime::{self, Layer, SignMode};
+use siegel::verify::{VerifyOptions, Verdict};
+
+mod bench;
+
+#[derive(Parser)]
+#[command(name = "siegel", version, about = "S/MIME 4.0 for mail: sign, encrypt, decrypt, verify, inspect")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Password {
+    /// Read the password from this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with = "password_file")]
+    password_env: Option<String>,
+    /// Read the password from the first line of this file.
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sign the mail on stdin (multipart/signed unless --opaque).
+    Sign {
+        /// The signer's PKCS#12 file.
+        #[arg(long, value_name = "ID.p12")]
+        identity: PathBuf,
+        #[command(flatten)]
+        password: Password,
+        /// Opaque signing (application/pkcs7-mime; smime-type=signed-data).
+        #[arg(long)]
+        opaque: bool,
+        /// Digest algorithm.
+        #[arg(long, default_value = "sha256", value_parser = ["sha256", "sha384", "sha512"])]
+        digest: String,
+        /// Sign with RSASSA-PSS instead of PKCS#1 v1.5.
+        #[arg(long)]
+        pss: bool,
+        /// Which chain certificates to include.
+        #[arg(long, default_value = "without-root", value_parser = ["none", "without-root", "with-root"])]
+        chain: String,
+    },
+    /// Encrypt the mail on stdin to the given certificates (add your own to read it later).
+    Encrypt {
+        /// A recipient's certificate (PEM or DER; a PEM file may hold several). Repeatable.
+        #[arg(long = "to", value_name = "CERT", required = true)]
+        to: Vec<PathBuf>,
+        /// Content cipher.
+        #[arg(long, default_value = "aes-256-gcm", value_parser = ["aes-256-gcm", "aes-128-gcm", "aes-256-cbc", "aes-128-cbc"])]
+        cipher: String,
+        /// Key transport.
+        #[arg(long, default_value = "rsa-pkcs1", value_parser = ["rsa-pkcs1", "rsa-oaep"])]
+        key_transport: String,
+        /// Name recipients by subjectKeyIdentifier instead of issuer and serial number.
+        #[arg(long)]
+        ski: bool,
+    },
+    /// Decrypt the mail on stdin with any key of the given identities.
+    Decrypt {
+        /// A PKCS#12 file; repeat for older identities (all share one password).
+        #[arg(long, value_name = "ID.p12", required = true)]
+        identity: Vec<PathBuf>,
+        #[command(flatten)]
+        password: Password,
+    },
+    /// Verify the signed mail on stdin; prints a JSON report; exit 0 only if trusted.
+    Verify {
+        #[command(flatten)]
+        verify: VerifyArgs,
+        /// Write the signed content (the mail without its signature) to this file.
+        #[arg(long, value_name = "FILE")]
+        content_out: Option<PathBuf>,
+    },
+    /// Decrypt and verify every layer of the mail on stdin; the plain mail goes to stdout,
+    /// the JSON report to stderr.
+    Open {
+        /// PKCS#12 files to decrypt with (repeatable; one password).
+        #[arg(long, value_name = "ID.p12")]
+        identity: Vec<PathBuf>,
+        #[command(flatten)]
+        password: Password,
+        #[command(flatten)]
+        verify: VerifyArgs,
+    },
+    /// Describe a .p12, certificate, CMS object or mail.
+    Inspect {
+        /// The file.
+        file: PathBuf,
+        #[command(flatten)]
+        password: Password,
+    },
+    /// Time sign, encrypt, decrypt and verify natively (a benchmark, not a test).
+    Bench {
+        /// Message sizes in bytes.
+        #[arg(long, value_delimiter = ',', default_values_t = [1024usize, 102_400, 1_048_576])]
+        sizes: Vec<usize>,
+        /// Repetitions per measurement (the median is printed).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    /// Trusted root certificates (PEM or DER); repeatable.
+    #[arg(long, value_name = "ROOTS")]
+    trust: Vec<PathBuf>,
+    /// Extra intermediate certificates; repeatable.
+    #[arg(long, value_name = "CERTS")]
+    intermediates: Vec<PathBuf>,
+    /// Verify as of this time (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    time: Option<String>,
+    /// Accept SHA-1 signatures (old mail).
+    #[arg(long)]
+    allow_sha1: bool,
+}
+
+/// A failure with the exit code it maps to.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<siegel::Error> for Failure {
+    fn from(e: siegel::Error) -> Failure {
+        Failure { code: 2, message: e.to_string() }
+    }
+}
+
+fn fail(message: impl Into<String>) -> Failure {
+    Failure { code: 2, message: message.into() }
+}
+
+type Outcome = Result<(), Failure>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("siegel: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|e| fail(format!("cannot read {}: {e}", path.display())))
+}
+
+fn stdin() -> Result<Vec<u8>, Failure> {
+    let mut buf = Vec::new();
+    std::io::stdin().read_to_end(&mut buf).map_err(|e| fail(format!("cannot read standard input: {e}")))?;
+    Ok(buf)
+}
+
+fn stdout(data: &[u8]) -> Outcome {
+    let mut out = std::io::stdout().lock();
+    out.write_all(data).and_then(|_| out.flush()).map_err(|e| fail(format!("cannot write standard output: {e}")))
+}
+
+impl Password {
+    fn get(&self) -> Result<Option<String>, Failure> {
+        if let Some(var) = &self.password_env {
+            return std::env::var(var).map(Some).map_err(|_| fail(format!("environment variable {var} is not set")));
+        }
+        if let Some(file) = &self.password_file {
+            let text = String::from_utf8(read_file(file)?).map_err(|_| fail("the password file is not UTF-8"))?;
+            return Ok(Some(text.lines().next().unwrap_or("").to_string()));
+        }
+        Ok(None)
+    }
+
+    fn require(&self) -> Result<String, Failure> {
+        Ok(self.get()?.unwrap_or_default())
+    }
+}
+
+fn load_identities(paths: &[PathBuf], password: &str) -> Result<Identity, Failure> {
+    let mut identity: Option<Identity> = None;
+    for p in paths {
+        let id = Identity::from_pkcs12(&read_file(p)?, password).map_err(|e| fail(format!("{}: {e}", p.display())))?;
+        match &mut identity {
+            Some(i) => i.merge(id),
+            None => identity = Some(id),
+        }
+    }
+    identity.ok_or_else(|| fail("no identity given"))
+}
+
+fn load_certs(paths: &[PathBuf]) -> Result<Vec<x509_cert::Certificate>, Failure> {
+    let mut out = Vec::new();
+    for p in paths {
+        let certs = siegel::cert::parse_certificates(&read_file(p)?).map_err(|e| fail(format!("{}: {e}", p.display())))?;
+        out.extend(certs);
+    }
+    Ok(out)
+}
+
+impl VerifyArgs {
+    fn options(&self) -> Result<VerifyOptions, Failure> {
+        let time = match &self.time {
+            Some(t) => Some(
+                siegel::clock::parse_rfc3339(t).ok_or_else(|| fail(format!("--time {t:?} is not an RFC 3339 time")))?,
+            ),
+            None => None,
+        };
+        Ok(VerifyOptions {
+            trust: load_certs(&self.trust)?,
+            intermediates: load_certs(&self.intermediates)?,
+            time,
+            from: None,
+            allow_sha1: self.allow_sha1,
+        })
+    }
+}
+
+fn parse<T: std::str::FromStr<Err = siegel::Error>>(s: &str) -> Result<T, Failure> {
+    s.parse().map_err(|e: siegel::Error| fail(e.to_string()))
+}
+
+fn run(command: Command) -> Outcome {
+    match command {
+        Command::Sign { identity, password, opaque, digest, pss, chain } => {
+            let id = load_identities(&[identity], &password.require()?)?;
+            let options = SignOptions {
+                digest: parse::<SigningDigest>(&digest)?,
+                scheme: if pss { SignatureScheme::RsaPss } else { SignatureScheme::RsaPkcs1v15 },
+                chain: match chain.as_str() {
+                    "none" => ChainInclusion::None,
+                    "with-root" => ChainInclusion::WithRoot,
+                    _ => ChainInclusion::WithoutRoot,
+                },
+                ..SignOptions::default()
+            };
+            let mode = if opaque { SignMode::Opaque } else { SignMode::Detached };
+            stdout(&smime::sign_message(&stdin()?, &id, &options, mode)?)
+        }
+        Command::Encrypt { to, cipher, key_transport, ski } => {
+            let recipients = load_certs(&to)?;
+            let options = EncryptOptions {
+                cipher: parse::<Cipher>(&cipher)?,
+                key_transport: parse::<KeyTransport>(&key_transport)?,
+                identifier: if ski { IdentifierKind::SubjectKeyId } else { IdentifierKind::IssuerAndSerial },
+            };
+            stdout(&smime::encrypt_message(&stdin()?, &recipients, &options)?)
+        }
+        Command::Decrypt { identity, password } => {
+            let id = load_identities(&identity, &password.require()?)?;
+            let (message, _) = smime::decrypt_message(&stdin()?, &id)?;
+            stdout(&message)
+        }
+        Command::Verify { verify, content_out } => {
+            let options = verify.options()?;
+            let (content, report) = smime::verify_message(&stdin()?, &options)?;
+            let json = serde_json::to_string_pretty(&report).map_err(|e| fail(e.to_string()))?;
+            stdout(format!("{json}\n").as_bytes())?;
+            if let Some(path) = content_out {
+                std::fs::write(&path, &content).map_err(|e| fail(format!("cannot write {}: {e}", path.display())))?;
+            }
+            for s in &report.signers {
+                if let siegel::verify::Check::Failed { reason } = &s.from_address {
+                    eprintln!("siegel: warning: {reason}");
+                }
+            }
+            match report.verdict {
+                Verdict::Trusted => Ok(()),
+                _ => Err(Failure {
+                    code: 1,
+                    message: report.failure().unwrap_or_else(|| "the signature is not trusted".into()),
+                }),
+            }
+        }
+        Command::Open { identity, password, verify } => {
+            let options = verify.options()?;
+            let id = if identity.is_empty() { None } else { Some(load_identities(&identity, &password.require()?)?) };
+            let opened = smime::open_message(&stdin()?, id.as_ref(), &options)?;
+            let json = serde_json::to_string_pretty(&opened).map_err(|e| fail(e.to_string()))?;
+            eprintln!("{json}");
+            stdout(&opened.message)?;
+            for layer in &opened.layers {
+                if let Layer::Signed(r) = layer {
+                    if r.verdict != Verdict::Trusted {
+                        return Err(Failure {
+                            code: 1,
+                            message: r.failure().unwrap_or_else(|| "a signature is not trusted".into()),
+                        });
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Inspect { file, password } => {
+            let pw = password.get()?;
+            let inspection = siegel::inspect::inspect(&read_file(&file)?, pw.as_deref())?;
+            let json = serde_json::to_string_pretty(&inspection).map_err(|e| fail(e.to_string()))?;
+            stdout(format!("{json}\n").as_bytes())
+        }
+        Command::Bench { sizes, runs } => bench::run(&sizes, runs).map_err(Failure::from),
+    }
+}

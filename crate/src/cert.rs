@@ -1,0 +1,218 @@
+//! What a certificate says: names, emails, key usage, identifiers, and a readable summary.
+//!
+//! Thin, typed accessors over `x509_cert::Certificate`. Full RFC 5280 path validation is the job of
+//! the `trust` layer; [`crate::verify`] uses these for its basic chain check.
+
+use der::{Decode, Encode};
+use serde::Serialize;
+use sha2::Digest as _;
+use x509_cert::ext::pkix::{
+    name::GeneralName, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectAltName,
+    SubjectKeyIdentifier,
+};
+use x509_cert::Certificate;
+
+use crate::{clock, oids, Error, Result};
+
+/// Finds the extension with `oid` and decodes it as `T`. A malformed extension counts as absent
+/// for readers and is reported by path validation.
+pub fn extension<'a, T: Decode<'a>>(cert: &'a Certificate, oid: const_oid::ObjectIdentifier) -> Option<(bool, T)> {
+    let ext = cert.tbs_certificate.extensions.as_ref()?.iter().find(|e| e.extn_id == oid)?;
+    T::from_der(ext.extn_value.as_bytes()).ok().map(|v| (ext.critical, v))
+}
+
+/// Email addresses of the certificate: rfc822Name entries of subjectAltName, or else the
+/// emailAddress attributes of the subject (RFC 8550 section 3). Lowercased.
+pub fn emails(cert: &Certificate) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some((_, san)) = extension::<SubjectAltName>(cert, oids::EXT_SUBJECT_ALT_NAME) {
+        for name in san.0 {
+            if let GeneralName::Rfc822Name(m) = name {
+                out.push(m.as_str().to_ascii_lowercase());
+            }
+        }
+    }
+    if out.is_empty() {
+        for rdn in cert.tbs_certificate.subject.0.iter() {
+            for atv in rdn.0.iter() {
+                if atv.oid == oids::EMAIL_ADDRESS {
+                    if let Ok(s) = der::asn1::Ia5StringRef::try_from(&atv.value) {
+                        out.push(s.as_str().to_ascii_lowercase());
+                    } else if let Ok(s) = der::asn1::Utf8StringRef::try_from(&atv.value) {
+                        out.push(s.as_str().to_ascii_lowercase());
+                    }
+                }
+            }
+        }
+    }
+    out.dedup();
+    out
+}
+
+/// True when `email` is one of the certificate's addresses. The local part is compared
+/// case-insensitively too, as every mail system does in practice.
+pub fn has_email(cert: &Certificate, email: &str) -> bool {
+    let email = email.trim().to_ascii_lowercase();
+    emails(cert).iter().any(|e| *e == email)
+}
+
+/// The keyUsage extension, if present.
+pub fn key_usage(cert: &Certificate) -> Option<KeyUsage> {
+    extension::<KeyUsage>(cert, oids::EXT_KEY_USAGE).map(|(_, ku)| ku)
+}
+
+/// True when keyUsage is absent or includes `usage`.
+pub fn allows(cert: &Certificate, usage: KeyUsages) -> bool {
+    key_usage(cert).map_or(true, |ku| ku.0.contains(usage))
+}
+
+/// True when the certificate may sign mail: keyUsage absent, or digitalSignature or nonRepudiation.
+pub fn can_sign(cert: &Certificate) -> bool {
+    key_usage(cert).map_or(true, |ku| ku.digital_signature() || ku.non_repudiation())
+}
+
+/// True when the certificate may receive RSA key transport: keyUsage absent or keyEncipherment.
+pub fn can_encrypt(cert: &Certificate) -> bool {
+    allows(cert, KeyUsages::KeyEncipherment)
+}
+
+/// True when extKeyUsage is absent, or lists emailProtection or anyExtendedKeyUsage.
+pub fn email_protection(cert: &Certificate) -> bool {
+    extension::<ExtendedKeyUsage>(cert, oids::EXT_EXTENDED_KEY_USAGE).map_or(true, |(_, eku)| {
+        eku.0.iter().any(|o| *o == oids::KP_EMAIL_PROTECTION || *o == oids::ANY_EXTENDED_KEY_USAGE)
+    })
+}
+
+/// True when basicConstraints says cA.
+pub fn is_ca(cert: &Certificate) -> bool {
+    extension::<BasicConstraints>(cert, oids::EXT_BASIC_CONSTRAINTS).map_or(false, |(_, bc)| bc.ca)
+}
+
+/// The subjectKeyIdentifier, if present.
+pub fn subject_key_id(cert: &Certificate) -> Option<Vec<u8>> {
+    extension::<SubjectKeyIdentifier>(cert, oids::EXT_SUBJECT_KEY_ID).map(|(_, s)| s.0.as_bytes().to_vec())
+}
+
+/// notBefore and notAfter as Unix seconds.
+pub fn validity(cert: &Certificate) -> (u64, u64) {
+    let v = &cert.tbs_certificate.validity;
+    (v.not_before.to_unix_duration().as_secs(), v.not_after.to_unix_duration().as_secs())
+}
+
+/// True when `at` (Unix seconds) lies within the validity period.
+pub fn valid_at(cert: &Certificate, at: u64) -> bool {
+    let (nb, na) = validity(cert);
+    nb <= at && at <= na
+}
+
+/// The RSA public key of the certificate.
+pub fn rsa_public_key(cert: &Certificate) -> Result<rsa::RsaPublicKey> {
+    use rsa::pkcs8::DecodePublicKey;
+    let spki = &cert.tbs_certificate.subject_public_key_info;
+    if spki.algorithm.oid != oids::RSA_ENCRYPTION {
+        return Err(Error::unsupported("public key algorithm", oids::name(&spki.algorithm.oid)));
+    }
+    let der = spki.to_der().map_err(Error::malformed("certificate public key"))?;
+    rsa::RsaPublicKey::from_public_key_der(&der).map_err(Error::malformed("certificate public key"))
+}
+
+/// The SHA-256 fingerprint of the DER certificate, as colon-separated upper-case hex.
+pub fn fingerprint_sha256(cert: &Certificate) -> String {
+    let der = cert.to_der().unwrap_or_default();
+    hex_colon(&sha2::Sha256::digest(der))
+}
+
+/// Hex with colons: `AB:CD:..`.
+pub fn hex_colon(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+}
+
+/// Plain lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses one or more certificates from PEM (any number of `CERTIFICATE` blocks) or DER.
+pub fn parse_certificates(data: &[u8]) -> Result<Vec<Certificate>> {
+    let text = core::str::from_utf8(data).ok().filter(|t| t.contains("-----BEGIN"));
+    let Some(text) = text else {
+        let der = crate::ber::to_der(data).map_err(|_| Error::bad("certificate", "neither PEM nor DER"))?;
+        return Ok(vec![Certificate::from_der(&der).map_err(Error::malformed("certificate"))?]);
+    };
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN CERTIFICATE-----") {
+        let block = &rest[start..];
+        let end_marker = "-----END CERTIFICATE-----";
+        let Some(end) = block.find(end_marker) else {
+            return Err(Error::bad("certificate", "PEM block without END line"));
+        };
+        let pem = &block[..end + end_marker.len()];
+        let (_, der) = der::pem::decode_vec(pem.as_bytes()).map_err(Error::malformed("PEM certificate"))?;
+        out.push(Certificate::from_der(&der).map_err(Error::malformed("certificate"))?);
+        rest = &block[end + end_marker.len()..];
+    }
+    if out.is_empty() {
+        return Err(Error::bad("certificate", "the PEM text holds no CERTIFICATE block"));
+    }
+    Ok(out)
+}
+
+/// A readable summary of a certificate, as shown in reports and the extension's UI.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    /// Subject distinguished name (RFC 4514).
+    pub subject: String,
+    /// Issuer distinguished name (RFC 4514).
+    pub issuer: String,
+    /// Serial number, hex.
+    pub serial: String,
+    /// notBefore, RFC 3339.
+    pub not_before: String,
+    /// notAfter, RFC 3339.
+    pub not_after: String,
+    /// Email addresses.
+    pub emails: Vec<String>,
+    /// keyUsage bits by name; empty when the extension is absent.
+    pub key_usage: Vec<String>,
+    /// extKeyUsage by name; empty when the extension is absent.
+    pub extended_key_usage: Vec<String>,
+    /// basicConstraints cA.
+    pub is_ca: bool,
+    /// SHA-256 fingerprint.
+    pub sha256_fingerprint: String,
+}
+
+impl Summary {
+    /// Summarises `cert`.
+    pub fn of(cert: &Certificate) -> Summary {
+        let tbs = &cert.tbs_certificate;
+        let (nb, na) = validity(cert);
+        let key_usage = key_usage(cert)
+            .map(|ku| ku.0.into_iter().map(|u| format!("{u:?}")).map(lower_first).collect())
+            .unwrap_or_default();
+        let extended_key_usage = extension::<ExtendedKeyUsage>(cert, oids::EXT_EXTENDED_KEY_USAGE)
+            .map(|(_, e)| e.0.iter().map(oids::name).collect())
+            .unwrap_or_default();
+        Summary {
+            subject: tbs.subject.to_string(),
+            issuer: tbs.issuer.to_string(),
+            serial: hex(tbs.serial_number.as_bytes()),
+            not_before: clock::format_rfc3339(nb),
+            not_after: clock::format_rfc3339(na),
+            emails: emails(cert),
+            key_usage,
+            extended_key_usage,
+            is_ca: is_ca(cert),
+            sha256_fingerprint: fingerprint_sha256(cert),
+        }
+    }
+}
+
+fn lower_first(s: String) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_ascii_lowercase().to_string() + c.as_str(),
+        None => s,
+    }
+}

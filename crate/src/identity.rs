@@ -1,0 +1,202 @@
+//! A user's identity: private keys with their certificates — the whole history of them, so that
+//! old mail stays readable — and the chain that goes with them.
+
+use cms::cert::IssuerAndSerialNumber;
+use cms::enveloped_data::RecipientIdentifier;
+use cms::signed_data::SignerIdentifier;
+use der::Decode;
+use rsa::traits::PublicKeyParts;
+use x509_cert::Certificate;
+use zeroize::Zeroizing;
+
+use crate::{cert, pkcs12, Error, Result};
+
+/// An RSA private key with the certificate that carries its public half.
+#[derive(Clone)]
+pub struct KeyPair {
+    pub(crate) key: rsa::RsaPrivateKey,
+    certificate: Certificate,
+}
+
+impl core::fmt::Debug for KeyPair {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Never print key material.
+        f.debug_struct("KeyPair").field("certificate", &self.certificate.tbs_certificate.subject.to_string()).finish()
+    }
+}
+
+impl KeyPair {
+    /// Pairs a PKCS#8 private key with its certificate; fails if they don't belong together.
+    pub fn new(pkcs8_der: &[u8], certificate: Certificate) -> Result<KeyPair> {
+        let key = decode_private_key(pkcs8_der)?;
+        let public = cert::rsa_public_key(&certificate)?;
+        if public.n() != key.n() || public.e() != key.e() {
+            return Err(Error::InvalidArgument("the private key does not belong to the certificate".into()));
+        }
+        Ok(KeyPair { key, certificate })
+    }
+
+    /// The certificate.
+    pub fn certificate(&self) -> &Certificate {
+        &self.certificate
+    }
+
+    /// The private key as PKCS#8 DER, for storage encrypted at rest by the caller.
+    pub fn private_key_pkcs8(&self) -> Result<Zeroizing<Vec<u8>>> {
+        use rsa::pkcs8::EncodePrivateKey;
+        let doc = self.key.to_pkcs8_der().map_err(|e| Error::Crypto(e.to_string()))?;
+        Ok(Zeroizing::new(doc.as_bytes().to_vec()))
+    }
+
+    /// True when this pair is the one `rid` names.
+    pub fn matches_recipient(&self, rid: &RecipientIdentifier) -> bool {
+        match rid {
+            RecipientIdentifier::IssuerAndSerialNumber(ias) => matches_issuer_serial(&self.certificate, ias),
+            RecipientIdentifier::SubjectKeyIdentifier(ski) => {
+                cert::subject_key_id(&self.certificate).as_deref() == Some(ski.0.as_bytes())
+            }
+        }
+    }
+}
+
+/// True when `ias` names `cert`.
+pub fn matches_issuer_serial(cert: &Certificate, ias: &IssuerAndSerialNumber) -> bool {
+    cert.tbs_certificate.issuer == ias.issuer && cert.tbs_certificate.serial_number == ias.serial_number
+}
+
+/// True when the signer identifier names `cert`.
+pub fn matches_signer(cert: &Certificate, sid: &SignerIdentifier) -> bool {
+    match sid {
+        SignerIdentifier::IssuerAndSerialNumber(ias) => matches_issuer_serial(cert, ias),
+        SignerIdentifier::SubjectKeyIdentifier(ski) => {
+            cert::subject_key_id(cert).as_deref() == Some(ski.0.as_bytes())
+        }
+    }
+}
+
+fn decode_private_key(pkcs8_der: &[u8]) -> Result<rsa::RsaPrivateKey> {
+    let info = pkcs8::PrivateKeyInfo::from_der(pkcs8_der).map_err(Error::malformed("private key"))?;
+    if info.algorithm.oid != crate::oids::RSA_ENCRYPTION {
+        return Err(Error::unsupported(
+            "private key algorithm",
+            format!("{} (Siegel reads RSA keys)", crate::oids::name(&info.algorithm.oid)),
+        ));
+    }
+    rsa::RsaPrivateKey::try_from(info).map_err(Error::malformed("RSA private key"))
+}
+
+/// A user's keys and certificates.
+///
+/// Invariant: at least one key pair; pairs are ordered newest certificate first (by notBefore), so
+/// the first usable one is the current key and the rest are the history.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pairs: Vec<KeyPair>,
+    chain: Vec<Certificate>,
+}
+
+impl Identity {
+    /// Builds an identity from key pairs and chain certificates.
+    pub fn new(pairs: Vec<KeyPair>, chain: Vec<Certificate>) -> Result<Identity> {
+        if pairs.is_empty() {
+            return Err(Error::NoPrivateKey);
+        }
+        let mut id = Identity { pairs: Vec::new(), chain: Vec::new() };
+        id.absorb(pairs, chain);
+        Ok(id)
+    }
+
+    /// Reads a PKCS#12 file (.p12/.pfx). Every private key is paired with the certificate that
+    /// carries its public key; the other certificates become the chain.
+    pub fn from_pkcs12(data: &[u8], password: &str) -> Result<Identity> {
+        let p12 = pkcs12::parse(data, password)?;
+        if p12.keys.is_empty() {
+            return Err(Error::NoPrivateKey);
+        }
+        let mut certs: Vec<Certificate> = p12.certificates.into_iter().map(|c| c.certificate).collect();
+        let mut pairs = Vec::new();
+        for entry in &p12.keys {
+            let key = decode_private_key(&entry.pkcs8_der)?;
+            let pos = certs.iter().position(|c| {
+                cert::rsa_public_key(c).map_or(false, |p| p.n() == key.n() && p.e() == key.e())
+            });
+            let Some(pos) = pos else { return Err(Error::NoCertificateForKey) };
+            pairs.push(KeyPair { key, certificate: certs.remove(pos) });
+        }
+        Identity::new(pairs, certs)
+    }
+
+    /// Adds another identity's keys (an older export, say) to this one's history.
+    pub fn merge(&mut self, other: Identity) {
+        self.absorb(other.pairs, other.chain);
+    }
+
+    fn absorb(&mut self, pairs: Vec<KeyPair>, chain: Vec<Certificate>) {
+        for p in pairs {
+            if !self.pairs.iter().any(|q| q.certificate == p.certificate) {
+                self.pairs.push(p);
+            }
+        }
+        for c in chain {
+            if !self.chain.contains(&c) && !self.pairs.iter().any(|p| p.certificate == c) {
+                self.chain.push(c);
+            }
+        }
+        self.pairs.sort_by_key(|p| core::cmp::Reverse(cert::validity(&p.certificate).0));
+    }
+
+    /// All key pairs, newest first.
+    pub fn pairs(&self) -> &[KeyPair] {
+        &self.pairs
+    }
+
+    /// The CA certificates that came with the identity.
+    pub fn chain(&self) -> &[Certificate] {
+        &self.chain
+    }
+
+    /// The email addresses of all certificates, deduplicated.
+    pub fn emails(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for p in &self.pairs {
+            for e in cert::emails(&p.certificate) {
+                if !out.contains(&e) {
+                    out.push(e);
+                }
+            }
+        }
+        out
+    }
+
+    /// The pair to sign with at time `at`: the newest certificate valid then that allows signing.
+    pub fn signing_pair(&self, at: u64) -> Result<&KeyPair> {
+        self.pairs
+            .iter()
+            .find(|p| cert::valid_at(&p.certificate, at) && cert::can_sign(&p.certificate))
+            .ok_or_else(|| self.unusable("no certificate of this identity is valid now and allows signing"))
+    }
+
+    /// The certificate others should encrypt to at time `at`: the newest valid one that allows
+    /// key encipherment.
+    pub fn encryption_pair(&self, at: u64) -> Result<&KeyPair> {
+        self.pairs
+            .iter()
+            .find(|p| cert::valid_at(&p.certificate, at) && cert::can_encrypt(&p.certificate))
+            .ok_or_else(|| self.unusable("no certificate of this identity is valid now and allows encryption"))
+    }
+
+    /// The pair named by a recipient identifier — from the whole history, expired ones included,
+    /// since old mail must stay readable.
+    pub fn pair_for(&self, rid: &RecipientIdentifier) -> Option<&KeyPair> {
+        self.pairs.iter().find(|p| p.matches_recipient(rid))
+    }
+
+    fn unusable(&self, reason: &str) -> Error {
+        Error::UnusableCertificate {
+            subject: self.emails().first().cloned().unwrap_or_else(|| {
+                self.pairs.first().map(|p| p.certificate.tbs_certificate.subject.to_string()).unwrap_or_default()
+            }),
+            reason: reason.into(),
+        }
+    }
+}

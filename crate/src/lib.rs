@@ -1,0 +1,39 @@
+//! # Siegel — S/MIME 4.0 for webmail, in pure Rust
+//!
+//! The core of Siegel: everything that turns a mail into signed and encrypted S/MIME and back, with no
+//! platform dependency, so that the same code runs natively (the `siegel` CLI) and as WebAssembly inside
+//! the browser extension.
+//!
+//! The modules, each with one job:
+//! - [`ber`]: BER to DER normalisation (real S/MIME is BER with indefinite lengths).
+//! - [`pkcs12`]: reading .p12/.pfx files (RFC 7292).
+//! - [`identity`]: a user's keys and certificates, including the history of encryption keys.
+//! - [`cert`]: what a certificate says (emails, key usage, identifiers).
+//! - [`mime`]: building and parsing MIME (RFC 5322, 2045–2049, 2047, 2231).
+//! - [`sign`] and [`verify`]: CMS SignedData (RFC 5652) and its verification report.
+//! - [`envelope`]: CMS EnvelopedData and AuthEnvelopedData (RFC 5652, 5083, 5084).
+//! - [`smime`]: the message level (RFC 8551): sign, encrypt, and open a whole mail.
+//! - [`inspect`]: describe what a file holds.
+//! - `wasm` (wasm32 only): the thin wasm-bindgen API over the above.
+#![forbid(unsafe_code)]
+#![warn(missing_docs, rust_2018_idioms)]
+
+pub mod alg;
+pub mod ber;
+pub mod cert;
+pub mod clock;
+pub mod envelope;
+pub mod error;
+pub mod identity;
+pub mod inspect;
+pub mod mime;
+pub mod oids;
+pub mod pkcs12;
+pub mod sign;
+pub mod smime;
+pub mod verify;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use error::{Error, Result};

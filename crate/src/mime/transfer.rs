@@ -1,0 +1,214 @@
+//! Content-Transfer-Encodings (RFC 2045 section 6): base64 and quoted-printable.
+
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::DecodePaddingMode;
+use base64::Engine;
+
+use super::WHAT;
+use crate::{Error, Result};
+
+/// The longest encoded line RFC 2045 allows, without its CRLF.
+const LINE: usize = 76;
+
+/// Base64 in lines of 76 characters, each ending in CRLF (the last one too).
+pub fn base64_lines(data: &[u8]) -> Vec<u8> {
+    let encoded = STANDARD.encode(data);
+    let mut out = Vec::with_capacity(encoded.len() + encoded.len() / LINE * 2 + 2);
+    for chunk in encoded.as_bytes().chunks(LINE) {
+        out.extend_from_slice(chunk);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// Decodes base64 as mail readers do: characters outside the alphabet (line breaks, spaces) are
+/// ignored, and padding may be missing. Data after a padding `=` ends the decoding.
+pub fn decode_base64_lenient(data: &[u8]) -> Result<Vec<u8>> {
+    let mut clean: Vec<u8> = Vec::with_capacity(data.len());
+    for &b in data {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' => clean.push(b),
+            b'=' => break,
+            _ => {}
+        }
+    }
+    // A single leftover character carries no whole byte: drop it rather than fail.
+    if clean.len() % 4 == 1 {
+        clean.pop();
+    }
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+            .with_decode_allow_trailing_bits(true),
+    );
+    LENIENT.decode(&clean).map_err(|e| Error::bad(WHAT, format!("bad base64: {e}")))
+}
+
+/// The upper-case hex digit for a nibble (0..=15).
+fn hex_upper(nibble: u8) -> u8 {
+    match nibble {
+        0..=9 => b'0' + nibble,
+        _ => b'A' + (nibble & 15).saturating_sub(10),
+    }
+}
+
+fn hex_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes quoted-printable leniently: an `=` not followed by two hex digits or a line break is
+/// kept as it is; soft line breaks (`=` at the end of a line, CRLF or LF) are removed; whitespace
+/// at the end of a line is dropped (RFC 2045 rule 3: it was added in transport).
+pub fn quoted_printable_decode(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    for line in super::lines::lines(data) {
+        let mut text = line.text;
+        while let [rest @ .., b' ' | b'\t'] = text {
+            text = rest;
+        }
+        let (text, soft) = match text {
+            [rest @ .., b'='] => (rest, true),
+            _ => (text, false),
+        };
+        let mut i = 0;
+        while let Some(&b) = text.get(i) {
+            if b == b'=' {
+                if let (Some(h), Some(l)) =
+                    (text.get(i + 1).copied().and_then(hex_digit), text.get(i + 2).copied().and_then(hex_digit))
+                {
+                    out.push(h << 4 | l);
+                    i += 3;
+                    continue;
+                }
+            }
+            out.push(b);
+            i += 1;
+        }
+        if !soft {
+            out.extend_from_slice(line.eol);
+        }
+    }
+    out
+}
+
+/// Encodes text as quoted-printable (RFC 2045 section 6.7). The input's line breaks (CRLF or LF)
+/// become CRLF hard breaks; `=`, control characters and 8-bit bytes are encoded, as is whitespace
+/// before a line break; lines are soft-broken at 76 characters. For safety through mail gateways
+/// a line starting with `From ` or consisting of a single `.` has its first character encoded.
+pub fn quoted_printable_encode(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 8 + 4);
+    for line in super::lines::lines(data) {
+        let text = line.text;
+        let mut col = 0;
+        for (i, &b) in text.iter().enumerate() {
+            let last = i + 1 == text.len();
+            let plain = matches!(b, b'!'..=b'<' | b'>'..=b'~') || (matches!(b, b' ' | b'\t') && !last);
+            let mut width = if plain { 1 } else { 3 };
+            // Leave room for the soft break "=", and keep the final character on this line if it fits.
+            let limit = if last { LINE } else { LINE - 1 };
+            if col + width > limit {
+                out.extend_from_slice(b"=\r\n");
+                col = 0;
+            }
+            // A physical line must not start with "From " nor be a lone ".".
+            let rest = text.get(i..).unwrap_or(&[]);
+            if col == 0 && (rest.starts_with(b"From ") || (i == 0 && rest == b".")) {
+                width = 3;
+            }
+            if width == 1 {
+                out.push(b);
+            } else {
+                out.extend_from_slice(&[b'=', hex_upper(b >> 4), hex_upper(b & 15)]);
+            }
+            col += width;
+        }
+        if !line.eol.is_empty() {
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_wraps_at_76_with_crlf() {
+        let data: Vec<u8> = (0..=255).collect();
+        let enc = base64_lines(&data);
+        let lines: Vec<&[u8]> = enc.split(|&b| b == b'\n').collect();
+        assert!(lines.iter().all(|l| l.len() <= 77));
+        assert!(enc.ends_with(b"\r\n"));
+        assert_eq!(decode_base64_lenient(&enc).unwrap(), data);
+        assert_eq!(base64_lines(b""), b"");
+        // 57 bytes make exactly one full line; 58 spill into a second.
+        assert_eq!(base64_lines(&[0u8; 57]).len(), 76 + 2);
+        let two = base64_lines(&[0u8; 58]);
+        assert_eq!(two.len(), 76 + 2 + 4 + 2);
+        assert_eq!(&two[76..78], b"\r\n");
+        assert_eq!(base64_lines(b"hi"), b"aGk=\r\n");
+    }
+
+    #[test]
+    fn base64_decoding_is_lenient() {
+        assert_eq!(decode_base64_lenient(b"aGVs\nbG8=\n").unwrap(), b"hello");
+        assert_eq!(decode_base64_lenient(b"aGVsbG8").unwrap(), b"hello");
+        assert_eq!(decode_base64_lenient(b" aGVs bG8=\r\n=junk").unwrap(), b"hello");
+        assert_eq!(decode_base64_lenient(b"a").unwrap(), b"");
+    }
+
+    #[test]
+    fn qp_round_trips() {
+        let samples: [&[u8]; 6] = [
+            b"plain text\r\nsecond line\r\n",
+            "Grüße, 5 € = viel\r\n".as_bytes(),
+            b"trailing space \r\ntrailing tab\t\r\n",
+            b"From here\r\n.\r\n..\r\n",
+            b"no final newline",
+            &[0, 1, 2, 200, 255, b'=', b'\r', b'\n'],
+        ];
+        for s in samples {
+            let enc = quoted_printable_encode(s);
+            assert!(enc.split(|&b| b == b'\n').all(|l| l.len() <= 77), "{:?}", String::from_utf8_lossy(&enc));
+            assert!(enc.iter().all(|&b| b.is_ascii() && (b >= b' ' || b == b'\r' || b == b'\n')));
+            assert!(!enc.windows(6).any(|w| w == b"\nFrom "));
+            assert_eq!(quoted_printable_decode(&enc), s, "{:?}", String::from_utf8_lossy(&enc));
+        }
+        let long = "x".repeat(300) + "\r\n" + &"ü".repeat(100);
+        assert_eq!(quoted_printable_decode(&quoted_printable_encode(long.as_bytes())), long.as_bytes());
+        // "From " right where a soft break falls.
+        for pad in 70..80 {
+            let s = "y".repeat(pad) + "From here and " + &" ".repeat(pad) + "\r\n";
+            let enc = quoted_printable_encode(s.as_bytes());
+            assert!(!enc.windows(6).any(|w| w == b"\nFrom "), "{}", String::from_utf8_lossy(&enc));
+            assert!(enc.split(|&b| b == b'\n').all(|l| l.len() <= 77 && !l.ends_with(b" \r")));
+            assert_eq!(quoted_printable_decode(&enc), s.as_bytes());
+        }
+        let binary: Vec<u8> = (0..=255u8).filter(|&b| b != b'\n').cycle().take(2000).collect();
+        let enc = quoted_printable_encode(&binary);
+        assert!(enc.split(|&b| b == b'\n').all(|l| l.len() <= 77));
+        assert_eq!(quoted_printable_decode(&enc), binary);
+    }
+
+    #[test]
+    fn qp_encodes_as_the_rfc_says() {
+        assert_eq!(quoted_printable_encode(b"a=b \r\n"), b"a=3Db=20\r\n");
+        assert_eq!(quoted_printable_encode(b"From me\n"), b"=46rom me\r\n");
+        assert_eq!(quoted_printable_encode("é".as_bytes()), b"=C3=A9");
+    }
+
+    #[test]
+    fn qp_decoding_is_lenient() {
+        assert_eq!(quoted_printable_decode(b"a=3D=\r\nb =zz=4\n"), b"a=b =zz=4\n");
+        assert_eq!(quoted_printable_decode(b"soft=\nbreak"), b"softbreak");
+        assert_eq!(quoted_printable_decode(b"x  \r\n"), b"x\r\n");
+        assert_eq!(quoted_printable_decode(b"=C3=a9"), "é".as_bytes());
+    }
+}

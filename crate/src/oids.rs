@@ -1,0 +1,96 @@
+//! Object identifiers used by Siegel, in one place, with their names.
+
+use const_oid::ObjectIdentifier as Oid;
+
+macro_rules! oids {
+    ($($(#[$m:meta])* $name:ident = $value:literal, $label:literal;)*) => {
+        $($(#[$m])* pub const $name: Oid = Oid::new_unwrap($value);)*
+        /// A readable name for an OID Siegel knows, or the dotted form.
+        pub fn name(oid: &Oid) -> String {
+            $(if *oid == $name { return $label.to_string(); })*
+            match const_oid::db::DB.by_oid(oid) {
+                Some(n) => format!("{n} ({oid})"),
+                None => oid.to_string(),
+            }
+        }
+    };
+}
+
+oids! {
+    /// id-data
+    DATA = "1.2.840.113549.1.7.1", "data";
+    /// id-signedData
+    SIGNED_DATA = "1.2.840.113549.1.7.2", "signedData";
+    /// id-envelopedData
+    ENVELOPED_DATA = "1.2.840.113549.1.7.3", "envelopedData";
+    /// id-ct-authEnvelopedData (RFC 5083)
+    AUTH_ENVELOPED_DATA = "1.2.840.113549.1.9.16.1.23", "authEnvelopedData";
+    /// id-sha1
+    SHA1 = "1.3.14.3.2.26", "SHA-1";
+    /// id-sha256
+    SHA256 = "2.16.840.1.101.3.4.2.1", "SHA-256";
+    /// id-sha384
+    SHA384 = "2.16.840.1.101.3.4.2.2", "SHA-384";
+    /// id-sha512
+    SHA512 = "2.16.840.1.101.3.4.2.3", "SHA-512";
+    /// rsaEncryption
+    RSA_ENCRYPTION = "1.2.840.113549.1.1.1", "RSA";
+    /// id-RSAES-OAEP
+    RSAES_OAEP = "1.2.840.113549.1.1.7", "RSAES-OAEP";
+    /// id-mgf1
+    MGF1 = "1.2.840.113549.1.1.8", "MGF1";
+    /// id-RSASSA-PSS
+    RSASSA_PSS = "1.2.840.113549.1.1.10", "RSASSA-PSS";
+    /// sha1WithRSAEncryption
+    SHA1_WITH_RSA = "1.2.840.113549.1.1.5", "sha1WithRSAEncryption";
+    /// sha256WithRSAEncryption
+    SHA256_WITH_RSA = "1.2.840.113549.1.1.11", "sha256WithRSAEncryption";
+    /// sha384WithRSAEncryption
+    SHA384_WITH_RSA = "1.2.840.113549.1.1.12", "sha384WithRSAEncryption";
+    /// sha512WithRSAEncryption
+    SHA512_WITH_RSA = "1.2.840.113549.1.1.13", "sha512WithRSAEncryption";
+    /// id-aes128-CBC
+    AES128_CBC = "2.16.840.1.101.3.4.1.2", "AES-128-CBC";
+    /// id-aes192-CBC
+    AES192_CBC = "2.16.840.1.101.3.4.1.22", "AES-192-CBC";
+    /// id-aes256-CBC
+    AES256_CBC = "2.16.840.1.101.3.4.1.42", "AES-256-CBC";
+    /// id-aes128-GCM
+    AES128_GCM = "2.16.840.1.101.3.4.1.6", "AES-128-GCM";
+    /// id-aes192-GCM
+    AES192_GCM = "2.16.840.1.101.3.4.1.26", "AES-192-GCM";
+    /// id-aes256-GCM
+    AES256_GCM = "2.16.840.1.101.3.4.1.46", "AES-256-GCM";
+    /// des-ede3-cbc
+    DES_EDE3_CBC = "1.2.840.113549.3.7", "3DES-CBC";
+    /// id-contentType
+    ATTR_CONTENT_TYPE = "1.2.840.113549.1.9.3", "contentType";
+    /// id-messageDigest
+    ATTR_MESSAGE_DIGEST = "1.2.840.113549.1.9.4", "messageDigest";
+    /// id-signingTime
+    ATTR_SIGNING_TIME = "1.2.840.113549.1.9.5", "signingTime";
+    /// smimeCapabilities
+    ATTR_SMIME_CAPABILITIES = "1.2.840.113549.1.9.15", "SMIMECapabilities";
+    /// id-aa-encrypKeyPref
+    ATTR_ENCRYPTION_KEY_PREFERENCE = "1.2.840.113549.1.9.16.2.11", "SMIMEEncryptionKeyPreference";
+    /// Microsoft's encryption key preference (Outlook writes it beside the standard one).
+    ATTR_MS_ENCRYPTION_KEY_PREFERENCE = "1.3.6.1.4.1.311.16.4", "msOE encryption key preference";
+    /// emailAddress in a distinguished name (legacy).
+    EMAIL_ADDRESS = "1.2.840.113549.1.9.1", "emailAddress";
+    /// id-kp-emailProtection
+    KP_EMAIL_PROTECTION = "1.3.6.1.5.5.7.3.4", "emailProtection";
+    /// anyExtendedKeyUsage
+    ANY_EXTENDED_KEY_USAGE = "2.5.29.37.0", "anyExtendedKeyUsage";
+    /// id-ce-subjectKeyIdentifier
+    EXT_SUBJECT_KEY_ID = "2.5.29.14", "subjectKeyIdentifier";
+    /// id-ce-keyUsage
+    EXT_KEY_USAGE = "2.5.29.15", "keyUsage";
+    /// id-ce-subjectAltName
+    EXT_SUBJECT_ALT_NAME = "2.5.29.17", "subjectAltName";
+    /// id-ce-basicConstraints
+    EXT_BASIC_CONSTRAINTS = "2.5.29.19", "basicConstraints";
+    /// id-ce-extKeyUsage
+    EXT_EXTENDED_KEY_USAGE = "2.5.29.37", "extKeyUsage";
+    /// id-ce-authorityKeyIdentifier
+    EXT_AUTHORITY_KEY_ID = "2.5.29.35", "authorityKeyIdentifier";
+}

@@ -1,0 +1,239 @@
+//! CMS SignedData (RFC 5652 section 5) as S/MIME 4.0 writes it (RFC 8551 section 2).
+//!
+//! One signer, RSA PKCS#1 v1.5 or RSASSA-PSS over SHA-2, signed attributes contentType,
+//! signingTime, messageDigest, SMIMECapabilities and SMIMEEncryptionKeyPreference, and the signer's
+//! certificate with (by default) its chain without the root.
+
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{OctetString, SetOfVec};
+use der::{Any, Encode, Sequence, Tag};
+use serde::{Deserialize, Serialize};
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::attr::{Attribute, AttributeValue};
+use x509_cert::Certificate;
+
+use crate::alg::{Digest, SignatureScheme, SigningDigest};
+use crate::identity::{Identity, KeyPair};
+use crate::{clock, oids, Error, Result};
+
+/// Which certificates go into the message besides the signer's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChainInclusion {
+    /// Only the signer's certificate.
+    None,
+    /// The chain up to, but not including, the self-signed root (the usual choice).
+    #[default]
+    WithoutRoot,
+    /// The whole chain including the root.
+    WithRoot,
+}
+
+/// How to sign.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SignOptions {
+    /// The digest.
+    pub digest: SigningDigest,
+    /// PKCS#1 v1.5 or PSS.
+    pub scheme: SignatureScheme,
+    /// Certificates to include.
+    pub chain: ChainInclusion,
+    /// Whether to include the SMIMECapabilities and SMIMEEncryptionKeyPreference attributes, which
+    /// tell peers which ciphers to use and which certificate to encrypt to (default: yes).
+    pub include_capabilities: bool,
+    /// The signing time in Unix seconds; `None` means now.
+    pub signing_time: Option<u64>,
+}
+
+impl Default for SignOptions {
+    fn default() -> SignOptions {
+        SignOptions {
+            digest: SigningDigest::default(),
+            scheme: SignatureScheme::default(),
+            chain: ChainInclusion::default(),
+            include_capabilities: true,
+            signing_time: None,
+        }
+    }
+}
+
+/// An S/MIME capability (RFC 8551 section 2.5.2).
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+struct SmimeCapability {
+    capability_id: const_oid::ObjectIdentifier,
+    #[asn1(optional = "true")]
+    parameters: Option<Any>,
+}
+
+/// Signs `content` and returns a DER `ContentInfo` holding `SignedData`. With `detached`, the
+/// content itself is left out (for multipart/signed); otherwise it is encapsulated (opaque signing).
+pub fn sign(content: &[u8], identity: &Identity, options: &SignOptions, detached: bool) -> Result<Vec<u8>> {
+    let now = options.signing_time.unwrap_or_else(clock::now_unix);
+    let signer = identity.signing_pair(now)?;
+    let encryption = identity.encryption_pair(now).ok().map(|p| p.certificate());
+    let digest: Digest = options.digest.into();
+
+    let attrs = signed_attributes(digest.hash(content), now, encryption, options.include_capabilities)?;
+    let attrs_der = attrs.to_der().map_err(crypto)?;
+    let (signature, signature_algorithm) = sign_bytes(signer, digest, options.scheme, &attrs_der)?;
+
+    let signer_cert = signer.certificate();
+    let signer_info = SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(issuer_and_serial(signer_cert)),
+        digest_alg: AlgorithmIdentifierOwned { oid: digest.oid(), parameters: None },
+        signed_attrs: Some(attrs),
+        signature_algorithm,
+        signature: OctetString::new(signature).map_err(crypto)?,
+        unsigned_attrs: None,
+    };
+
+    let mut certs = vec![CertificateChoices::Certificate(signer_cert.clone())];
+    for c in chain_of(signer_cert, identity.chain(), options.chain) {
+        certs.push(CertificateChoices::Certificate(c.clone()));
+    }
+
+    let econtent = if detached { None } else { Some(Any::new(Tag::OctetString, content).map_err(crypto)?) };
+    let signed = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::try_from(vec![AlgorithmIdentifierOwned { oid: digest.oid(), parameters: None }])
+            .map_err(crypto)?,
+        encap_content_info: EncapsulatedContentInfo { econtent_type: oids::DATA, econtent },
+        certificates: Some(CertificateSet::try_from(certs).map_err(crypto)?),
+        crls: None,
+        signer_infos: SignerInfos::try_from(vec![signer_info]).map_err(crypto)?,
+    };
+    let ci = ContentInfo { content_type: oids::SIGNED_DATA, content: Any::encode_from(&signed).map_err(crypto)? };
+    ci.to_der().map_err(crypto)
+}
+
+fn crypto<E: core::fmt::Display>(e: E) -> Error {
+    Error::Crypto(e.to_string())
+}
+
+/// The issuerAndSerialNumber naming `cert`.
+pub fn issuer_and_serial(cert: &Certificate) -> IssuerAndSerialNumber {
+    IssuerAndSerialNumber {
+        issuer: cert.tbs_certificate.issuer.clone(),
+        serial_number: cert.tbs_certificate.serial_number.clone(),
+    }
+}
+
+/// The chain from `leaf` (exclusive) upwards through `pool`, by issuer name, as `inclusion` asks.
+pub fn chain_of<'a>(leaf: &Certificate, pool: &'a [Certificate], inclusion: ChainInclusion) -> Vec<&'a Certificate> {
+    let mut out: Vec<&Certificate> = Vec::new();
+    if inclusion == ChainInclusion::None {
+        return out;
+    }
+    let mut current = leaf;
+    while let Some(issuer) = pool
+        .iter()
+        .find(|c| c.tbs_certificate.subject == current.tbs_certificate.issuer && !out.contains(c) && *c != current)
+    {
+        let self_signed = issuer.tbs_certificate.subject == issuer.tbs_certificate.issuer;
+        if self_signed && inclusion == ChainInclusion::WithoutRoot {
+            break;
+        }
+        out.push(issuer);
+        if self_signed || out.len() > 16 {
+            break;
+        }
+        current = issuer;
+    }
+    out
+}
+
+fn attribute(oid: const_oid::ObjectIdentifier, value: AttributeValue) -> Result<Attribute> {
+    Ok(Attribute { oid, values: SetOfVec::try_from(vec![value]).map_err(crypto)? })
+}
+
+fn signed_attributes(
+    message_digest: Vec<u8>,
+    now: u64,
+    encryption_cert: Option<&Certificate>,
+    capabilities: bool,
+) -> Result<SetOfVec<Attribute>> {
+    let mut attrs = vec![
+        attribute(oids::ATTR_CONTENT_TYPE, Any::encode_from(&oids::DATA).map_err(crypto)?)?,
+        attribute(oids::ATTR_SIGNING_TIME, Any::encode_from(&signing_time(now)?).map_err(crypto)?)?,
+        attribute(oids::ATTR_MESSAGE_DIGEST, Any::new(Tag::OctetString, message_digest).map_err(crypto)?)?,
+    ];
+    if capabilities {
+        attrs.push(attribute(oids::ATTR_SMIME_CAPABILITIES, Any::encode_from(&smime_capabilities()).map_err(crypto)?)?);
+    }
+    if let Some(cert) = encryption_cert {
+        let ias = issuer_and_serial(cert).to_der().map_err(crypto)?;
+        // SMIMEEncryptionKeyPreference ::= CHOICE { issuerAndSerialNumber [0] IMPLICIT ... }:
+        // the same bytes with the SEQUENCE tag replaced by [0] constructed.
+        let mut implicit = ias.clone();
+        implicit[0] = 0xa0;
+        attrs.push(attribute(oids::ATTR_ENCRYPTION_KEY_PREFERENCE, Any::from_der(&implicit).map_err(crypto)?)?);
+        // Outlook's own attribute for the same thing.
+        attrs.push(attribute(oids::ATTR_MS_ENCRYPTION_KEY_PREFERENCE, Any::from_der(&ias).map_err(crypto)?)?);
+    }
+    SetOfVec::try_from(attrs).map_err(crypto)
+}
+
+use der::Decode as _;
+
+/// UTCTime through 2049, GeneralizedTime after (RFC 5652 section 11.3).
+fn signing_time(now: u64) -> Result<x509_cert::time::Time> {
+    let dt = der::DateTime::from_unix_duration(core::time::Duration::from_secs(now)).map_err(crypto)?;
+    Ok(if dt.year() < 2050 {
+        x509_cert::time::Time::UtcTime(der::asn1::UtcTime::from_date_time(dt).map_err(crypto)?)
+    } else {
+        x509_cert::time::Time::GeneralTime(der::asn1::GeneralizedTime::from_date_time(dt))
+    })
+}
+
+/// The capabilities Siegel announces, strongest first (RFC 8551 section 2.5.2).
+fn smime_capabilities() -> Vec<SmimeCapability> {
+    [oids::AES256_GCM, oids::AES128_GCM, oids::AES256_CBC, oids::AES128_CBC, oids::RSAES_OAEP, oids::RSA_ENCRYPTION]
+        .into_iter()
+        .map(|oid| SmimeCapability { capability_id: oid, parameters: None })
+        .collect()
+}
+
+/// Signs `data` (the DER signed attributes) with the pair's key; returns the signature and the
+/// signatureAlgorithm to put in the SignerInfo.
+fn sign_bytes(
+    pair: &KeyPair,
+    digest: Digest,
+    scheme: SignatureScheme,
+    data: &[u8],
+) -> Result<(Vec<u8>, AlgorithmIdentifierOwned)> {
+    let hash = digest.hash(data);
+    let mut rng = rand_core::OsRng;
+    macro_rules! with_digest {
+        ($d:ty) => {
+            match scheme {
+                SignatureScheme::RsaPkcs1v15 => (
+                    pair.key.sign(rsa::Pkcs1v15Sign::new::<$d>(), &hash).map_err(crypto)?,
+                    AlgorithmIdentifierOwned { oid: oids::RSA_ENCRYPTION, parameters: Some(Any::null()) },
+                ),
+                SignatureScheme::RsaPss => {
+                    let salt = <$d as sha2::digest::OutputSizeUser>::output_size();
+                    let params = pkcs1::RsaPssParams::new::<$d>(salt as u8);
+                    (
+                        pair.key.sign_with_rng(&mut rng, rsa::Pss::new_with_salt::<$d>(salt), &hash).map_err(crypto)?,
+                        AlgorithmIdentifierOwned {
+                            oid: oids::RSASSA_PSS,
+                            parameters: Some(Any::encode_from(&params).map_err(crypto)?),
+                        },
+                    )
+                }
+            }
+        };
+    }
+    Ok(match digest {
+        Digest::Sha256 => with_digest!(sha2::Sha256),
+        Digest::Sha384 => with_digest!(sha2::Sha384),
+        Digest::Sha512 => with_digest!(sha2::Sha512),
+        Digest::Sha1 => return Err(Error::InvalidArgument("SHA-1 is not allowed for signing".into())),
+    })
+}

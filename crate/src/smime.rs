@@ -1,0 +1,318 @@
+//! The message level (RFC 8551): turning a whole mail into signed or encrypted S/MIME and back.
+//!
+//! A mail is split into its RFC 5322 header fields (From, To, Subject, ...), which stay outside,
+//! and its MIME entity (the Content-* fields and the body), which is what gets signed or encrypted.
+//! Everything written uses CRLF line endings and 7-bit-safe transfer encodings, so that the signed
+//! bytes survive transport.
+
+use rand_core::RngCore;
+use serde::{Deserialize, Serialize};
+use x509_cert::Certificate;
+
+use crate::envelope::{self, EncryptOptions, EncryptionInfo};
+use crate::identity::Identity;
+use crate::mime::{self, Entity};
+use crate::sign::{self, SignOptions};
+use crate::verify::{self, SignatureReport, VerifyOptions};
+use crate::{alg::Digest, cert, clock, Error, Result};
+
+/// How a signed message is shaped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignMode {
+    /// multipart/signed with a detached application/pkcs7-signature: readable without S/MIME.
+    #[default]
+    Detached,
+    /// application/pkcs7-mime; smime-type=signed-data: the content is inside the signature.
+    Opaque,
+}
+
+/// The most layers (signed inside encrypted inside signed ...) Siegel unwraps.
+pub const MAX_LAYERS: usize = 8;
+
+/// What kind of S/MIME a MIME entity is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Kind {
+    /// multipart/signed.
+    DetachedSigned,
+    /// application/pkcs7-mime holding SignedData.
+    OpaqueSigned,
+    /// application/pkcs7-mime holding EnvelopedData or AuthEnvelopedData.
+    Encrypted,
+    /// Not S/MIME.
+    Plain,
+}
+
+/// A mail split into its outer RFC 5322 header fields and its MIME entity.
+struct Split<'a> {
+    /// Header lines that are not Content-* or MIME-Version, each ending in CRLF.
+    outer: Vec<u8>,
+    entity: Entity<'a>,
+}
+
+fn split(message: &[u8]) -> Result<Split<'_>> {
+    let entity = mime::parse(message)?;
+    let mut outer = Vec::new();
+    for h in &entity.headers.0 {
+        let lower = h.name.to_ascii_lowercase();
+        if lower.starts_with("content-") || lower == "mime-version" {
+            continue;
+        }
+        outer.extend_from_slice(h.name.as_bytes());
+        outer.extend_from_slice(b": ");
+        outer.extend_from_slice(h.value.as_bytes());
+        outer.extend_from_slice(b"\r\n");
+    }
+    Ok(Split { outer, entity })
+}
+
+/// The From address of a mail, if it has one.
+pub fn from_address(message: &[u8]) -> Option<String> {
+    let entity = mime::parse(message).ok()?;
+    let from = entity.headers.get("from")?;
+    mime::parse_address_list(from).into_iter().next().map(|a| a.email)
+}
+
+/// The MIME entity of a mail, ready to be signed or encrypted: its Content-* header fields and
+/// body, in CRLF, with 8-bit or long-line leaf bodies re-encoded (quoted-printable for text,
+/// base64 otherwise) so that the signed bytes survive 7-bit transport.
+fn inner_entity(e: &Entity<'_>) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(e.raw.len() + 256);
+    let cte = e.headers.get("content-transfer-encoding").map(|v| v.trim().to_ascii_lowercase());
+    let needs_encoding = !e.content_type.is_multipart()
+        && matches!(cte.as_deref(), None | Some("7bit") | Some("8bit") | Some("binary"))
+        && !is_7bit_safe(e.body);
+    let mut has_ct = false;
+    for h in &e.headers.0 {
+        let lower = h.name.to_ascii_lowercase();
+        if !lower.starts_with("content-") || (needs_encoding && lower == "content-transfer-encoding") {
+            continue;
+        }
+        has_ct |= lower == "content-type";
+        out.extend_from_slice(format!("{}: {}\r\n", h.name, h.value).as_bytes());
+    }
+    if !has_ct {
+        let charset = if e.body.is_ascii() { "us-ascii" } else { "utf-8" };
+        out.extend_from_slice(format!("Content-Type: text/plain; charset={charset}\r\n").as_bytes());
+    }
+    if needs_encoding {
+        if e.content_type.mime_type.starts_with("text/") {
+            out.extend_from_slice(b"Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+            out.extend_from_slice(&mime::quoted_printable_encode(&mime::canonicalize_crlf(e.body)));
+        } else {
+            out.extend_from_slice(b"Content-Transfer-Encoding: base64\r\n\r\n");
+            out.extend_from_slice(&mime::base64_lines(e.body));
+        }
+        return Ok(out);
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(&mime::canonicalize_crlf(e.body));
+    Ok(out)
+}
+
+fn is_7bit_safe(body: &[u8]) -> bool {
+    body.is_ascii() && !body.contains(&0) && body.split(|&b| b == b'\n').all(|l| l.len() <= 998)
+}
+
+fn boundary() -> String {
+    let mut b = [0u8; 12];
+    rand_core::OsRng.fill_bytes(&mut b);
+    format!("----=_siegel_{}", cert::hex(&b))
+}
+
+fn pkcs7_mime_part(smime_type: &str, der: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "Content-Type: application/pkcs7-mime; smime-type={smime_type}; name=\"smime.p7m\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\
+         Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n"
+    )
+    .into_bytes();
+    out.extend_from_slice(&mime::base64_lines(der));
+    out
+}
+
+fn assemble(outer: &[u8], entity: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(outer.len() + entity.len() + 20);
+    out.extend_from_slice(outer);
+    out.extend_from_slice(b"MIME-Version: 1.0\r\n");
+    out.extend_from_slice(entity);
+    out
+}
+
+/// Signs a whole mail (RFC 5322 on input; its header fields stay outside the signature).
+pub fn sign_message(message: &[u8], identity: &Identity, options: &SignOptions, mode: SignMode) -> Result<Vec<u8>> {
+    let s = split(message)?;
+    let entity = inner_entity(&s.entity)?;
+    Ok(assemble(&s.outer, &sign_entity(&entity, identity, options, mode)?))
+}
+
+/// Signs a MIME entity and returns the signed entity (multipart/signed or application/pkcs7-mime).
+pub fn sign_entity(entity: &[u8], identity: &Identity, options: &SignOptions, mode: SignMode) -> Result<Vec<u8>> {
+    match mode {
+        SignMode::Opaque => Ok(pkcs7_mime_part("signed-data", &sign::sign(entity, identity, options, false)?)),
+        SignMode::Detached => {
+            let der = sign::sign(entity, identity, options, true)?;
+            let mut b = boundary();
+            while entity.windows(b.len()).any(|w| w == b.as_bytes()) {
+                b = boundary();
+            }
+            let micalg = Digest::from(options.digest).micalg();
+            let mut out = format!(
+                "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg={micalg};\r\n \
+                 boundary=\"{b}\"\r\n\r\nThis is a cryptographically signed message in MIME format.\r\n\r\n--{b}\r\n"
+            )
+            .into_bytes();
+            out.extend_from_slice(entity);
+            // The CRLF before the delimiter belongs to the delimiter, not to the signed part.
+            out.extend_from_slice(
+                format!(
+                    "\r\n--{b}\r\nContent-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\n\
+                     Content-Transfer-Encoding: base64\r\n\
+                     Content-Disposition: attachment; filename=\"smime.p7s\"\r\n\
+                     Content-Description: S/MIME Cryptographic Signature\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            out.extend_from_slice(&mime::base64_lines(&der));
+            out.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
+            Ok(out)
+        }
+    }
+}
+
+/// Encrypts a whole mail to `recipients` (include the sender's own certificate to keep Sent readable).
+pub fn encrypt_message(message: &[u8], recipients: &[Certificate], options: &EncryptOptions) -> Result<Vec<u8>> {
+    let s = split(message)?;
+    let entity = inner_entity(&s.entity)?;
+    Ok(assemble(&s.outer, &encrypt_entity(&entity, recipients, options)?))
+}
+
+/// Encrypts a MIME entity and returns the application/pkcs7-mime entity.
+pub fn encrypt_entity(entity: &[u8], recipients: &[Certificate], options: &EncryptOptions) -> Result<Vec<u8>> {
+    let now = clock::now_unix();
+    for r in recipients {
+        if !cert::valid_at(r, now) {
+            let s = cert::Summary::of(r);
+            return Err(Error::UnusableCertificate {
+                subject: s.emails.first().cloned().unwrap_or(s.subject),
+                reason: format!("it is valid from {} to {}", s.not_before, s.not_after),
+            });
+        }
+    }
+    let der = envelope::encrypt(entity, recipients, options)?;
+    let smime_type = if options.cipher.is_authenticated() { "authEnveloped-data" } else { "enveloped-data" };
+    Ok(pkcs7_mime_part(smime_type, &der))
+}
+
+/// Classifies a parsed entity.
+pub fn kind(e: &Entity<'_>) -> Kind {
+    let ct = &e.content_type;
+    if ct.is("multipart/signed") {
+        return Kind::DetachedSigned;
+    }
+    let p7m_name = e.filename().is_some_and(|n| n.to_ascii_lowercase().ends_with(".p7m"));
+    if ct.is("application/pkcs7-mime") || ct.is("application/x-pkcs7-mime") || (ct.is("application/octet-stream") && p7m_name) {
+        return match ct.param("smime-type").map(|s| s.to_ascii_lowercase()) {
+            Some(t) if t == "signed-data" => Kind::OpaqueSigned,
+            Some(t) if t == "enveloped-data" || t == "authenveloped-data" => Kind::Encrypted,
+            // No (or an unknown) smime-type: look inside.
+            _ => match e.decoded_body().ok().and_then(|b| envelope::parse_content_info(&b).ok()) {
+                Some(ci) if ci.content_type == crate::oids::SIGNED_DATA => Kind::OpaqueSigned,
+                Some(_) => Kind::Encrypted,
+                None => Kind::Plain,
+            },
+        };
+    }
+    Kind::Plain
+}
+
+/// Decrypts an encrypted mail; returns the mail with the decrypted entity in place of the
+/// application/pkcs7-mime one, and what protected it.
+pub fn decrypt_message(message: &[u8], identity: &Identity) -> Result<(Vec<u8>, EncryptionInfo)> {
+    let s = split(message)?;
+    if kind(&s.entity) != Kind::Encrypted {
+        return Err(Error::NotSmime("the message is not encrypted".into()));
+    }
+    let der = s.entity.decoded_body()?;
+    let d = envelope::decrypt(&der, identity)?;
+    Ok((assemble(&s.outer, &mime::canonicalize_crlf(&d.content)), d.info))
+}
+
+/// Verifies a signed mail (detached or opaque). Returns the mail with the signed entity in place
+/// of the S/MIME wrapping, and the report. The From header is compared with the signer unless
+/// `options.from` is already set.
+pub fn verify_message(message: &[u8], options: &VerifyOptions) -> Result<(Vec<u8>, SignatureReport)> {
+    let s = split(message)?;
+    let mut options = options.clone();
+    if options.from.is_none() {
+        options.from = from_address(message);
+    }
+    let verified = match kind(&s.entity) {
+        Kind::DetachedSigned => {
+            let [content, signature] = s.entity.children.as_slice() else {
+                return Err(Error::bad(
+                    "S/MIME signed message",
+                    format!("multipart/signed must have 2 parts, this one has {}", s.entity.children.len()),
+                ));
+            };
+            verify::verify(&signature.decoded_body()?, Some(content.raw), &options)?
+        }
+        Kind::OpaqueSigned => verify::verify(&s.entity.decoded_body()?, None, &options)?,
+        Kind::Encrypted => return Err(Error::NotSmime("the message is encrypted; decrypt it first".into())),
+        Kind::Plain => return Err(Error::NotSmime("the message is not signed".into())),
+    };
+    Ok((assemble(&s.outer, &verified.content), verified.report))
+}
+
+/// One layer of protection, outermost first.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "layer", rename_all = "camelCase")]
+pub enum Layer {
+    /// An encryption layer.
+    Encrypted(EncryptionInfo),
+    /// A signature layer.
+    Signed(SignatureReport),
+}
+
+/// A mail with every S/MIME layer unwrapped.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Opened {
+    /// The layers, outermost first.
+    pub layers: Vec<Layer>,
+    /// The innermost mail: the outer header fields and the plain MIME entity.
+    #[serde(skip)]
+    pub message: Vec<u8>,
+}
+
+/// Decrypts and verifies every layer of a mail (signed inside encrypted, encrypted inside signed,
+/// triple-wrapped). An encrypted layer without an identity is an error.
+pub fn open_message(message: &[u8], identity: Option<&Identity>, options: &VerifyOptions) -> Result<Opened> {
+    let mut layers = Vec::new();
+    let mut current = message.to_vec();
+    let mut options = options.clone();
+    if options.from.is_none() {
+        options.from = from_address(message);
+    }
+    for _ in 0..MAX_LAYERS {
+        let k = kind(&mime::parse(&current)?);
+        match k {
+            Kind::Encrypted => {
+                let identity = identity.ok_or_else(|| {
+                    Error::InvalidArgument("the message is encrypted; an identity is needed to read it".into())
+                })?;
+                let (next, info) = decrypt_message(&current, identity)?;
+                layers.push(Layer::Encrypted(info));
+                current = next;
+            }
+            Kind::DetachedSigned | Kind::OpaqueSigned => {
+                let (next, report) = verify_message(&current, &options)?;
+                layers.push(Layer::Signed(report));
+                current = next;
+            }
+            Kind::Plain => return Ok(Opened { layers, message: current }),
+        }
+    }
+    Err(Error::LimitExceeded(format!("more than {MAX_LAYERS} nested S/MIME layers")))
+}

@@ -1,0 +1,544 @@
+//! Verifying CMS SignedData: every signer's signature over the exact content, the signed
+//! attributes, the signer's certificate and a basic chain to the supplied trusted roots, and the
+//! signer's address against the mail's From. The outcome is a structured [`SignatureReport`], never
+//! a bare bool: the reading view shows each check.
+//!
+//! The chain check here is deliberately basic (signatures, validity at a time, CA flag); full RFC
+//! 5280 path validation lives in its own layer.
+
+use cms::cert::CertificateChoices;
+use cms::signed_data::{SignedData, SignerInfo};
+use der::{Decode, Encode};
+use serde::Serialize;
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::Certificate;
+
+use crate::alg::Digest;
+use crate::identity::matches_signer;
+use crate::{ber, cert, clock, envelope, mime, oids, Error, Result};
+
+/// What to verify against.
+#[derive(Clone, Debug, Default)]
+pub struct VerifyOptions {
+    /// Trust anchors: a chain must end at one of these.
+    pub trust: Vec<Certificate>,
+    /// Extra intermediates besides those in the message.
+    pub intermediates: Vec<Certificate>,
+    /// Verification time in Unix seconds; `None` means now.
+    pub time: Option<u64>,
+    /// The mail's From address, to compare with the signer's certificate.
+    pub from: Option<String>,
+    /// Accept SHA-1 in message and certificate signatures (old mail); off by default.
+    pub allow_sha1: bool,
+}
+
+/// The outcome of one check.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(tag = "status", rename_all = "camelCase")]
+pub enum Check {
+    /// The check passed.
+    Passed,
+    /// The check failed, and why.
+    Failed {
+        /// What was wrong, readable.
+        reason: String,
+    },
+    /// The check was not made, and why (e.g. no From address to compare).
+    Skipped {
+        /// Why not.
+        reason: String,
+    },
+}
+
+impl Check {
+    /// True for [`Check::Passed`].
+    pub fn passed(&self) -> bool {
+        matches!(self, Check::Passed)
+    }
+
+    fn fail(reason: impl Into<String>) -> Check {
+        Check::Failed { reason: reason.into() }
+    }
+
+    /// The reason, for failed or skipped checks.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Check::Passed => None,
+            Check::Failed { reason } | Check::Skipped { reason } => Some(reason),
+        }
+    }
+}
+
+/// One signer's checks.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignerReport {
+    /// The signer's certificate, when found.
+    pub certificate: Option<cert::Summary>,
+    /// Digest algorithm name.
+    pub digest_algorithm: String,
+    /// Signature algorithm name.
+    pub signature_algorithm: String,
+    /// The signingTime attribute, RFC 3339.
+    pub signing_time: Option<String>,
+    /// The signature, the messageDigest and contentType attributes.
+    pub signature: Check,
+    /// A chain from the signer's certificate to a trusted root.
+    pub chain: Check,
+    /// The chain that was found, signer first, as subjects.
+    pub chain_path: Vec<String>,
+    /// The signer's certificate is valid at the verification time.
+    pub validity: Check,
+    /// keyUsage allows signing (digitalSignature or nonRepudiation).
+    pub key_usage: Check,
+    /// extKeyUsage allows emailProtection.
+    pub email_protection: Check,
+    /// The certificate's address matches the mail's From.
+    pub from_address: Check,
+}
+
+impl SignerReport {
+    /// The signature is cryptographically valid.
+    pub fn valid(&self) -> bool {
+        self.signature.passed()
+    }
+
+    /// Valid, and the certificate chains to a trusted root and may be used for mail signing.
+    pub fn trusted(&self) -> bool {
+        self.valid()
+            && self.chain.passed()
+            && self.validity.passed()
+            && self.key_usage.passed()
+            && self.email_protection.passed()
+    }
+}
+
+/// The overall verdict, for a banner.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum Verdict {
+    /// Every signature is valid and trusted.
+    Trusted,
+    /// Every signature is valid, but at least one is not trusted.
+    ValidUntrusted,
+    /// At least one signature is invalid (or there is none).
+    Invalid,
+}
+
+/// What verification found.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignatureReport {
+    /// Detached (multipart/signed) or encapsulated (opaque).
+    pub detached: bool,
+    /// The eContentType.
+    pub content_type: String,
+    /// One per SignerInfo.
+    pub signers: Vec<SignerReport>,
+    /// Certificates carried in the message.
+    pub certificates: Vec<cert::Summary>,
+    /// The verdict over all signers.
+    pub verdict: Verdict,
+    /// The content matched only after converting line endings to CRLF.
+    pub canonicalized: bool,
+}
+
+impl SignatureReport {
+    /// A one-line reason why the message is not trusted, if it isn't.
+    pub fn failure(&self) -> Option<String> {
+        if self.signers.is_empty() {
+            return Some("the message has no signatures".into());
+        }
+        for (i, s) in self.signers.iter().enumerate() {
+            let who = s.certificate.as_ref().map(|c| c.subject.clone()).unwrap_or_else(|| format!("signer {}", i + 1));
+            for (name, check) in [
+                ("signature", &s.signature),
+                ("certificate chain", &s.chain),
+                ("certificate validity", &s.validity),
+                ("key usage", &s.key_usage),
+                ("extended key usage", &s.email_protection),
+            ] {
+                if let Some(reason) = check.reason() {
+                    return Some(format!("{who}: {name}: {reason}"));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// A verified SignedData: the report and the signed content.
+#[derive(Clone, Debug)]
+pub struct Verified {
+    /// What was checked.
+    pub report: SignatureReport,
+    /// The signed content (for opaque signatures, taken from inside the CMS).
+    pub content: Vec<u8>,
+}
+
+/// Verifies a SignedData `ContentInfo` (DER or BER). `detached` is the content of a
+/// multipart/signed message; `None` for opaque signatures, whose content is inside.
+pub fn verify(cms_data: &[u8], detached: Option<&[u8]>, options: &VerifyOptions) -> Result<Verified> {
+    let der;
+    let data = if cms::content_info::ContentInfo::from_der(cms_data).is_ok() {
+        cms_data
+    } else {
+        der = ber::to_der(cms_data)?;
+        &der
+    };
+    let ci = envelope::parse_content_info(data)?;
+    if ci.content_type != oids::SIGNED_DATA {
+        return Err(Error::NotSmime(format!("CMS content {} is not signed", oids::name(&ci.content_type))));
+    }
+    let sd_tlv = ci.content.to_der().map_err(Error::malformed("CMS SignedData"))?;
+    let sd = SignedData::from_der(&sd_tlv).map_err(Error::malformed("CMS SignedData"))?;
+
+    let content: Vec<u8> = match (detached, &sd.encap_content_info.econtent) {
+        (Some(d), _) => d.to_vec(),
+        (None, Some(any)) => match any.decode_as::<der::asn1::OctetString>() {
+            Ok(o) => o.into_bytes(),
+            // Some producers put non-data content (e.g. nested CMS) directly in eContent.
+            Err(_) => any.value().to_vec(),
+        },
+        (None, None) => {
+            return Err(Error::bad("S/MIME signature", "detached signature without the signed content"))
+        }
+    };
+    let canonical = mime::canonicalize_crlf(&content);
+    let alternative = (canonical.as_ref() != content.as_slice() && detached.is_some()).then_some(canonical.as_ref());
+
+    let message_certs: Vec<Certificate> = sd
+        .certificates
+        .as_ref()
+        .map(|s| {
+            s.0.iter()
+                .filter_map(|c| match c {
+                    CertificateChoices::Certificate(c) => Some(c.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+
+    // Signer infos are read from the raw bytes so that signed attributes are verified exactly as sent.
+    let sd_children = ber::der_children(&sd_tlv)?;
+    let infos_tlv = sd_children.last().ok_or_else(|| Error::bad("CMS SignedData", "no signerInfos"))?;
+    let mut signers = Vec::new();
+    let mut canonicalized = false;
+    for raw in ber::der_children(infos_tlv)? {
+        let si = SignerInfo::from_der(raw).map_err(Error::malformed("CMS SignerInfo"))?;
+        let raw_attrs = ber::der_children(raw)?.get(3).copied().filter(|c| c.first() == Some(&0xa0));
+        let (report, used_alt) = verify_signer(
+            &si,
+            raw_attrs,
+            &sd.encap_content_info.econtent_type,
+            &content,
+            alternative,
+            &message_certs,
+            options,
+        );
+        canonicalized |= used_alt;
+        signers.push(report);
+    }
+    let verdict = if signers.is_empty() || !signers.iter().all(SignerReport::valid) {
+        Verdict::Invalid
+    } else if signers.iter().all(SignerReport::trusted) {
+        Verdict::Trusted
+    } else {
+        Verdict::ValidUntrusted
+    };
+    let content = if canonicalized { canonical.into_owned() } else { content };
+    Ok(Verified {
+        report: SignatureReport {
+            detached: detached.is_some(),
+            content_type: oids::name(&sd.encap_content_info.econtent_type),
+            signers,
+            certificates: message_certs.iter().map(cert::Summary::of).collect(),
+            verdict,
+            canonicalized,
+        },
+        content,
+    })
+}
+
+fn attr_value<'a>(si: &'a SignerInfo, oid: const_oid::ObjectIdentifier) -> Option<&'a der::Any> {
+    si.signed_attrs.as_ref()?.iter().find(|a| a.oid == oid)?.values.iter().next()
+}
+
+/// Verifies one signer; the bool says whether the CRLF-canonical alternative content matched.
+fn verify_signer(
+    si: &SignerInfo,
+    raw_attrs: Option<&[u8]>,
+    econtent_type: &const_oid::ObjectIdentifier,
+    content: &[u8],
+    alternative: Option<&[u8]>,
+    message_certs: &[Certificate],
+    options: &VerifyOptions,
+) -> (SignerReport, bool) {
+    let now = options.time.unwrap_or_else(clock::now_unix);
+    let signer_cert = message_certs
+        .iter()
+        .chain(options.intermediates.iter())
+        .chain(options.trust.iter())
+        .find(|c| matches_signer(c, &si.sid));
+    let signing_time = attr_value(si, oids::ATTR_SIGNING_TIME)
+        .and_then(|v| v.decode_as::<x509_cert::time::Time>().ok())
+        .map(|t| clock::format_rfc3339(t.to_unix_duration().as_secs()));
+    let mut report = SignerReport {
+        certificate: signer_cert.map(cert::Summary::of),
+        digest_algorithm: oids::name(&si.digest_alg.oid),
+        signature_algorithm: oids::name(&si.signature_algorithm.oid),
+        signing_time,
+        signature: Check::fail("not checked"),
+        chain: Check::Skipped { reason: "no signer certificate".into() },
+        chain_path: Vec::new(),
+        validity: Check::Skipped { reason: "no signer certificate".into() },
+        key_usage: Check::Skipped { reason: "no signer certificate".into() },
+        email_protection: Check::Skipped { reason: "no signer certificate".into() },
+        from_address: Check::Skipped { reason: "no From address given".into() },
+    };
+    let Some(signer_cert) = signer_cert else {
+        report.signature = Check::fail("the signer's certificate is neither in the message nor supplied");
+        return (report, false);
+    };
+
+    let (signature, used_alt) = check_signature(si, raw_attrs, econtent_type, content, alternative, signer_cert, options);
+    report.signature = signature;
+
+    let pool: Vec<&Certificate> = message_certs.iter().chain(options.intermediates.iter()).collect();
+    match build_chain(signer_cert, &pool, &options.trust, now, options.allow_sha1) {
+        Ok(path) => {
+            report.chain = Check::Passed;
+            report.chain_path = path.iter().map(|c| c.tbs_certificate.subject.to_string()).collect();
+        }
+        Err(reason) => report.chain = Check::fail(reason),
+    }
+    report.validity = if cert::valid_at(signer_cert, now) {
+        Check::Passed
+    } else {
+        let s = cert::Summary::of(signer_cert);
+        Check::fail(format!("the certificate is valid from {} to {}, not at {}", s.not_before, s.not_after, clock::format_rfc3339(now)))
+    };
+    report.key_usage = if cert::can_sign(signer_cert) {
+        Check::Passed
+    } else {
+        Check::fail("the certificate's key usage allows neither digitalSignature nor nonRepudiation")
+    };
+    report.email_protection = if cert::email_protection(signer_cert) {
+        Check::Passed
+    } else {
+        Check::fail("the certificate's extended key usage does not include emailProtection")
+    };
+    if let Some(from) = &options.from {
+        let emails = cert::emails(signer_cert);
+        report.from_address = if cert::has_email(signer_cert, from) {
+            Check::Passed
+        } else if emails.is_empty() {
+            Check::fail(format!("the mail is from {from}, but the certificate names no email address"))
+        } else {
+            Check::fail(format!("the mail is from {from}, but the certificate is for {}", emails.join(", ")))
+        };
+    }
+    (report, used_alt)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_signature(
+    si: &SignerInfo,
+    raw_attrs: Option<&[u8]>,
+    econtent_type: &const_oid::ObjectIdentifier,
+    content: &[u8],
+    alternative: Option<&[u8]>,
+    signer_cert: &Certificate,
+    options: &VerifyOptions,
+) -> (Check, bool) {
+    let digest = match Digest::from_oid(&si.digest_alg.oid) {
+        Ok(d) => d,
+        Err(e) => return (Check::fail(e.to_string()), false),
+    };
+    if digest == Digest::Sha1 && !options.allow_sha1 {
+        return (Check::fail("signed with SHA-1, which is no longer accepted"), false);
+    }
+    let public = match cert::rsa_public_key(signer_cert) {
+        Ok(p) => p,
+        Err(e) => return (Check::fail(e.to_string()), false),
+    };
+    let content_hash = digest.hash(content);
+    let Some(raw_attrs) = raw_attrs else {
+        // No signed attributes: the signature is over the content itself.
+        let ok = verify_rsa(&public, &si.signature_algorithm, digest, &content_hash, si.signature.as_bytes());
+        if ok.is_ok() {
+            return (Check::Passed, false);
+        }
+        if let Some(alt) = alternative {
+            if verify_rsa(&public, &si.signature_algorithm, digest, &digest.hash(alt), si.signature.as_bytes()).is_ok() {
+                return (Check::Passed, true);
+            }
+        }
+        return (Check::fail(ok.err().unwrap_or_default()), false);
+    };
+
+    // contentType must match eContentType (RFC 5652 section 11.1).
+    match attr_value(si, oids::ATTR_CONTENT_TYPE).and_then(|v| v.decode_as::<const_oid::ObjectIdentifier>().ok()) {
+        Some(ct) if ct == *econtent_type => {}
+        Some(ct) => {
+            return (
+                Check::fail(format!("contentType attribute {} differs from the content's {}", oids::name(&ct), oids::name(econtent_type))),
+                false,
+            )
+        }
+        None => return (Check::fail("the contentType signed attribute is missing"), false),
+    }
+    let Some(md) = attr_value(si, oids::ATTR_MESSAGE_DIGEST).and_then(|v| v.decode_as::<der::asn1::OctetString>().ok())
+    else {
+        return (Check::fail("the messageDigest signed attribute is missing"), false);
+    };
+    let used_alt = if md.as_bytes() == content_hash.as_slice() {
+        false
+    } else if alternative.is_some_and(|alt| md.as_bytes() == digest.hash(alt).as_slice()) {
+        true
+    } else {
+        return (Check::fail("the content was changed after signing (message digest mismatch)"), false);
+    };
+    // The signature covers the DER of the attributes with the SET OF tag (RFC 5652 section 5.4).
+    let mut signed = raw_attrs.to_vec();
+    signed[0] = 0x31;
+    let attrs_hash = digest.hash(&signed);
+    match verify_rsa(&public, &si.signature_algorithm, digest, &attrs_hash, si.signature.as_bytes()) {
+        Ok(()) => (Check::Passed, used_alt),
+        Err(reason) => (Check::fail(reason), used_alt),
+    }
+}
+
+/// Verifies an RSA signature over a precomputed hash.
+fn verify_rsa(
+    public: &rsa::RsaPublicKey,
+    alg: &AlgorithmIdentifierOwned,
+    digest: Digest,
+    hash: &[u8],
+    signature: &[u8],
+) -> core::result::Result<(), String> {
+    let bad = |_| "the signature does not verify".to_string();
+    match alg.oid {
+        oids::RSA_ENCRYPTION | oids::SHA1_WITH_RSA | oids::SHA256_WITH_RSA | oids::SHA384_WITH_RSA
+        | oids::SHA512_WITH_RSA => {
+            let scheme = match digest {
+                Digest::Sha1 => rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
+                Digest::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
+                Digest::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
+                Digest::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
+            };
+            public.verify(scheme, hash, signature).map_err(bad)
+        }
+        oids::RSASSA_PSS => {
+            let params = alg
+                .parameters
+                .as_ref()
+                .and_then(|p| p.to_der().ok())
+                .ok_or_else(|| "RSASSA-PSS without parameters".to_string())?;
+            let params = pkcs1::RsaPssParams::from_der(&params).map_err(|e| format!("bad RSASSA-PSS parameters: {e}"))?;
+            let pss_digest = Digest::from_oid(&params.hash.oid).map_err(|e| e.to_string())?;
+            if pss_digest != digest {
+                return Err("the RSASSA-PSS hash differs from the digest algorithm".into());
+            }
+            let salt = params.salt_len as usize;
+            let scheme_ok = match digest {
+                Digest::Sha1 => public.verify(rsa::Pss::new_with_salt::<sha1::Sha1>(salt), hash, signature),
+                Digest::Sha256 => public.verify(rsa::Pss::new_with_salt::<sha2::Sha256>(salt), hash, signature),
+                Digest::Sha384 => public.verify(rsa::Pss::new_with_salt::<sha2::Sha384>(salt), hash, signature),
+                Digest::Sha512 => public.verify(rsa::Pss::new_with_salt::<sha2::Sha512>(salt), hash, signature),
+            };
+            scheme_ok.map_err(bad)
+        }
+        ref other => Err(format!("unsupported signature algorithm {}", oids::name(other))),
+    }
+}
+
+/// Verifies that `issuer` signed `cert`.
+pub fn verify_certificate_signature(cert: &Certificate, issuer: &Certificate, allow_sha1: bool) -> core::result::Result<(), String> {
+    let public = cert::rsa_public_key(issuer).map_err(|e| e.to_string())?;
+    let tbs = cert.tbs_certificate.to_der().map_err(|e| e.to_string())?;
+    let alg = &cert.signature_algorithm;
+    let digest = match alg.oid {
+        oids::SHA1_WITH_RSA => Digest::Sha1,
+        oids::SHA256_WITH_RSA => Digest::Sha256,
+        oids::SHA384_WITH_RSA => Digest::Sha384,
+        oids::SHA512_WITH_RSA => Digest::Sha512,
+        oids::RSASSA_PSS => {
+            let params = alg.parameters.as_ref().and_then(|p| p.to_der().ok()).ok_or("RSASSA-PSS without parameters")?;
+            let params = pkcs1::RsaPssParams::from_der(&params).map_err(|e| e.to_string())?;
+            Digest::from_oid(&params.hash.oid).map_err(|e| e.to_string())?
+        }
+        ref other => return Err(format!("unsupported certificate signature algorithm {}", oids::name(other))),
+    };
+    if digest == Digest::Sha1 && !allow_sha1 {
+        return Err("the certificate is signed with SHA-1, which is no longer accepted".into());
+    }
+    let sig = cert.signature.as_bytes().ok_or("the certificate signature has unused bits")?;
+    verify_rsa(&public, alg, digest, &digest.hash(&tbs), sig)
+}
+
+fn describe(c: &Certificate) -> String {
+    c.tbs_certificate.subject.to_string()
+}
+
+/// Builds a chain from `leaf` to one of `anchors` through `pool`, checking signatures, validity at
+/// `now` and the CA flag of every issuer. Returns the path, leaf first, anchor last.
+pub fn build_chain(
+    leaf: &Certificate,
+    pool: &[&Certificate],
+    anchors: &[Certificate],
+    now: u64,
+    allow_sha1: bool,
+) -> core::result::Result<Vec<Certificate>, String> {
+    if anchors.is_empty() {
+        return Err("no trusted root certificates are configured".into());
+    }
+    let mut path = vec![leaf.clone()];
+    let mut last_error: Option<String> = None;
+    // A leaf that is itself a trust anchor is trusted as is.
+    if anchors.contains(leaf) {
+        return Ok(path);
+    }
+    for _ in 0..12 {
+        let current = path.last().cloned().unwrap_or_else(|| leaf.clone());
+        let issuer_name = &current.tbs_certificate.issuer;
+        // Prefer anchors, then intermediates; skip certificates already on the path (loops).
+        let candidates = anchors
+            .iter()
+            .map(|a| (a, true))
+            .chain(pool.iter().map(|c| (*c, false)))
+            .filter(|(c, _)| c.tbs_certificate.subject == *issuer_name && !path.contains(c));
+        let mut next = None;
+        for (candidate, is_anchor) in candidates {
+            if let Err(e) = verify_certificate_signature(&current, candidate, allow_sha1) {
+                last_error = Some(format!("{} is not validly signed by {}: {e}", describe(&current), describe(candidate)));
+                continue;
+            }
+            if !is_anchor && !cert::is_ca(candidate) {
+                last_error = Some(format!("{} is not a CA certificate", describe(candidate)));
+                continue;
+            }
+            if !cert::valid_at(candidate, now) {
+                let s = cert::Summary::of(candidate);
+                last_error = Some(format!("{} is valid from {} to {}", describe(candidate), s.not_before, s.not_after));
+                continue;
+            }
+            next = Some((candidate.clone(), is_anchor));
+            break;
+        }
+        match next {
+            Some((c, true)) => {
+                path.push(c);
+                return Ok(path);
+            }
+            Some((c, false)) => path.push(c),
+            None => {
+                return Err(last_error.unwrap_or_else(|| {
+                    format!("no trusted root or intermediate certificate for issuer {issuer_name}")
+                }))
+            }
+        }
+    }
+    Err("the certificate chain is too long".into())
+}

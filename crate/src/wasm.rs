@@ -1,0 +1,282 @@
+//! The WebAssembly API: a thin wasm-bindgen layer over the plain Rust API, for the extension's
+//! service worker.
+//!
+//! Bytes go in and out as `Uint8Array`; options and reports are plain JavaScript objects
+//! (camelCase, via serde-wasm-bindgen). Every error is thrown as a JavaScript `Error` whose `name`
+//! is the stable [`Error::code`] (e.g. `"wrong-password"`) and whose `message` is readable.
+//!
+//! ```js
+//! const alice = Identity.fromPkcs12(p12Bytes, password);
+//! const signed = signMessage(mailBytes, alice, { digest: "sha256" });
+//! const sealed = encryptMessage(signed, [bobCertDer, aliceCertDer], { cipher: "aes-256-gcm" });
+//! const opened = openMessage(sealed, alice, { trust: [rootDer] }); // { message, layers }
+//! ```
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use x509_cert::Certificate;
+
+use crate::alg::{Cipher, IdentifierKind, KeyTransport};
+use crate::envelope::EncryptOptions;
+use crate::sign::SignOptions;
+use crate::smime::{self, SignMode};
+use crate::verify::VerifyOptions;
+use crate::{cert, clock, identity, inspect, mime, Error};
+
+type JsResult<T> = core::result::Result<T, JsValue>;
+
+/// Turns a crate error into a thrown JavaScript `Error` named after its code.
+fn throw(e: Error) -> JsValue {
+    let err = js_sys::Error::new(&e.to_string());
+    err.set_name(e.code());
+    err.into()
+}
+
+fn to_js<T: Serialize>(value: &T) -> JsResult<JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| throw(Error::InvalidArgument(e.to_string())))
+}
+
+fn from_js<T: for<'de> Deserialize<'de> + Default>(value: JsValue, what: &str) -> JsResult<T> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    serde_wasm_bindgen::from_value(value).map_err(|e| throw(Error::InvalidArgument(format!("{what}: {e}"))))
+}
+
+fn set(obj: &js_sys::Object, key: &str, value: &JsValue) -> JsResult<()> {
+    js_sys::Reflect::set(obj, &JsValue::from_str(key), value).map(|_| ())
+}
+
+fn bytes(data: &[u8]) -> JsValue {
+    js_sys::Uint8Array::from(data).into()
+}
+
+fn certificates(list: &[serde_bytes::ByteBuf]) -> JsResult<Vec<Certificate>> {
+    let mut out = Vec::new();
+    for c in list {
+        out.extend(cert::parse_certificates(c).map_err(throw)?);
+    }
+    Ok(out)
+}
+
+/// A user's keys and certificates, imported from PKCS#12. The private keys stay inside wasm memory.
+#[wasm_bindgen]
+pub struct Identity(identity::Identity);
+
+#[wasm_bindgen]
+impl Identity {
+    /// Reads a .p12/.pfx file. Throws `wrong-password`, `no-private-key`, `malformed`, ...
+    #[wasm_bindgen(js_name = fromPkcs12)]
+    pub fn from_pkcs12(data: &[u8], password: &str) -> JsResult<Identity> {
+        identity::Identity::from_pkcs12(data, password).map(Identity).map_err(throw)
+    }
+
+    /// Adds the keys of `other` (an older or newer export of the same person) to this identity.
+    pub fn merge(&mut self, other: &Identity) {
+        self.0.merge(other.0.clone());
+    }
+
+    /// The email addresses the identity's certificates name.
+    pub fn emails(&self) -> Vec<String> {
+        self.0.emails()
+    }
+
+    /// Summaries of the certificates that have a private key here, newest first.
+    #[wasm_bindgen(js_name = keyCertificates)]
+    pub fn key_certificates(&self) -> JsResult<JsValue> {
+        let list: Vec<cert::Summary> = self.0.pairs().iter().map(|p| cert::Summary::of(p.certificate())).collect();
+        to_js(&list)
+    }
+
+    /// The DER of the certificate to give to correspondents (the current encryption certificate).
+    #[wasm_bindgen(js_name = encryptionCertificate)]
+    pub fn encryption_certificate(&self) -> JsResult<Vec<u8>> {
+        use der::Encode;
+        let pair = self.0.encryption_pair(clock::now_unix()).map_err(throw)?;
+        pair.certificate().to_der().map_err(|e| throw(Error::Crypto(e.to_string())))
+    }
+}
+
+/// Options of [`sign_message`], as a JS object.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct JsSignOptions {
+    #[serde(flatten)]
+    sign: SignOptions,
+    /// `application/pkcs7-mime` instead of `multipart/signed`.
+    opaque: bool,
+}
+
+/// Signs a whole mail (RFC 5322 header + MIME entity). Options:
+/// `{ digest: "sha256"|"sha384"|"sha512", scheme: "rsa-pkcs1v15"|"rsa-pss", chain, includeCapabilities, opaque }`.
+#[wasm_bindgen(js_name = signMessage)]
+pub fn sign_message(message: &[u8], identity: &Identity, options: JsValue) -> JsResult<Vec<u8>> {
+    let o: JsSignOptions = from_js(options, "sign options")?;
+    let mode = if o.opaque { SignMode::Opaque } else { SignMode::Detached };
+    smime::sign_message(message, &identity.0, &o.sign, mode).map_err(throw)
+}
+
+/// Options of [`encrypt_message`], as a JS object.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct JsEncryptOptions {
+    cipher: Option<String>,
+    key_transport: Option<String>,
+    subject_key_identifier: bool,
+}
+
+/// Encrypts a mail to the given certificates (PEM or DER, one `Uint8Array` each; include the
+/// sender's own). Options: `{ cipher: "aes-256-gcm"|..., keyTransport: "rsa-pkcs1"|"rsa-oaep", subjectKeyIdentifier }`.
+#[wasm_bindgen(js_name = encryptMessage)]
+pub fn encrypt_message(message: &[u8], recipients: Vec<js_sys::Uint8Array>, options: JsValue) -> JsResult<Vec<u8>> {
+    let o: JsEncryptOptions = from_js(options, "encrypt options")?;
+    let mut certs = Vec::new();
+    for r in recipients {
+        certs.extend(cert::parse_certificates(&r.to_vec()).map_err(throw)?);
+    }
+    let options = EncryptOptions {
+        cipher: o.cipher.as_deref().map(str::parse::<Cipher>).transpose().map_err(throw)?.unwrap_or_default(),
+        key_transport: o
+            .key_transport
+            .as_deref()
+            .map(str::parse::<KeyTransport>)
+            .transpose()
+            .map_err(throw)?
+            .unwrap_or_default(),
+        identifier: if o.subject_key_identifier { IdentifierKind::SubjectKeyId } else { IdentifierKind::IssuerAndSerial },
+    };
+    smime::encrypt_message(message, &certs, &options).map_err(throw)
+}
+
+/// Options of verification, as a JS object.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct JsVerifyOptions {
+    /// Trusted roots, PEM or DER.
+    trust: Vec<serde_bytes::ByteBuf>,
+    /// Extra intermediates, PEM or DER.
+    intermediates: Vec<serde_bytes::ByteBuf>,
+    /// RFC 3339 time to verify at; now when absent.
+    time: Option<String>,
+    /// The From address to compare; taken from the message when absent.
+    from: Option<String>,
+    allow_sha1: bool,
+}
+
+impl JsVerifyOptions {
+    fn into_options(self) -> JsResult<VerifyOptions> {
+        let time = match &self.time {
+            Some(t) => Some(
+                clock::parse_rfc3339(t)
+                    .ok_or_else(|| throw(Error::InvalidArgument(format!("{t:?} is not an RFC 3339 time"))))?,
+            ),
+            None => None,
+        };
+        Ok(VerifyOptions {
+            trust: certificates(&self.trust)?,
+            intermediates: certificates(&self.intermediates)?,
+            time,
+            from: self.from,
+            allow_sha1: self.allow_sha1,
+        })
+    }
+}
+
+/// Decrypts an encrypted mail with any key of the identity's history.
+/// Returns `{ message: Uint8Array, info }`.
+#[wasm_bindgen(js_name = decryptMessage)]
+pub fn decrypt_message(message: &[u8], identity: &Identity) -> JsResult<JsValue> {
+    let (plain, info) = smime::decrypt_message(message, &identity.0).map_err(throw)?;
+    let obj = js_sys::Object::new();
+    set(&obj, "message", &bytes(&plain))?;
+    set(&obj, "info", &to_js(&info)?)?;
+    Ok(obj.into())
+}
+
+/// Verifies a signed mail. Returns `{ message: Uint8Array (the mail without its signature), report }`;
+/// `report.verdict` is `"trusted"` only when everything checked out.
+#[wasm_bindgen(js_name = verifyMessage)]
+pub fn verify_message(message: &[u8], options: JsValue) -> JsResult<JsValue> {
+    let o: JsVerifyOptions = from_js(options, "verify options")?;
+    let (content, report) = smime::verify_message(message, &o.into_options()?).map_err(throw)?;
+    let obj = js_sys::Object::new();
+    set(&obj, "message", &bytes(&content))?;
+    set(&obj, "report", &to_js(&report)?)?;
+    Ok(obj.into())
+}
+
+/// Unwraps every S/MIME layer of a mail (decrypting with `identity` when given, verifying with
+/// the options). Returns `{ message: Uint8Array, layers: [...] }`, outermost layer first.
+#[wasm_bindgen(js_name = openMessage)]
+pub fn open_message(message: &[u8], identity: Option<Identity>, options: JsValue) -> JsResult<JsValue> {
+    let o: JsVerifyOptions = from_js(options, "verify options")?;
+    let opened = smime::open_message(message, identity.as_ref().map(|i| &i.0), &o.into_options()?).map_err(throw)?;
+    let obj = js_sys::Object::new();
+    set(&obj, "message", &bytes(&opened.message))?;
+    set(&obj, "layers", &to_js(&opened.layers)?)?;
+    Ok(obj.into())
+}
+
+/// What a file holds (.p12 with or without password, certificates, CMS, mail).
+#[wasm_bindgen]
+pub fn inspect(data: &[u8], password: Option<String>) -> JsResult<JsValue> {
+    to_js(&inspect::inspect(data, password.as_deref()).map_err(throw)?)
+}
+
+/// Summaries of the certificates in a PEM or DER file.
+#[wasm_bindgen(js_name = parseCertificates)]
+pub fn parse_certificates(data: &[u8]) -> JsResult<JsValue> {
+    let certs = cert::parse_certificates(data).map_err(throw)?;
+    to_js(&certs.iter().map(cert::Summary::of).collect::<Vec<_>>())
+}
+
+/// An attachment of [`build_message`].
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsAttachment {
+    filename: String,
+    #[serde(default)]
+    content_type: Option<String>,
+    data: serde_bytes::ByteBuf,
+}
+
+/// The mail of [`build_message`].
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct JsMail {
+    /// Header fields in order, e.g. `[["From", "Alice <alice@example.com>"], ["Subject", "Hi"]]`.
+    headers: Vec<(String, String)>,
+    text: Option<String>,
+    html: Option<String>,
+    attachments: Vec<JsAttachment>,
+}
+
+/// Builds a mail ready to be signed or encrypted:
+/// `{ headers: [[name, value], ...], text, html, attachments: [{ filename, contentType, data }] }`.
+#[wasm_bindgen(js_name = buildMessage)]
+pub fn build_message(mail: JsValue) -> JsResult<Vec<u8>> {
+    let m: JsMail = from_js(mail, "mail")?;
+    let body = mime::Body {
+        text: m.text,
+        html: m.html,
+        attachments: m
+            .attachments
+            .into_iter()
+            .map(|a| mime::Attachment {
+                filename: a.filename,
+                content_type: a.content_type.unwrap_or_else(|| "application/octet-stream".into()),
+                data: a.data.into_vec(),
+            })
+            .collect(),
+    };
+    let headers: Vec<(&str, &str)> = m.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    Ok(mime::build_message(&headers, &mime::build_entity(&body)))
+}
+
+/// The crate's version, for the extension's about page.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
