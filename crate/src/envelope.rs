@@ -89,7 +89,7 @@ pub fn encrypt(content: &[u8], recipients: &[Certificate], options: &EncryptOpti
         any_ski |= ski;
         infos.push(info);
     }
-    let recip_infos = RecipientInfos::try_from(infos).map_err(crypto)?;
+    let recip_infos = RecipientInfos(der::asn1::SetOfVec::try_from(infos).map_err(crypto)?);
 
     let (content_type, body) = if options.cipher.is_authenticated() {
         let mut nonce = [0u8; 12];

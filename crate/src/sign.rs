@@ -104,9 +104,9 @@ pub fn sign(content: &[u8], identity: &Identity, options: &SignOptions, detached
         digest_algorithms: SetOfVec::try_from(vec![AlgorithmIdentifierOwned { oid: digest.oid(), parameters: None }])
             .map_err(crypto)?,
         encap_content_info: EncapsulatedContentInfo { econtent_type: oids::DATA, econtent },
-        certificates: Some(CertificateSet::try_from(certs).map_err(crypto)?),
+        certificates: Some(CertificateSet(SetOfVec::try_from(certs).map_err(crypto)?)),
         crls: None,
-        signer_infos: SignerInfos::try_from(vec![signer_info]).map_err(crypto)?,
+        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(crypto)?),
     };
     let ci = ContentInfo { content_type: oids::SIGNED_DATA, content: Any::encode_from(&signed).map_err(crypto)? };
     ci.to_der().map_err(crypto)

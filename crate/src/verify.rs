@@ -282,7 +282,7 @@ fn verify_signer(
         .chain(options.trust.iter())
         .find(|c| matches_signer(c, &si.sid));
     let signing_time = attr_value(si, oids::ATTR_SIGNING_TIME)
-        .and_then(|v| v.decode_as::<x509_cert::time::Time>().ok())
+        .and_then(|v| x509_cert::time::Time::from_der(&v.to_der().ok()?).ok())
         .map(|t| clock::format_rfc3339(t.to_unix_duration().as_secs()));
     let mut report = SignerReport {
         certificate: signer_cert.map(cert::Summary::of),

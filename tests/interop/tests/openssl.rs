@@ -194,10 +194,8 @@ fn openssl_reads_signed_then_encrypted_mail_from_siegel() {
 fn openssl_sign(dir: &Path, extra: &[&str]) -> Vec<u8> {
     let input = dir.join("entity.txt");
     std::fs::write(&input, ENTITY).unwrap();
-    let mut args = vec![
-        "cms", "-sign", "-stream", "-in", p(&input), "-signer", p(&pki("alice.crt")), "-inkey", p(&pki("alice.key")),
-        "-certfile", p(&pki("intermediate.crt")),
-    ];
+    let (signer, key, inter) = (pki("alice.crt"), pki("alice.key"), pki("intermediate.crt"));
+    let mut args = vec!["cms", "-sign", "-stream", "-in", p(&input), "-signer", p(&signer), "-inkey", p(&key), "-certfile", p(&inter)];
     args.extend_from_slice(extra);
     let args: Vec<String> = args.into_iter().map(String::from).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -348,8 +346,9 @@ fn siegel_imports_openssl_pkcs12_modern_and_legacy() {
     ];
     for extra in variants {
         let out = dir.join("id.p12");
+        let (key, cert, chain) = (pki("bob.key"), pki("bob.crt"), pki("chain.pem"));
         let mut args = vec![
-            "pkcs12", "-export", "-inkey", p(&pki("bob.key")), "-in", p(&pki("bob.crt")), "-certfile", p(&pki("chain.pem")),
+            "pkcs12", "-export", "-inkey", p(&key), "-in", p(&cert), "-certfile", p(&chain),
             "-passout", "pass:s3cret ünïcode", "-out", p(&out),
         ];
         args.extend_from_slice(extra);
