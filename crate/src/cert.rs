@@ -53,7 +53,7 @@ pub fn emails(cert: &Certificate) -> Vec<String> {
 /// case-insensitively too, as every mail system does in practice.
 pub fn has_email(cert: &Certificate, email: &str) -> bool {
     let email = email.trim().to_ascii_lowercase();
-    emails(cert).iter().any(|e| *e == email)
+    emails(cert).contains(&email)
 }
 
 /// The keyUsage extension, if present.
@@ -85,7 +85,7 @@ pub fn email_protection(cert: &Certificate) -> bool {
 
 /// True when basicConstraints says cA.
 pub fn is_ca(cert: &Certificate) -> bool {
-    extension::<BasicConstraints>(cert, oids::EXT_BASIC_CONSTRAINTS).map_or(false, |(_, bc)| bc.ca)
+    extension::<BasicConstraints>(cert, oids::EXT_BASIC_CONSTRAINTS).is_some_and(|(_, bc)| bc.ca)
 }
 
 /// The subjectKeyIdentifier, if present.

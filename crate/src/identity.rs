@@ -118,7 +118,7 @@ impl Identity {
         for entry in &p12.keys {
             let key = decode_private_key(&entry.pkcs8_der)?;
             let pos = certs.iter().position(|c| {
-                cert::rsa_public_key(c).map_or(false, |p| p.n() == key.n() && p.e() == key.e())
+                cert::rsa_public_key(c).is_ok_and(|p| p.n() == key.n() && p.e() == key.e())
             });
             let Some(pos) = pos else { return Err(Error::NoCertificateForKey) };
             pairs.push(KeyPair { key, certificate: certs.remove(pos) });

@@ -268,6 +268,8 @@ pub fn verify_message(message: &[u8], options: &VerifyOptions) -> Result<(Vec<u8
 /// One layer of protection, outermost first.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "layer", rename_all = "camelCase")]
+// A mail has a handful of layers at most (MAX_LAYERS); boxing would only add noise for callers.
+#[allow(clippy::large_enum_variant)]
 pub enum Layer {
     /// An encryption layer.
     Encrypted(EncryptionInfo),

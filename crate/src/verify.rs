@@ -261,7 +261,7 @@ pub fn verify(cms_data: &[u8], detached: Option<&[u8]>, options: &VerifyOptions)
     })
 }
 
-fn attr_value<'a>(si: &'a SignerInfo, oid: const_oid::ObjectIdentifier) -> Option<&'a der::Any> {
+fn attr_value(si: &SignerInfo, oid: const_oid::ObjectIdentifier) -> Option<&der::Any> {
     si.signed_attrs.as_ref()?.iter().find(|a| a.oid == oid)?.values.iter().next()
 }
 
