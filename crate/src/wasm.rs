@@ -9,7 +9,7 @@
 //! const alice = Identity.fromPkcs12(p12Bytes, password);
 //! const signed = signMessage(mailBytes, alice, { digest: "sha256" });
 //! const sealed = encryptMessage(signed, [bobCertDer, aliceCertDer], { cipher: "aes-256-gcm" });
-//! const opened = openMessage(sealed, alice, { trust: [rootDer] }); // { message, layers }
+//! const opened = alice.openMessage(sealed, { trust: [rootDer] }); // { message, layers }
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -96,6 +96,14 @@ impl Identity {
         use der::Encode;
         let pair = self.0.encryption_pair(clock::now_unix()).map_err(throw)?;
         pair.certificate().to_der().map_err(|e| throw(Error::Crypto(e.to_string())))
+    }
+
+    /// Unwraps every S/MIME layer of a mail, decrypting with any key of this identity's history
+    /// and verifying with the options. Returns `{ message: Uint8Array, layers: [...] }`, outermost
+    /// layer first.
+    #[wasm_bindgen(js_name = openMessage)]
+    pub fn open_message(&self, message: &[u8], options: JsValue) -> JsResult<JsValue> {
+        open_with(message, Some(&self.0), options)
     }
 }
 
@@ -207,12 +215,19 @@ pub fn verify_message(message: &[u8], options: JsValue) -> JsResult<JsValue> {
     Ok(obj.into())
 }
 
-/// Unwraps every S/MIME layer of a mail (decrypting with `identity` when given, verifying with
-/// the options). Returns `{ message: Uint8Array, layers: [...] }`, outermost layer first.
+/// Unwraps every S/MIME layer of a mail without any private key: verifies its signatures with the
+/// options; an encrypted layer throws `invalid-argument` (use [`Identity::open_message`]).
+/// Returns `{ message: Uint8Array, layers: [...] }`, outermost layer first.
 #[wasm_bindgen(js_name = openMessage)]
-pub fn open_message(message: &[u8], identity: Option<Identity>, options: JsValue) -> JsResult<JsValue> {
+pub fn open_message(message: &[u8], options: JsValue) -> JsResult<JsValue> {
+    open_with(message, None, options)
+}
+
+// An identity is taken by reference from JS (a by-value `Option<Identity>` would consume the JS
+// object on the first call), so decrypting is a method of `Identity` and this is the shared body.
+fn open_with(message: &[u8], identity: Option<&identity::Identity>, options: JsValue) -> JsResult<JsValue> {
     let o: JsVerifyOptions = from_js(options, "verify options")?;
-    let opened = smime::open_message(message, identity.as_ref().map(|i| &i.0), &o.into_options()?).map_err(throw)?;
+    let opened = smime::open_message(message, identity, &o.into_options()?).map_err(throw)?;
     let obj = js_sys::Object::new();
     set(&obj, "message", &bytes(&opened.message))?;
     set(&obj, "layers", &to_js(&opened.layers)?)?;

@@ -119,11 +119,18 @@ fn sign_then_encrypt_opens_both_layers_with_an_old_key() {
                        Content-Transfer-Encoding: base64\r\n\r\n"
         .to_vec();
     sealed.extend_from_slice(&siegel::mime::base64_lines(&der));
-    let opened = wasm::open_message(&sealed, Some(bob), trust(ROOT)).expect("open");
+    let opened = bob.open_message(&sealed, trust(ROOT)).expect("open");
     let layers = Array::from(&get(&opened, "layers"));
     assert_eq!(layers.length(), 2);
     assert_eq!(get(&layers.get(0), "layer").as_string().as_deref(), Some("encrypted"));
     assert_eq!(get(&layers.get(1), "verdict").as_string().as_deref(), Some("trusted"));
+    // The identity is borrowed, not consumed: it opens a second mail too.
+    assert!(bob.open_message(&sealed, trust(ROOT)).is_ok());
+    // Without keys, the signed mail still opens; the encrypted one asks for an identity.
+    let verified = wasm::open_message(&signed, trust(ROOT)).expect("open signed");
+    assert_eq!(Array::from(&get(&verified, "layers")).length(), 1);
+    let err = wasm::open_message(&sealed, trust(ROOT)).err().expect("needs an identity");
+    assert_eq!(get(&err, "name").as_string().as_deref(), Some("invalid-argument"));
 }
 
 #[wasm_bindgen_test]

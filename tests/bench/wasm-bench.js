@@ -54,8 +54,8 @@ async function main() {
     const [encrypt] = median(() => encryptMessage(mail, recipients, {}));
     const [signEncrypt, sealed] = median(() => encryptMessage(signMessage(mail, alice, {}), recipients, {}));
     const [decrypt] = median(() => decryptMessage(sealed, bob));
-    const [verifyMs] = median(() => openMessage(signed, undefined, verify));
-    const [open, opened] = median(() => openMessage(sealed, bob, verify));
+    const [verifyMs] = median(() => openMessage(signed, verify));
+    const [open, opened] = median(() => bob.openMessage(sealed, verify));
     if (opened.layers.length !== 2 || opened.layers[1].verdict !== "trusted") throw new Error("round trip failed");
     rows.push({ size, sign, encrypt, signEncrypt, decrypt, verify: verifyMs, decryptVerify: open });
   }
