@@ -148,7 +148,12 @@ impl<'a> Parser<'a> {
             if len > self.data.len() - self.pos {
                 return Err(Error::bad(
                     WHAT,
-                    format!("element at byte {} claims {} bytes, only {} remain", self.pos, len, self.data.len() - self.pos),
+                    format!(
+                        "element at byte {} claims {} bytes, only {} remain",
+                        self.pos,
+                        len,
+                        self.data.len() - self.pos
+                    ),
                 ));
             }
         }
@@ -314,7 +319,8 @@ mod tests {
     #[test]
     fn encrypted_content_info_implicit_zero_is_flattened_but_explicit_is_kept() {
         // SEQUENCE { OID 1.2, SEQUENCE {}, [0] (indef) { 04 01 'x', 04 01 'y' } }
-        let eci = [0x30, 0x80, 0x06, 0x01, 0x2a, 0x30, 0x00, 0xa0, 0x80, 0x04, 0x01, b'x', 0x04, 0x01, b'y', 0, 0, 0, 0];
+        let eci =
+            [0x30, 0x80, 0x06, 0x01, 0x2a, 0x30, 0x00, 0xa0, 0x80, 0x04, 0x01, b'x', 0x04, 0x01, b'y', 0, 0, 0, 0];
         assert_eq!(to_der(&eci).unwrap(), [0x30, 0x09, 0x06, 0x01, 0x2a, 0x30, 0x00, 0x80, 0x02, b'x', b'y']);
         // ContentInfo-like: SEQUENCE { OID, [0] EXPLICIT { OCTET STRING } } keeps the explicit tag.
         let ci = [0x30, 0x80, 0x06, 0x01, 0x2a, 0xa0, 0x80, 0x24, 0x80, 0x04, 0x01, b'z', 0, 0, 0, 0, 0, 0];

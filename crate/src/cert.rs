@@ -7,8 +7,7 @@ use der::{Decode, Encode};
 use serde::Serialize;
 use sha2::Digest as _;
 use x509_cert::ext::pkix::{
-    name::GeneralName, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectAltName,
-    SubjectKeyIdentifier,
+    name::GeneralName, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectAltName, SubjectKeyIdentifier,
 };
 use x509_cert::Certificate;
 

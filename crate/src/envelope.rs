@@ -10,8 +10,8 @@ use aes_gcm::aead::{AeadInPlace, KeyInit};
 use cipher::{block_padding::Pkcs7, BlockDecryptMut, BlockEncryptMut, KeyIvInit};
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::enveloped_data::{
-    EncryptedContentInfo, EnvelopedData, KeyTransRecipientInfo, OriginatorInfo, RecipientIdentifier,
-    RecipientInfo, RecipientInfos,
+    EncryptedContentInfo, EnvelopedData, KeyTransRecipientInfo, OriginatorInfo, RecipientIdentifier, RecipientInfo,
+    RecipientInfos,
 };
 use der::asn1::OctetString;
 use der::{Any, Decode, Encode, Sequence};
@@ -101,7 +101,11 @@ pub fn encrypt(content: &[u8], recipients: &[Certificate], options: &EncryptOpti
             version: CmsVersion::V0,
             originator_info: None,
             recip_infos,
-            auth_encrypted_content: encrypted_content_info(options.cipher, Any::encode_from(&params).map_err(crypto)?, buf)?,
+            auth_encrypted_content: encrypted_content_info(
+                options.cipher,
+                Any::encode_from(&params).map_err(crypto)?,
+                buf,
+            )?,
             auth_attrs: None,
             mac: OctetString::new(tag).map_err(crypto)?,
             unauth_attrs: None,
@@ -177,11 +181,9 @@ fn key_trans_info(cert: &Certificate, cek: &[u8], options: &EncryptOptions) -> R
             )),
             true,
         ),
-        None => (
-            CmsVersion::V0,
-            RecipientIdentifier::IssuerAndSerialNumber(crate::sign::issuer_and_serial(cert)),
-            false,
-        ),
+        None => {
+            (CmsVersion::V0, RecipientIdentifier::IssuerAndSerialNumber(crate::sign::issuer_and_serial(cert)), false)
+        }
     };
     let info = KeyTransRecipientInfo { version, rid, key_enc_alg, enc_key: OctetString::new(enc_key).map_err(crypto)? };
     Ok((RecipientInfo::Ktri(info), by_ski))
@@ -407,7 +409,8 @@ enum ContentAlg {
 
 impl ContentAlg {
     fn from_identifier(alg: &AlgorithmIdentifierOwned, authenticated: bool) -> Result<ContentAlg> {
-        let params = || alg.parameters.as_ref().ok_or_else(|| Error::bad("CMS content encryption", "parameters missing"));
+        let params =
+            || alg.parameters.as_ref().ok_or_else(|| Error::bad("CMS content encryption", "parameters missing"));
         let cbc = |name, key_len, iv_len: usize| -> Result<ContentAlg> {
             let iv: OctetString = params()?.decode_as().map_err(Error::malformed("CBC IV"))?;
             if iv.as_bytes().len() != iv_len {

@@ -68,9 +68,7 @@ pub fn matches_issuer_serial(cert: &Certificate, ias: &IssuerAndSerialNumber) ->
 pub fn matches_signer(cert: &Certificate, sid: &SignerIdentifier) -> bool {
     match sid {
         SignerIdentifier::IssuerAndSerialNumber(ias) => matches_issuer_serial(cert, ias),
-        SignerIdentifier::SubjectKeyIdentifier(ski) => {
-            cert::subject_key_id(cert).as_deref() == Some(ski.0.as_bytes())
-        }
+        SignerIdentifier::SubjectKeyIdentifier(ski) => cert::subject_key_id(cert).as_deref() == Some(ski.0.as_bytes()),
     }
 }
 
@@ -117,9 +115,8 @@ impl Identity {
         let mut pairs = Vec::new();
         for entry in &p12.keys {
             let key = decode_private_key(&entry.pkcs8_der)?;
-            let pos = certs.iter().position(|c| {
-                cert::rsa_public_key(c).is_ok_and(|p| p.n() == key.n() && p.e() == key.e())
-            });
+            let pos =
+                certs.iter().position(|c| cert::rsa_public_key(c).is_ok_and(|p| p.n() == key.n() && p.e() == key.e()));
             let Some(pos) = pos else { return Err(Error::NoCertificateForKey) };
             pairs.push(KeyPair { key, certificate: certs.remove(pos) });
         }

@@ -68,9 +68,12 @@ pub enum Inspection {
 
 /// Inspects `data`. A password is needed to see inside a PKCS#12 file.
 pub fn inspect(data: &[u8], password: Option<&str>) -> Result<Inspection> {
-    let is_pem = data.starts_with(b"-----BEGIN") || core::str::from_utf8(data).is_ok_and(|t| t.contains("-----BEGIN CERTIFICATE"));
+    let is_pem = data.starts_with(b"-----BEGIN")
+        || core::str::from_utf8(data).is_ok_and(|t| t.contains("-----BEGIN CERTIFICATE"));
     if is_pem {
-        return Ok(Inspection::Certificates { certificates: cert::parse_certificates(data)?.iter().map(cert::Summary::of).collect() });
+        return Ok(Inspection::Certificates {
+            certificates: cert::parse_certificates(data)?.iter().map(cert::Summary::of).collect(),
+        });
     }
     if data.first() == Some(&0x30) {
         if let Ok(der) = ber::to_der(data) {
@@ -149,7 +152,11 @@ fn inspect_cms(ci: &cms::content_info::ContentInfo) -> Result<Inspection> {
                         }
                         SignerIdentifier::SubjectKeyIdentifier(k) => format!("key id {}", cert::hex(k.0.as_bytes())),
                     };
-                    format!("{sid}, {} with {}", oids::name(&si.digest_alg.oid), oids::name(&si.signature_algorithm.oid))
+                    format!(
+                        "{sid}, {} with {}",
+                        oids::name(&si.digest_alg.oid),
+                        oids::name(&si.signature_algorithm.oid)
+                    )
                 })
                 .collect();
             let certificates = sd
@@ -180,18 +187,20 @@ fn inspect_cms(ci: &cms::content_info::ContentInfo) -> Result<Inspection> {
                 .0
                 .iter()
                 .map(|ri| match ri {
-                    RecipientInfo::Ktri(k) => format!(
-                        "{} ({})",
-                        envelope::describe_recipients(&[k]),
-                        oids::name(&k.key_enc_alg.oid)
-                    ),
+                    RecipientInfo::Ktri(k) => {
+                        format!("{} ({})", envelope::describe_recipients(&[k]), oids::name(&k.key_enc_alg.oid))
+                    }
                     RecipientInfo::Kari(_) => "key agreement recipient".into(),
                     RecipientInfo::Kekri(_) => "KEK recipient".into(),
                     RecipientInfo::Pwri(_) => "password recipient".into(),
                     RecipientInfo::Ori(_) => "other recipient".into(),
                 })
                 .collect();
-            Ok(Inspection::EncryptedData { content_type: oids::name(&ci.content_type), cipher: oids::name(&alg), recipients })
+            Ok(Inspection::EncryptedData {
+                content_type: oids::name(&ci.content_type),
+                cipher: oids::name(&alg),
+                recipients,
+            })
         }
         ref other => Err(Error::unsupported("CMS content type", oids::name(other))),
     }

@@ -212,7 +212,10 @@ pub fn kind(e: &Entity<'_>) -> Kind {
         return Kind::DetachedSigned;
     }
     let p7m_name = e.filename().is_some_and(|n| n.to_ascii_lowercase().ends_with(".p7m"));
-    if ct.is("application/pkcs7-mime") || ct.is("application/x-pkcs7-mime") || (ct.is("application/octet-stream") && p7m_name) {
+    if ct.is("application/pkcs7-mime")
+        || ct.is("application/x-pkcs7-mime")
+        || (ct.is("application/octet-stream") && p7m_name)
+    {
         return match ct.param("smime-type").map(|s| s.to_ascii_lowercase()) {
             Some(t) if t == "signed-data" => Kind::OpaqueSigned,
             Some(t) if t == "enveloped-data" || t == "authenveloped-data" => Kind::Encrypted,

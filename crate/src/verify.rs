@@ -200,9 +200,7 @@ pub fn verify(cms_data: &[u8], detached: Option<&[u8]>, options: &VerifyOptions)
             // Some producers put non-data content (e.g. nested CMS) directly in eContent.
             Err(_) => any.value().to_vec(),
         },
-        (None, None) => {
-            return Err(Error::bad("S/MIME signature", "detached signature without the signed content"))
-        }
+        (None, None) => return Err(Error::bad("S/MIME signature", "detached signature without the signed content")),
     };
     let canonical = mime::canonicalize_crlf(&content);
     let alternative = (canonical.as_ref() != content.as_slice() && detached.is_some()).then_some(canonical.as_ref());
@@ -302,7 +300,8 @@ fn verify_signer(
         return (report, false);
     };
 
-    let (signature, used_alt) = check_signature(si, raw_attrs, econtent_type, content, alternative, signer_cert, options);
+    let (signature, used_alt) =
+        check_signature(si, raw_attrs, econtent_type, content, alternative, signer_cert, options);
     report.signature = signature;
 
     let pool: Vec<&Certificate> = message_certs.iter().chain(options.intermediates.iter()).collect();
@@ -317,7 +316,12 @@ fn verify_signer(
         Check::Passed
     } else {
         let s = cert::Summary::of(signer_cert);
-        Check::fail(format!("the certificate is valid from {} to {}, not at {}", s.not_before, s.not_after, clock::format_rfc3339(now)))
+        Check::fail(format!(
+            "the certificate is valid from {} to {}, not at {}",
+            s.not_before,
+            s.not_after,
+            clock::format_rfc3339(now)
+        ))
     };
     report.key_usage = if cert::can_sign(signer_cert) {
         Check::Passed
@@ -371,7 +375,8 @@ fn check_signature(
             return (Check::Passed, false);
         }
         if let Some(alt) = alternative {
-            if verify_rsa(&public, &si.signature_algorithm, digest, &digest.hash(alt), si.signature.as_bytes()).is_ok() {
+            if verify_rsa(&public, &si.signature_algorithm, digest, &digest.hash(alt), si.signature.as_bytes()).is_ok()
+            {
                 return (Check::Passed, true);
             }
         }
@@ -383,7 +388,11 @@ fn check_signature(
         Some(ct) if ct == *econtent_type => {}
         Some(ct) => {
             return (
-                Check::fail(format!("contentType attribute {} differs from the content's {}", oids::name(&ct), oids::name(econtent_type))),
+                Check::fail(format!(
+                    "contentType attribute {} differs from the content's {}",
+                    oids::name(&ct),
+                    oids::name(econtent_type)
+                )),
                 false,
             )
         }
@@ -420,7 +429,10 @@ fn verify_rsa(
 ) -> core::result::Result<(), String> {
     let bad = |_| "the signature does not verify".to_string();
     match alg.oid {
-        oids::RSA_ENCRYPTION | oids::SHA1_WITH_RSA | oids::SHA256_WITH_RSA | oids::SHA384_WITH_RSA
+        oids::RSA_ENCRYPTION
+        | oids::SHA1_WITH_RSA
+        | oids::SHA256_WITH_RSA
+        | oids::SHA384_WITH_RSA
         | oids::SHA512_WITH_RSA => {
             let scheme = match digest {
                 Digest::Sha1 => rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
@@ -436,7 +448,8 @@ fn verify_rsa(
                 .as_ref()
                 .and_then(|p| p.to_der().ok())
                 .ok_or_else(|| "RSASSA-PSS without parameters".to_string())?;
-            let params = pkcs1::RsaPssParams::from_der(&params).map_err(|e| format!("bad RSASSA-PSS parameters: {e}"))?;
+            let params =
+                pkcs1::RsaPssParams::from_der(&params).map_err(|e| format!("bad RSASSA-PSS parameters: {e}"))?;
             let pss_digest = Digest::from_oid(&params.hash.oid).map_err(|e| e.to_string())?;
             if pss_digest != digest {
                 return Err("the RSASSA-PSS hash differs from the digest algorithm".into());
@@ -455,7 +468,11 @@ fn verify_rsa(
 }
 
 /// Verifies that `issuer` signed `cert`.
-pub fn verify_certificate_signature(cert: &Certificate, issuer: &Certificate, allow_sha1: bool) -> core::result::Result<(), String> {
+pub fn verify_certificate_signature(
+    cert: &Certificate,
+    issuer: &Certificate,
+    allow_sha1: bool,
+) -> core::result::Result<(), String> {
     let public = cert::rsa_public_key(issuer).map_err(|e| e.to_string())?;
     let tbs = cert.tbs_certificate.to_der().map_err(|e| e.to_string())?;
     let alg = &cert.signature_algorithm;
@@ -465,7 +482,8 @@ pub fn verify_certificate_signature(cert: &Certificate, issuer: &Certificate, al
         oids::SHA384_WITH_RSA => Digest::Sha384,
         oids::SHA512_WITH_RSA => Digest::Sha512,
         oids::RSASSA_PSS => {
-            let params = alg.parameters.as_ref().and_then(|p| p.to_der().ok()).ok_or("RSASSA-PSS without parameters")?;
+            let params =
+                alg.parameters.as_ref().and_then(|p| p.to_der().ok()).ok_or("RSASSA-PSS without parameters")?;
             let params = pkcs1::RsaPssParams::from_der(&params).map_err(|e| e.to_string())?;
             Digest::from_oid(&params.hash.oid).map_err(|e| e.to_string())?
         }
@@ -512,7 +530,8 @@ pub fn build_chain(
         let mut next = None;
         for (candidate, is_anchor) in candidates {
             if let Err(e) = verify_certificate_signature(&current, candidate, allow_sha1) {
-                last_error = Some(format!("{} is not validly signed by {}: {e}", describe(&current), describe(candidate)));
+                last_error =
+                    Some(format!("{} is not validly signed by {}: {e}", describe(&current), describe(candidate)));
                 continue;
             }
             if !is_anchor && !cert::is_ca(candidate) {

@@ -153,7 +153,11 @@ pub fn encrypt_message(message: &[u8], recipients: Vec<js_sys::Uint8Array>, opti
             .transpose()
             .map_err(throw)?
             .unwrap_or_default(),
-        identifier: if o.subject_key_identifier { IdentifierKind::SubjectKeyId } else { IdentifierKind::IssuerAndSerial },
+        identifier: if o.subject_key_identifier {
+            IdentifierKind::SubjectKeyId
+        } else {
+            IdentifierKind::IssuerAndSerial
+        },
     };
     smime::encrypt_message(message, &certs, &options).map_err(throw)
 }

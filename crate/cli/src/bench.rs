@@ -64,10 +64,8 @@ pub fn run(sizes: &[usize], runs: usize) -> Result<()> {
     let alice = Identity::from_pkcs12(ALICE_P12, "secret")?;
     let bob = Identity::from_pkcs12(BOB_P12, "secret")?;
     let now = siegel::clock::now_unix();
-    let recipients = vec![
-        bob.encryption_pair(now)?.certificate().clone(),
-        alice.encryption_pair(now)?.certificate().clone(),
-    ];
+    let recipients =
+        vec![bob.encryption_pair(now)?.certificate().clone(), alice.encryption_pair(now)?.certificate().clone()];
     let verify = VerifyOptions { trust: siegel::cert::parse_certificates(ROOT)?, ..VerifyOptions::default() };
     let sign = SignOptions::default();
     let encrypt = EncryptOptions::default();

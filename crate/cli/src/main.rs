@@ -13,7 +13,7 @@ use siegel::envelope::EncryptOptions;
 use siegel::identity::Identity;
 use siegel::sign::{ChainInclusion, SignOptions};
 use siegel::smime::{self, Layer, SignMode};
-use siegel::verify::{VerifyOptions, Verdict};
+use siegel::verify::{Verdict, VerifyOptions};
 
 mod bench;
 
@@ -208,7 +208,8 @@ fn load_identities(paths: &[PathBuf], password: &str) -> Result<Identity, Failur
 fn load_certs(paths: &[PathBuf]) -> Result<Vec<x509_cert::Certificate>, Failure> {
     let mut out = Vec::new();
     for p in paths {
-        let certs = siegel::cert::parse_certificates(&read_file(p)?).map_err(|e| fail(format!("{}: {e}", p.display())))?;
+        let certs =
+            siegel::cert::parse_certificates(&read_file(p)?).map_err(|e| fail(format!("{}: {e}", p.display())))?;
         out.extend(certs);
     }
     Ok(out)

@@ -34,7 +34,8 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-const MAIL: &[u8] = b"From: Alice <alice@example.com>\nTo: Bob <bob@example.com>\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\n\
+const MAIL: &[u8] =
+    b"From: Alice <alice@example.com>\nTo: Bob <bob@example.com>\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\n\
 Content-Type: text/plain; charset=utf-8\n\nHallo Bob,\nGr\xc3\xbc\xc3\x9fe!\n";
 
 const PW: &[(&str, &str)] = &[("SIEGEL_PW", "secret")];
@@ -79,17 +80,25 @@ fn verify_writes_the_signed_content() {
     let dir = std::env::temp_dir().join(format!("siegel-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let content = dir.join("content.eml");
-    let signed = ok(siegel(&["sign", "--identity", s(&pki("alice.p12")), "--password-env", "SIEGEL_PW", "--opaque"], MAIL, PW));
+    let signed =
+        ok(siegel(&["sign", "--identity", s(&pki("alice.p12")), "--password-env", "SIEGEL_PW", "--opaque"], MAIL, PW));
     ok(siegel(&["verify", "--trust", s(&pki("root.crt")), "--content-out", s(&content)], &signed, &[]));
     // The exact signed bytes: the MIME entity, its 8-bit text made 7-bit safe (quoted-printable).
     let text = std::fs::read_to_string(&content).unwrap();
-    assert!(text.contains("Content-Transfer-Encoding: quoted-printable\r\n\r\nHallo Bob,\r\nGr=C3=BC=C3=9Fe!"), "{text}");
+    assert!(
+        text.contains("Content-Transfer-Encoding: quoted-printable\r\n\r\nHallo Bob,\r\nGr=C3=BC=C3=9Fe!"),
+        "{text}"
+    );
 }
 
 #[test]
 fn encrypt_then_decrypt_with_the_key_history() {
     // To Bob's current certificate and to his old one (mail written years ago, read today).
-    let mail_to_new = ok(siegel(&["encrypt", "--to", s(&pki("bob.crt")), "--cipher", "aes-128-cbc", "--key-transport", "rsa-oaep"], MAIL, &[]));
+    let mail_to_new = ok(siegel(
+        &["encrypt", "--to", s(&pki("bob.crt")), "--cipher", "aes-128-cbc", "--key-transport", "rsa-oaep"],
+        MAIL,
+        &[],
+    ));
     let history = [s(&pki("bob.p12")).to_string(), s(&pki("bob-old.p12")).to_string()];
     let out = ok(siegel(
         &["decrypt", "--identity", &history[0], "--identity", &history[1], "--password-env", "SIEGEL_PW"],
@@ -116,7 +125,11 @@ fn passwords_come_from_a_file_or_an_env_var() {
     ok(siegel(&["sign", "--identity", s(&pki("alice.p12")), "--password-file", s(&file)], MAIL, &[]));
     let out = siegel(&["sign", "--identity", s(&pki("alice.p12")), "--password-env", "NOPE_NOT_SET"], MAIL, &[]);
     assert_eq!(out.status.code(), Some(2));
-    let out = siegel(&["sign", "--identity", s(&pki("alice.p12")), "--password-env", "SIEGEL_PW"], MAIL, &[("SIEGEL_PW", "wrong")]);
+    let out = siegel(
+        &["sign", "--identity", s(&pki("alice.p12")), "--password-env", "SIEGEL_PW"],
+        MAIL,
+        &[("SIEGEL_PW", "wrong")],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrong password"));
     // There is no way to pass a password on the command line.

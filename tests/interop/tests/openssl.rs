@@ -30,7 +30,11 @@ fn read(name: &str) -> Vec<u8> {
 /// A scratch directory of its own for each test.
 fn scratch() -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!("siegel-interop-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let dir = std::env::temp_dir().join(format!(
+        "siegel-interop-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -181,10 +185,8 @@ fn openssl_reads_signed_then_encrypted_mail_from_siegel() {
     let sealed = smime::encrypt_message(&signed, &recipients, &EncryptOptions::default()).unwrap();
     let msg = dir.join("sealed.eml");
     std::fs::write(&msg, &sealed).unwrap();
-    let inner = must(
-        &["cms", "-decrypt", "-in", p(&msg), "-recip", p(&pki("bob.crt")), "-inkey", p(&pki("bob.key"))],
-        b"",
-    );
+    let inner =
+        must(&["cms", "-decrypt", "-in", p(&msg), "-recip", p(&pki("bob.crt")), "-inkey", p(&pki("bob.key"))], b"");
     verify_with_openssl(&dir, &inner);
 }
 
@@ -195,7 +197,19 @@ fn openssl_sign(dir: &Path, extra: &[&str]) -> Vec<u8> {
     let input = dir.join("entity.txt");
     std::fs::write(&input, ENTITY).unwrap();
     let (signer, key, inter) = (pki("alice.crt"), pki("alice.key"), pki("intermediate.crt"));
-    let mut args = vec!["cms", "-sign", "-stream", "-in", p(&input), "-signer", p(&signer), "-inkey", p(&key), "-certfile", p(&inter)];
+    let mut args = vec![
+        "cms",
+        "-sign",
+        "-stream",
+        "-in",
+        p(&input),
+        "-signer",
+        p(&signer),
+        "-inkey",
+        p(&key),
+        "-certfile",
+        p(&inter),
+    ];
     args.extend_from_slice(extra);
     let args: Vec<String> = args.into_iter().map(String::from).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -231,12 +245,31 @@ fn siegel_verifies_openssl_opaque_ber_signatures() {
     assert!(content.ends_with(ENTITY));
     // The same as raw BER through the CMS layer: the exact bytes come back.
     let der = must(
-        &["cms", "-sign", "-stream", "-nodetach", "-binary", "-outform", "DER", "-signer", p(&pki("alice.crt")),
-          "-inkey", p(&pki("alice.key"))],
+        &[
+            "cms",
+            "-sign",
+            "-stream",
+            "-nodetach",
+            "-binary",
+            "-outform",
+            "DER",
+            "-signer",
+            p(&pki("alice.crt")),
+            "-inkey",
+            p(&pki("alice.key")),
+        ],
         ENTITY,
     );
     assert!(der.windows(2).any(|w| w == [0x24, 0x80] || w == [0x30, 0x80]), "expected indefinite-length BER");
-    let verified = siegel::verify::verify(&der, None, &VerifyOptions { intermediates: siegel::cert::parse_certificates(&read("intermediate.crt")).unwrap(), ..trust() }).unwrap();
+    let verified = siegel::verify::verify(
+        &der,
+        None,
+        &VerifyOptions {
+            intermediates: siegel::cert::parse_certificates(&read("intermediate.crt")).unwrap(),
+            ..trust()
+        },
+    )
+    .unwrap();
     assert_eq!(verified.content, ENTITY);
     assert_eq!(verified.report.verdict, Verdict::Trusted, "{:?}", verified.report.failure());
 }
@@ -306,7 +339,9 @@ fn siegel_opens_openssl_signed_then_encrypted_mail() {
     let mut mail = b"From: Alice <alice@example.com>\r\nSubject: both\r\n".to_vec();
     mail.extend_from_slice(&crlf(&sealed));
     let opened = smime::open_message(&mail, Some(&bob()), &trust()).unwrap();
-    assert!(matches!(opened.layers.as_slice(), [Layer::Encrypted(_), Layer::Signed(r)] if r.verdict == Verdict::Trusted));
+    assert!(
+        matches!(opened.layers.as_slice(), [Layer::Encrypted(_), Layer::Signed(r)] if r.verdict == Verdict::Trusted)
+    );
     assert!(opened.message.ends_with(ENTITY));
 }
 
@@ -317,7 +352,8 @@ fn the_wrong_key_fails_decryption_cleanly() {
     std::fs::write(&input, ENTITY).unwrap();
     let carol = Identity::from_pkcs12(&read("carol.p12"), "secret").unwrap();
     for cipher in ["-aes-256-cbc", "-aes-256-gcm"] {
-        let der = must(&["cms", "-encrypt", "-binary", "-outform", "DER", "-in", p(&input), cipher, p(&pki("bob.crt"))], b"");
+        let der =
+            must(&["cms", "-encrypt", "-binary", "-outform", "DER", "-in", p(&input), cipher, p(&pki("bob.crt"))], b"");
         let err = envelope::decrypt(&der, &carol).unwrap_err();
         assert!(matches!(err, Error::NotForUs { .. }), "{cipher}: {err}");
         // The right recipient, altered ciphertext (GCM: the tag; CBC: the last block): one uniform error.
@@ -348,8 +384,18 @@ fn siegel_imports_openssl_pkcs12_modern_and_legacy() {
         let out = dir.join("id.p12");
         let (key, cert, chain) = (pki("bob.key"), pki("bob.crt"), pki("chain.pem"));
         let mut args = vec![
-            "pkcs12", "-export", "-inkey", p(&key), "-in", p(&cert), "-certfile", p(&chain),
-            "-passout", "pass:s3cret ünïcode", "-out", p(&out),
+            "pkcs12",
+            "-export",
+            "-inkey",
+            p(&key),
+            "-in",
+            p(&cert),
+            "-certfile",
+            p(&chain),
+            "-passout",
+            "pass:s3cret ünïcode",
+            "-out",
+            p(&out),
         ];
         args.extend_from_slice(extra);
         match openssl(&args, b"") {
@@ -364,7 +410,12 @@ fn siegel_imports_openssl_pkcs12_modern_and_legacy() {
         assert_eq!(id.chain().len(), 2, "{extra:?}");
         assert_eq!(Identity::from_pkcs12(&data, "wrong").unwrap_err(), Error::WrongPassword, "{extra:?}");
         // The imported key really decrypts.
-        let sealed = smime::encrypt_entity(ENTITY, &siegel::cert::parse_certificates(&read("bob.crt")).unwrap(), &Default::default()).unwrap();
+        let sealed = smime::encrypt_entity(
+            ENTITY,
+            &siegel::cert::parse_certificates(&read("bob.crt")).unwrap(),
+            &Default::default(),
+        )
+        .unwrap();
         let (plain, _) = smime::decrypt_message(&sealed, &id).unwrap();
         assert!(plain.ends_with(ENTITY));
     }
