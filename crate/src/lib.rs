@@ -13,6 +13,7 @@
 //! - [`sign`] and [`verify`]: CMS SignedData (RFC 5652) and its verification report.
 //! - [`envelope`]: CMS EnvelopedData and AuthEnvelopedData (RFC 5652, 5083, 5084).
 //! - [`smime`]: the message level (RFC 8551): sign, encrypt, and open a whole mail.
+//! - [`trust`]: the trusted-CA collection, RFC 5280 path validation and revocation.
 //! - [`inspect`]: describe what a file holds.
 //! - `wasm` (wasm32 only): the thin wasm-bindgen API over the above.
 #![forbid(unsafe_code)]
@@ -31,6 +32,7 @@ pub mod oids;
 pub mod pkcs12;
 pub mod sign;
 pub mod smime;
+pub mod trust;
 pub mod verify;
 
 #[cfg(target_arch = "wasm32")]
