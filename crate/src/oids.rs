@@ -49,6 +49,30 @@ oids! {
     SHA384_WITH_RSA = "1.2.840.113549.1.1.12", "sha384WithRSAEncryption";
     /// sha512WithRSAEncryption
     SHA512_WITH_RSA = "1.2.840.113549.1.1.13", "sha512WithRSAEncryption";
+    /// sha224WithRSAEncryption
+    SHA224_WITH_RSA = "1.2.840.113549.1.1.14", "sha224WithRSAEncryption";
+    /// id-sha224
+    SHA224 = "2.16.840.1.101.3.4.2.4", "SHA-224";
+    /// id-ecPublicKey
+    EC_PUBLIC_KEY = "1.2.840.10045.2.1", "EC";
+    /// secp256r1 (P-256)
+    SECP256R1 = "1.2.840.10045.3.1.7", "P-256";
+    /// secp384r1 (P-384)
+    SECP384R1 = "1.3.132.0.34", "P-384";
+    /// ecdsa-with-SHA1
+    ECDSA_WITH_SHA1 = "1.2.840.10045.4.1", "ecdsa-with-SHA1";
+    /// ecdsa-with-SHA256
+    ECDSA_WITH_SHA256 = "1.2.840.10045.4.3.2", "ecdsa-with-SHA256";
+    /// ecdsa-with-SHA384
+    ECDSA_WITH_SHA384 = "1.2.840.10045.4.3.3", "ecdsa-with-SHA384";
+    /// ecdsa-with-SHA512
+    ECDSA_WITH_SHA512 = "1.2.840.10045.4.3.4", "ecdsa-with-SHA512";
+    /// id-dsa
+    DSA = "1.2.840.10040.4.1", "DSA";
+    /// id-dsa-with-sha1
+    DSA_WITH_SHA1 = "1.2.840.10040.4.3", "dsa-with-SHA1";
+    /// id-dsa-with-sha256
+    DSA_WITH_SHA256 = "2.16.840.1.101.3.4.3.2", "dsa-with-SHA256";
     /// id-aes128-CBC
     AES128_CBC = "2.16.840.1.101.3.4.1.2", "AES-128-CBC";
     /// id-aes192-CBC

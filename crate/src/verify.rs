@@ -467,33 +467,14 @@ fn verify_rsa(
     }
 }
 
-/// Verifies that `issuer` signed `cert`.
+/// Verifies that `issuer` signed `cert` (RSA, RSASSA-PSS, ECDSA or DSA; see [`crate::trust::sig`]).
 pub fn verify_certificate_signature(
     cert: &Certificate,
     issuer: &Certificate,
     allow_sha1: bool,
 ) -> core::result::Result<(), String> {
-    let public = cert::rsa_public_key(issuer).map_err(|e| e.to_string())?;
-    let tbs = cert.tbs_certificate.to_der().map_err(|e| e.to_string())?;
-    let alg = &cert.signature_algorithm;
-    let digest = match alg.oid {
-        oids::SHA1_WITH_RSA => Digest::Sha1,
-        oids::SHA256_WITH_RSA => Digest::Sha256,
-        oids::SHA384_WITH_RSA => Digest::Sha384,
-        oids::SHA512_WITH_RSA => Digest::Sha512,
-        oids::RSASSA_PSS => {
-            let params =
-                alg.parameters.as_ref().and_then(|p| p.to_der().ok()).ok_or("RSASSA-PSS without parameters")?;
-            let params = pkcs1::RsaPssParams::from_der(&params).map_err(|e| e.to_string())?;
-            Digest::from_oid(&params.hash.oid).map_err(|e| e.to_string())?
-        }
-        ref other => return Err(format!("unsupported certificate signature algorithm {}", oids::name(other))),
-    };
-    if digest == Digest::Sha1 && !allow_sha1 {
-        return Err("the certificate is signed with SHA-1, which is no longer accepted".into());
-    }
-    let sig = cert.signature.as_bytes().ok_or("the certificate signature has unused bits")?;
-    verify_rsa(&public, alg, digest, &digest.hash(&tbs), sig)
+    let key = &issuer.tbs_certificate.subject_public_key_info;
+    crate::trust::sig::verify_certificate(cert, key, None, allow_sha1).map_err(|e| e.to_string())
 }
 
 fn describe(c: &Certificate) -> String {

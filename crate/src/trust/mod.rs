@@ -2,3 +2,6 @@
 //! building and validation, and revocation.
 //!
 //! The submodules, each with one job:
+//! - [`sig`]: verifying certificate and CRL signatures (RSA, RSASSA-PSS, ECDSA, DSA).
+
+pub mod sig;

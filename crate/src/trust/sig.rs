@@ -1,0 +1,251 @@
+//! Verifying the signature on a certificate or a CRL with the issuer's public key.
+//!
+//! Supported: RSA PKCS#1 v1.5 and RSASSA-PSS with SHA-1/256/384/512, ECDSA on P-256 and P-384, and DSA
+//! (including DSA parameters inherited from the issuer, RFC 5280 section 6.1.4 (f)). SHA-1 is refused
+//! unless the caller opts in: it is broken for collision resistance, and certificates still signed with
+//! it are a risk.
+
+use der::asn1::UintRef;
+use der::{Decode, Encode};
+use signature::hazmat::PrehashVerifier;
+use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+
+use crate::alg::Digest;
+use crate::oids;
+
+/// Why a signature does not verify.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignatureError {
+    /// The signature algorithm is not one Siegel implements.
+    UnsupportedAlgorithm(String),
+    /// SHA-1 was used and the caller did not allow it.
+    Sha1NotAllowed,
+    /// The issuer's key cannot be used with the signature's algorithm, or is malformed.
+    BadKey(String),
+    /// The signature value does not verify.
+    Invalid,
+}
+
+impl core::fmt::Display for SignatureError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            SignatureError::UnsupportedAlgorithm(a) => write!(f, "unsupported signature algorithm {a}"),
+            SignatureError::Sha1NotAllowed => f.write_str("signed with SHA-1, which is no longer accepted"),
+            SignatureError::BadKey(d) => write!(f, "the issuer's public key cannot check this signature: {d}"),
+            SignatureError::Invalid => f.write_str("the signature does not verify"),
+        }
+    }
+}
+
+/// The digest and family of a signature algorithm identifier.
+fn scheme(alg: &AlgorithmIdentifierOwned) -> Result<(Family, Digest), SignatureError> {
+    let unsupported = || SignatureError::UnsupportedAlgorithm(oids::name(&alg.oid));
+    Ok(match alg.oid {
+        oids::SHA1_WITH_RSA => (Family::Rsa, Digest::Sha1),
+        oids::SHA256_WITH_RSA => (Family::Rsa, Digest::Sha256),
+        oids::SHA384_WITH_RSA => (Family::Rsa, Digest::Sha384),
+        oids::SHA512_WITH_RSA => (Family::Rsa, Digest::Sha512),
+        oids::RSASSA_PSS => {
+            let params = alg
+                .parameters
+                .as_ref()
+                .and_then(|p| p.to_der().ok())
+                .ok_or_else(|| SignatureError::BadKey("RSASSA-PSS without parameters".into()))?;
+            let params = pkcs1::RsaPssParams::from_der(&params)
+                .map_err(|e| SignatureError::BadKey(format!("bad RSASSA-PSS parameters: {e}")))?;
+            let digest = Digest::from_oid(&params.hash.oid).map_err(|_| unsupported())?;
+            (Family::Pss(params.salt_len as usize), digest)
+        }
+        oids::ECDSA_WITH_SHA1 => (Family::Ecdsa, Digest::Sha1),
+        oids::ECDSA_WITH_SHA256 => (Family::Ecdsa, Digest::Sha256),
+        oids::ECDSA_WITH_SHA384 => (Family::Ecdsa, Digest::Sha384),
+        oids::ECDSA_WITH_SHA512 => (Family::Ecdsa, Digest::Sha512),
+        oids::DSA_WITH_SHA1 => (Family::Dsa, Digest::Sha1),
+        oids::DSA_WITH_SHA256 => (Family::Dsa, Digest::Sha256),
+        _ => return Err(unsupported()),
+    })
+}
+
+#[derive(Clone, Copy)]
+enum Family {
+    Rsa,
+    Pss(usize),
+    Ecdsa,
+    Dsa,
+}
+
+/// Whether the key is a DSA key whose domain parameters are absent, to be inherited from its issuer
+/// (RFC 5280 section 6.1.4 (f)).
+pub fn needs_inherited_parameters(spki: &SubjectPublicKeyInfoOwned) -> bool {
+    spki.algorithm.oid == oids::DSA && spki.algorithm.parameters.as_ref().is_none_or(|p| p.is_null())
+}
+
+/// The domain parameters of a key, when it has any (DSA: `Dss-Parms`).
+pub fn parameters(spki: &SubjectPublicKeyInfoOwned) -> Option<der::Any> {
+    spki.algorithm.parameters.clone().filter(|p| !p.is_null())
+}
+
+/// Verifies `signature` over `message` with `alg` and the issuer's key `spki`. `inherited` supplies DSA
+/// domain parameters when the key itself has none. SHA-1 only when `allow_sha1`.
+pub fn verify(
+    message: &[u8],
+    alg: &AlgorithmIdentifierOwned,
+    signature: &[u8],
+    spki: &SubjectPublicKeyInfoOwned,
+    inherited: Option<&der::Any>,
+    allow_sha1: bool,
+) -> Result<(), SignatureError> {
+    let (family, digest) = scheme(alg)?;
+    if digest == Digest::Sha1 && !allow_sha1 {
+        return Err(SignatureError::Sha1NotAllowed);
+    }
+    let hash = digest.hash(message);
+    let key_bits = spki.subject_public_key.as_bytes().ok_or_else(|| SignatureError::BadKey("unused bits".into()))?;
+    let wrong_key = || {
+        SignatureError::BadKey(format!(
+            "a {} key cannot check {}",
+            oids::name(&spki.algorithm.oid),
+            oids::name(&alg.oid)
+        ))
+    };
+    match family {
+        Family::Rsa | Family::Pss(_) => {
+            if spki.algorithm.oid != oids::RSA_ENCRYPTION && spki.algorithm.oid != oids::RSASSA_PSS {
+                return Err(wrong_key());
+            }
+            let key = pkcs1::RsaPublicKey::from_der(key_bits).map_err(|e| SignatureError::BadKey(e.to_string()))?;
+            let public = rsa::RsaPublicKey::new(
+                rsa::BigUint::from_bytes_be(key.modulus.as_bytes()),
+                rsa::BigUint::from_bytes_be(key.public_exponent.as_bytes()),
+            )
+            .map_err(|e| SignatureError::BadKey(e.to_string()))?;
+            let result = match (family, digest) {
+                (Family::Pss(salt), Digest::Sha1) => {
+                    public.verify(rsa::Pss::new_with_salt::<sha1::Sha1>(salt), &hash, signature)
+                }
+                (Family::Pss(salt), Digest::Sha256) => {
+                    public.verify(rsa::Pss::new_with_salt::<sha2::Sha256>(salt), &hash, signature)
+                }
+                (Family::Pss(salt), Digest::Sha384) => {
+                    public.verify(rsa::Pss::new_with_salt::<sha2::Sha384>(salt), &hash, signature)
+                }
+                (Family::Pss(salt), Digest::Sha512) => {
+                    public.verify(rsa::Pss::new_with_salt::<sha2::Sha512>(salt), &hash, signature)
+                }
+                (_, Digest::Sha1) => public.verify(rsa::Pkcs1v15Sign::new::<sha1::Sha1>(), &hash, signature),
+                (_, Digest::Sha256) => public.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &hash, signature),
+                (_, Digest::Sha384) => public.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha384>(), &hash, signature),
+                (_, Digest::Sha512) => public.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha512>(), &hash, signature),
+            };
+            result.map_err(|_| SignatureError::Invalid)
+        }
+        Family::Ecdsa => {
+            if spki.algorithm.oid != oids::EC_PUBLIC_KEY {
+                return Err(wrong_key());
+            }
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.decode_as::<const_oid::ObjectIdentifier>().ok())
+                .ok_or_else(|| SignatureError::BadKey("EC key without a named curve".into()))?;
+            match curve {
+                oids::SECP256R1 => {
+                    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(key_bits)
+                        .map_err(|_| SignatureError::BadKey("not a P-256 point".into()))?;
+                    let sig = p256::ecdsa::Signature::from_der(signature).map_err(|_| SignatureError::Invalid)?;
+                    key.verify_prehash(&hash, &sig).map_err(|_| SignatureError::Invalid)
+                }
+                oids::SECP384R1 => {
+                    let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(key_bits)
+                        .map_err(|_| SignatureError::BadKey("not a P-384 point".into()))?;
+                    let sig = p384::ecdsa::Signature::from_der(signature).map_err(|_| SignatureError::Invalid)?;
+                    key.verify_prehash(&hash, &sig).map_err(|_| SignatureError::Invalid)
+                }
+                other => Err(SignatureError::UnsupportedAlgorithm(format!("ECDSA on {}", oids::name(&other)))),
+            }
+        }
+        Family::Dsa => {
+            if spki.algorithm.oid != oids::DSA {
+                return Err(wrong_key());
+            }
+            let params = parameters(spki)
+                .or_else(|| inherited.cloned())
+                .ok_or_else(|| SignatureError::BadKey("DSA key without domain parameters".into()))?;
+            let params = params.to_der().map_err(|e| SignatureError::BadKey(e.to_string()))?;
+            let components = dsa::Components::from_der(&params)
+                .map_err(|e| SignatureError::BadKey(format!("bad DSA parameters: {e}")))?;
+            let y = UintRef::from_der(key_bits).map_err(|e| SignatureError::BadKey(e.to_string()))?;
+            let key = dsa::VerifyingKey::from_components(components, dsa::BigUint::from_bytes_be(y.as_bytes()))
+                .map_err(|_| SignatureError::BadKey("invalid DSA public key".into()))?;
+            let sig = dsa::Signature::try_from(signature).map_err(|_| SignatureError::Invalid)?;
+            key.verify_prehash(&hash, &sig).map_err(|_| SignatureError::Invalid)
+        }
+    }
+}
+
+/// Verifies the signature on a certificate with its issuer's key.
+pub fn verify_certificate(
+    cert: &x509_cert::Certificate,
+    issuer_key: &SubjectPublicKeyInfoOwned,
+    inherited: Option<&der::Any>,
+    allow_sha1: bool,
+) -> Result<(), SignatureError> {
+    // The outer and inner signature algorithms must agree (RFC 5280 section 4.1.1.2).
+    if cert.signature_algorithm != cert.tbs_certificate.signature {
+        return Err(SignatureError::UnsupportedAlgorithm("signature algorithm differs from the one in the TBS".into()));
+    }
+    let tbs = cert.tbs_certificate.to_der().map_err(|_| SignatureError::Invalid)?;
+    let sig = cert.signature.as_bytes().ok_or(SignatureError::Invalid)?;
+    verify(&tbs, &cert.signature_algorithm, sig, issuer_key, inherited, allow_sha1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(name: &str) -> x509_cert::Certificate {
+        let data = std::fs::read(format!("{}/tests/data/pki/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        crate::cert::parse_certificates(&data).unwrap().remove(0)
+    }
+
+    #[test]
+    fn rsa_chain_signatures_verify_and_a_changed_byte_does_not() {
+        let root = load("root.crt");
+        let inter = load("intermediate.crt");
+        let key = &root.tbs_certificate.subject_public_key_info;
+        assert_eq!(verify_certificate(&inter, key, None, false), Ok(()));
+        assert_eq!(verify_certificate(&root, key, None, false), Ok(()));
+        let mut bad = inter.clone();
+        bad.tbs_certificate.serial_number = x509_cert::serial_number::SerialNumber::new(&[9, 9]).unwrap();
+        assert_eq!(verify_certificate(&bad, key, None, false), Err(SignatureError::Invalid));
+        // The wrong issuer's key does not verify either.
+        let alice = load("alice.crt");
+        assert_eq!(verify_certificate(&alice, key, None, false), Err(SignatureError::Invalid));
+    }
+
+    #[test]
+    fn pkits_dsa_signatures_with_inherited_parameters() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/conformance/pkits/certs/");
+        let Ok(read) = std::fs::read(format!("{dir}DSACACert.crt")) else {
+            eprintln!("PKITS data not found at {dir}; skipping");
+            return;
+        };
+        let cert = |n: &str| x509_cert::Certificate::from_der(&std::fs::read(format!("{dir}{n}")).unwrap()).unwrap();
+        let ca = x509_cert::Certificate::from_der(&read).unwrap();
+        let ee = cert("ValidDSASignaturesTest4EE.crt");
+        let ca_key = &ca.tbs_certificate.subject_public_key_info;
+        assert_eq!(verify_certificate(&ee, ca_key, None, true), Ok(()));
+        assert_eq!(verify_certificate(&ee, ca_key, None, false), Err(SignatureError::Sha1NotAllowed));
+        let bad = cert("InvalidDSASignatureTest6EE.crt");
+        assert_eq!(verify_certificate(&bad, ca_key, None, true), Err(SignatureError::Invalid));
+        // A CA whose key has no parameters inherits them from DSACACert.
+        let inherit_ca = cert("DSAParametersInheritedCACert.crt");
+        let ee5 = cert("ValidDSAParameterInheritanceTest5EE.crt");
+        let key5 = &inherit_ca.tbs_certificate.subject_public_key_info;
+        assert!(needs_inherited_parameters(key5));
+        let params = parameters(ca_key).unwrap();
+        assert_eq!(verify_certificate(&ee5, key5, Some(&params), true), Ok(()));
+        assert!(matches!(verify_certificate(&ee5, key5, None, true), Err(SignatureError::BadKey(_))));
+    }
+}
