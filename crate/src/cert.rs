@@ -62,12 +62,12 @@ pub fn key_usage(cert: &Certificate) -> Option<KeyUsage> {
 
 /// True when keyUsage is absent or includes `usage`.
 pub fn allows(cert: &Certificate, usage: KeyUsages) -> bool {
-    key_usage(cert).map_or(true, |ku| ku.0.contains(usage))
+    key_usage(cert).is_none_or(|ku| ku.0.contains(usage))
 }
 
 /// True when the certificate may sign mail: keyUsage absent, or digitalSignature or nonRepudiation.
 pub fn can_sign(cert: &Certificate) -> bool {
-    key_usage(cert).map_or(true, |ku| ku.digital_signature() || ku.non_repudiation())
+    key_usage(cert).is_none_or(|ku| ku.digital_signature() || ku.non_repudiation())
 }
 
 /// True when the certificate may receive RSA key transport: keyUsage absent or keyEncipherment.
@@ -77,7 +77,7 @@ pub fn can_encrypt(cert: &Certificate) -> bool {
 
 /// True when extKeyUsage is absent, or lists emailProtection or anyExtendedKeyUsage.
 pub fn email_protection(cert: &Certificate) -> bool {
-    extension::<ExtendedKeyUsage>(cert, oids::EXT_EXTENDED_KEY_USAGE).map_or(true, |(_, eku)| {
+    extension::<ExtendedKeyUsage>(cert, oids::EXT_EXTENDED_KEY_USAGE).is_none_or(|(_, eku)| {
         eku.0.iter().any(|o| *o == oids::KP_EMAIL_PROTECTION || *o == oids::ANY_EXTENDED_KEY_USAGE)
     })
 }
