@@ -2,3 +2,7 @@
 //! building and validation, and revocation.
 //!
 //! The submodules, each with one job:
+//! - [`store`]: the admin's trusted-CA collection, imported from PEM, DER, PKCS#7 (.p7b) and
+//!   Windows .sst files; self-issued certificates are the anchors, the others intermediates.
+
+pub mod store;
