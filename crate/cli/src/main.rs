@@ -13,6 +13,7 @@ use siegel::envelope::EncryptOptions;
 use siegel::identity::Identity;
 use siegel::sign::{ChainInclusion, SignOptions};
 use siegel::smime::{self, Layer, SignMode};
+use siegel::trust::store::{ImportSummary, TrustStore};
 use siegel::verify::{Verdict, VerifyOptions};
 
 mod bench;
@@ -105,6 +106,11 @@ enum Command {
         #[command(flatten)]
         password: Password,
     },
+    /// Work with trusted-CA collections (PEM, DER, PKCS#7 .p7b/.p7c, Windows .sst).
+    Trust {
+        #[command(subcommand)]
+        command: TrustCommand,
+    },
     /// Time sign, encrypt, decrypt and verify natively (a benchmark, not a test).
     Bench {
         /// Message sizes in bytes.
@@ -116,12 +122,25 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum TrustCommand {
+    /// Print the certificates of one or more collection files as a JSON array (subject, issuer,
+    /// validity, fingerprint, ..., and "role": "root" or "intermediate"); each file's import summary
+    /// goes to stderr.
+    Inspect {
+        /// The collection files (PEM, DER, .p7b/.p7c, .sst); their certificates are merged.
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
 #[derive(Args)]
 struct VerifyArgs {
-    /// Trusted root certificates (PEM or DER); repeatable.
+    /// Trusted CA collection (PEM, DER, .p7b/.p7c or .sst); repeatable. Its self-issued
+    /// (subject = issuer) certificates are the trusted roots, the others serve as intermediates.
     #[arg(long, value_name = "ROOTS")]
     trust: Vec<PathBuf>,
-    /// Extra intermediate certificates; repeatable.
+    /// Extra intermediate certificates (same formats, never trusted as roots); repeatable.
     #[arg(long, value_name = "CERTS")]
     intermediates: Vec<PathBuf>,
     /// Verify as of this time (RFC 3339) instead of now.
@@ -215,6 +234,16 @@ fn load_certs(paths: &[PathBuf]) -> Result<Vec<x509_cert::Certificate>, Failure>
     Ok(out)
 }
 
+/// Imports every file into one trust store; the error names the file.
+fn load_store(paths: &[PathBuf]) -> Result<(TrustStore, Vec<ImportSummary>), Failure> {
+    let mut store = TrustStore::new();
+    let mut summaries = Vec::new();
+    for p in paths {
+        summaries.push(store.import(&read_file(p)?).map_err(|e| fail(format!("{}: {e}", p.display())))?);
+    }
+    Ok((store, summaries))
+}
+
 impl VerifyArgs {
     fn options(&self) -> Result<VerifyOptions, Failure> {
         let time = match &self.time {
@@ -223,9 +252,18 @@ impl VerifyArgs {
             ),
             None => None,
         };
+        let (trust, _) = load_store(&self.trust)?;
+        if !self.trust.is_empty() && trust.anchors().is_empty() {
+            return Err(fail(
+                "the --trust files hold no self-signed root certificate; add the root CA \
+                 (intermediates alone are never trusted, pass them with --intermediates)",
+            ));
+        }
+        let (extra, _) = load_store(&self.intermediates)?;
+        let intermediates = trust.intermediates().into_iter().chain(extra.certificates()).cloned().collect();
         Ok(VerifyOptions {
-            trust: load_certs(&self.trust)?,
-            intermediates: load_certs(&self.intermediates)?,
+            trust: trust.anchors().into_iter().cloned().collect(),
+            intermediates,
             time,
             from: None,
             allow_sha1: self.allow_sha1,
@@ -312,6 +350,16 @@ fn run(command: Command) -> Outcome {
             let pw = password.get()?;
             let inspection = siegel::inspect::inspect(&read_file(&file)?, pw.as_deref())?;
             let json = serde_json::to_string_pretty(&inspection).map_err(|e| fail(e.to_string()))?;
+            stdout(format!("{json}\n").as_bytes())
+        }
+        Command::Trust { command: TrustCommand::Inspect { files } } => {
+            let (store, summaries) = load_store(&files)?;
+            for (file, s) in files.iter().zip(&summaries) {
+                let format = serde_json::to_value(s.format).map_err(|e| fail(e.to_string()))?;
+                let format = format.as_str().unwrap_or_default().to_string();
+                eprintln!("siegel: {}: {format}, {} added, {} duplicates", file.display(), s.added, s.duplicates);
+            }
+            let json = serde_json::to_string_pretty(&store.entries()).map_err(|e| fail(e.to_string()))?;
             stdout(format!("{json}\n").as_bytes())
         }
         Command::Bench { sizes, runs } => bench::run(&sizes, runs).map_err(Failure::from),

@@ -163,3 +163,104 @@ fn inspect_describes_files() {
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["certificates"].as_array().unwrap().len(), 2);
 }
+
+fn trust_data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/trust").join(name)
+}
+
+/// A Windows serialized store (.sst) of the given PEM/DER files, each certificate preceded by a
+/// friendly-name property, as CertSaveStore(CERT_STORE_SAVE_AS_STORE) writes it.
+fn write_sst(path: &Path, files: &[PathBuf]) {
+    use x509_cert::der::Encode;
+    let mut out = vec![0, 0, 0, 0, b'C', b'E', b'R', b'T'];
+    let mut element = |id: u32, value: &[u8]| {
+        for n in [id, 1, value.len() as u32] {
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+        out.extend_from_slice(value);
+    };
+    for file in files {
+        for cert in siegel::cert::parse_certificates(&std::fs::read(file).unwrap()).unwrap() {
+            element(11, &"CA\0".encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<_>>());
+            element(0x20, &cert.to_der().unwrap());
+        }
+    }
+    out.extend_from_slice(&[0; 12]);
+    std::fs::write(path, out).unwrap();
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("siegel-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn trust_inspect_lists_the_collection() {
+    let dir = temp_dir("trust-inspect");
+    let sst = dir.join("roots.sst");
+    write_sst(&sst, &[pki("root.crt"), pki("other-root.crt")]);
+    let out = siegel(&["trust", "inspect", s(&trust_data("chain.p7b")), s(&sst)], b"", &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let entries: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let roles: Vec<_> = entries.as_array().unwrap().iter().map(|e| (e["subject"].clone(), e["role"].clone())).collect();
+    assert_eq!(
+        roles,
+        [
+            ("CN=Siegel Test Issuing CA,O=Siegel Test".into(), "intermediate".into()),
+            ("CN=Siegel Test Root CA,O=Siegel Test".into(), "root".into()),
+            ("CN=Untrusted Root,O=Elsewhere".into(), "root".into()),
+        ]
+    );
+    assert!(entries[0]["sha256_fingerprint"].as_str().unwrap().contains(':'));
+    // One summary line per file on stderr; the root in the .sst was a duplicate.
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("chain.p7b: pkcs7, 2 added, 0 duplicates"), "{stderr}");
+    assert!(stderr.contains("roots.sst: sst, 1 added, 1 duplicates"), "{stderr}");
+    // The PEM form of the .p7b too.
+    let out = ok(siegel(&["trust", "inspect", s(&trust_data("chain.p7b.pem"))], b"", &[]));
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&out).unwrap().as_array().unwrap().len(), 2);
+    // A bad file: exit 2, one line naming the file.
+    let truncated = dir.join("truncated.sst");
+    let bytes = std::fs::read(&sst).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() - 30]).unwrap();
+    for bad in [truncated, pki("alice.p12")] {
+        let out = siegel(&["trust", "inspect", s(&bad)], b"", &[]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(s(&bad)), "{stderr}");
+    }
+}
+
+#[test]
+fn verify_trusts_p7b_and_sst_collections() {
+    let dir = temp_dir("trust-verify");
+    let signed = ok(siegel(&["sign", "--identity", s(&pki("alice.p12")), "--password-env", "SIEGEL_PW"], MAIL, PW));
+    let sst = dir.join("chain.sst");
+    write_sst(&sst, &[pki("chain.pem")]);
+    let p7b = trust_data("chain.p7b");
+    for args in [
+        &["--trust", s(&sst)][..],
+        &["--trust", s(&p7b)][..],
+        &["--trust", s(&trust_data("chain.p7b.pem"))][..],
+        &["--trust", s(&pki("other-root.crt")), "--trust", s(&sst)][..],
+    ] {
+        let out = siegel(&[&["verify"][..], args].concat(), &signed, &[]);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["verdict"], "trusted", "{args:?}");
+    }
+    // Intermediates alone are never trust anchors: a usage error that says what to do.
+    let inter = dir.join("intermediate.sst");
+    write_sst(&inter, &[pki("intermediate.crt")]);
+    let out = siegel(&["verify", "--trust", s(&inter)], &signed, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no self-signed root"));
+    // A root from --intermediates is not trusted either.
+    let out = siegel(&["verify", "--trust", s(&pki("other-root.crt")), "--intermediates", s(&p7b)], &signed, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    // open loads collections the same way.
+    let out = siegel(&["open", "--trust", s(&sst)], &signed, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
