@@ -82,6 +82,27 @@ pub fn email_protection(cert: &Certificate) -> bool {
     })
 }
 
+/// The http(s)/ldap URLs of the certificate's CRL distribution points (fullName URIs), in order.
+pub fn crl_distribution_urls(cert: &Certificate) -> Vec<String> {
+    use x509_cert::ext::pkix::{name::DistributionPointName, CrlDistributionPoints};
+    let Some((_, points)) =
+        extension::<CrlDistributionPoints>(cert, const_oid::db::rfc5280::ID_CE_CRL_DISTRIBUTION_POINTS)
+    else {
+        return Vec::new();
+    };
+    let mut urls = Vec::new();
+    for point in points.0 {
+        if let Some(DistributionPointName::FullName(names)) = point.distribution_point {
+            for name in names {
+                if let GeneralName::UniformResourceIdentifier(uri) = name {
+                    urls.push(uri.to_string());
+                }
+            }
+        }
+    }
+    urls
+}
+
 /// True when basicConstraints says cA.
 pub fn is_ca(cert: &Certificate) -> bool {
     extension::<BasicConstraints>(cert, oids::EXT_BASIC_CONSTRAINTS).is_some_and(|(_, bc)| bc.ca)

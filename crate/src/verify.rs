@@ -15,6 +15,9 @@ use x509_cert::Certificate;
 
 use crate::alg::Digest;
 use crate::identity::matches_signer;
+use crate::trust::crl::{Crl, RevocationStatus};
+use crate::trust::policy::PolicySettings;
+use crate::trust::validate::{self, Inputs, MissingRevocation, PathReport, TrustVerdict, ValidationOptions};
 use crate::{ber, cert, clock, envelope, mime, oids, Error, Result};
 
 /// What to verify against.
@@ -30,7 +33,35 @@ pub struct VerifyOptions {
     pub from: Option<String>,
     /// Accept SHA-1 in message and certificate signatures (old mail); off by default.
     pub allow_sha1: bool,
+    /// CRLs to check revocation with (files the admin supplies, fetched ones); those carried in the
+    /// message are added to them.
+    pub crls: Vec<Crl>,
+    /// Check revocation of every certificate of the path (RFC 5280 6.3).
+    pub check_revocation: bool,
+    /// What a certificate that no CRL covers means when revocation is checked (default: unknown).
+    pub missing_revocation: MissingRevocation,
+    /// Certificate policy inputs of path validation (default: any policy).
+    pub policy: PolicySettings,
+    /// Fetches a CRL from a distribution point URL (the host's network access: `fetch()` in the
+    /// extension, HTTP on the CLI with `--fetch-crls`); `None` fetches nothing.
+    pub fetch: Option<CrlFetcher>,
 }
+
+/// The function behind a [`CrlFetcher`]: URL in, CRL bytes out (or `None`).
+pub type FetchFn = dyn Fn(&str) -> Option<Vec<u8>> + Send + Sync;
+
+/// A callback that fetches the CRL at a distribution point URL, or returns `None`.
+#[derive(Clone)]
+pub struct CrlFetcher(pub std::sync::Arc<FetchFn>);
+
+impl core::fmt::Debug for CrlFetcher {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("CrlFetcher")
+    }
+}
+
+/// The most distribution points fetched for one signature.
+const MAX_FETCHES: usize = 8;
 
 /// The outcome of one check.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -41,6 +72,11 @@ pub enum Check {
     /// The check failed, and why.
     Failed {
         /// What was wrong, readable.
+        reason: String,
+    },
+    /// The check could not decide (e.g. no CRL tells whether a certificate is revoked).
+    Unknown {
+        /// What was missing.
         reason: String,
     },
     /// The check was not made, and why (e.g. no From address to compare).
@@ -64,7 +100,7 @@ impl Check {
     pub fn reason(&self) -> Option<&str> {
         match self {
             Check::Passed => None,
-            Check::Failed { reason } | Check::Skipped { reason } => Some(reason),
+            Check::Failed { reason } | Check::Unknown { reason } | Check::Skipped { reason } => Some(reason),
         }
     }
 }
@@ -83,10 +119,14 @@ pub struct SignerReport {
     pub signing_time: Option<String>,
     /// The signature, the messageDigest and contentType attributes.
     pub signature: Check,
-    /// A chain from the signer's certificate to a trusted root.
+    /// A chain from the signer's certificate to a trusted root (RFC 5280 path validation).
     pub chain: Check,
     /// The chain that was found, signer first, as subjects.
     pub chain_path: Vec<String>,
+    /// Revocation of the certificates of the chain: skipped unless revocation checking is on.
+    pub revocation: Check,
+    /// The full path validation report (path, typed failures, revocation per certificate).
+    pub path_validation: Option<PathReport>,
     /// The signer's certificate is valid at the verification time.
     pub validity: Check,
     /// keyUsage allows signing (digitalSignature or nonRepudiation).
@@ -110,6 +150,12 @@ impl SignerReport {
             && self.validity.passed()
             && self.key_usage.passed()
             && self.email_protection.passed()
+            && matches!(self.revocation, Check::Passed | Check::Skipped { .. })
+    }
+
+    /// Trusted but for a revocation status that could not be determined.
+    pub fn revocation_unknown(&self) -> bool {
+        matches!(self.revocation, Check::Unknown { .. })
     }
 }
 
@@ -119,6 +165,9 @@ impl SignerReport {
 pub enum Verdict {
     /// Every signature is valid and trusted.
     Trusted,
+    /// Every signature is valid and chains to a trusted root, but whether a certificate was revoked
+    /// could not be determined.
+    Unknown,
     /// Every signature is valid, but at least one is not trusted.
     ValidUntrusted,
     /// At least one signature is invalid (or there is none).
@@ -157,8 +206,9 @@ impl SignatureReport {
                 ("certificate validity", &s.validity),
                 ("key usage", &s.key_usage),
                 ("extended key usage", &s.email_protection),
+                ("revocation", &s.revocation),
             ] {
-                if let Some(reason) = check.reason() {
+                if let Check::Failed { reason } | Check::Unknown { reason } = check {
                     return Some(format!("{who}: {name}: {reason}"));
                 }
             }
@@ -218,6 +268,18 @@ pub fn verify(cms_data: &[u8], detached: Option<&[u8]>, options: &VerifyOptions)
         })
         .unwrap_or_default();
 
+    // CRLs carried in the message (RFC 5652 RevocationInfoChoices) join the supplied ones.
+    let mut crls = options.crls.clone();
+    if let Some(set) = &sd.crls {
+        for choice in set.0.iter() {
+            if let cms::revocation::RevocationInfoChoice::Crl(list) = choice {
+                if let Ok(crl) = list.to_der().map_err(Error::malformed("CRL")).and_then(|d| Crl::from_der(&d)) {
+                    crls.push(crl);
+                }
+            }
+        }
+    }
+
     // Signer infos are read from the raw bytes so that signed attributes are verified exactly as sent.
     let sd_children = ber::der_children(&sd_tlv)?;
     let infos_tlv = sd_children.last().ok_or_else(|| Error::bad("CMS SignedData", "no signerInfos"))?;
@@ -233,6 +295,7 @@ pub fn verify(cms_data: &[u8], detached: Option<&[u8]>, options: &VerifyOptions)
             &content,
             alternative,
             &message_certs,
+            &crls,
             options,
         );
         canonicalized |= used_alt;
@@ -242,6 +305,8 @@ pub fn verify(cms_data: &[u8], detached: Option<&[u8]>, options: &VerifyOptions)
         Verdict::Invalid
     } else if signers.iter().all(SignerReport::trusted) {
         Verdict::Trusted
+    } else if signers.iter().all(|s| s.trusted() || (s.revocation_unknown() && trusted_but_revocation(s))) {
+        Verdict::Unknown
     } else {
         Verdict::ValidUntrusted
     };
@@ -259,11 +324,39 @@ pub fn verify(cms_data: &[u8], detached: Option<&[u8]>, options: &VerifyOptions)
     })
 }
 
+/// Whether a signer passes every check but revocation.
+fn trusted_but_revocation(s: &SignerReport) -> bool {
+    s.valid() && s.chain.passed() && s.validity.passed() && s.key_usage.passed() && s.email_protection.passed()
+}
+
+/// RFC 5280 validation of the signer's certificate through the message's and the supplied certificates.
+fn validate_signer_path(
+    signer: &Certificate,
+    message_certs: &[Certificate],
+    crls: &[Crl],
+    options: &VerifyOptions,
+    now: u64,
+) -> PathReport {
+    let anchors: Vec<&Certificate> = options.trust.iter().collect();
+    let intermediates: Vec<&Certificate> = message_certs.iter().chain(options.intermediates.iter()).collect();
+    let inputs = Inputs { anchors: &anchors, intermediates: &intermediates, crls };
+    let validation = ValidationOptions {
+        time: now,
+        allow_sha1: options.allow_sha1,
+        check_revocation: options.check_revocation,
+        missing_revocation: options.missing_revocation,
+        policy: options.policy.clone(),
+        ..ValidationOptions::default()
+    };
+    validate::validate(signer, &inputs, &validation)
+}
+
 fn attr_value(si: &SignerInfo, oid: const_oid::ObjectIdentifier) -> Option<&der::Any> {
     si.signed_attrs.as_ref()?.iter().find(|a| a.oid == oid)?.values.iter().next()
 }
 
 /// Verifies one signer; the bool says whether the CRLF-canonical alternative content matched.
+#[allow(clippy::too_many_arguments)]
 fn verify_signer(
     si: &SignerInfo,
     raw_attrs: Option<&[u8]>,
@@ -271,6 +364,7 @@ fn verify_signer(
     content: &[u8],
     alternative: Option<&[u8]>,
     message_certs: &[Certificate],
+    crls: &[Crl],
     options: &VerifyOptions,
 ) -> (SignerReport, bool) {
     let now = options.time.unwrap_or_else(clock::now_unix);
@@ -290,6 +384,8 @@ fn verify_signer(
         signature: Check::fail("not checked"),
         chain: Check::Skipped { reason: "no signer certificate".into() },
         chain_path: Vec::new(),
+        revocation: Check::Skipped { reason: "revocation checking is off".into() },
+        path_validation: None,
         validity: Check::Skipped { reason: "no signer certificate".into() },
         key_usage: Check::Skipped { reason: "no signer certificate".into() },
         email_protection: Check::Skipped { reason: "no signer certificate".into() },
@@ -304,14 +400,61 @@ fn verify_signer(
         check_signature(si, raw_attrs, econtent_type, content, alternative, signer_cert, options);
     report.signature = signature;
 
-    let pool: Vec<&Certificate> = message_certs.iter().chain(options.intermediates.iter()).collect();
-    match build_chain(signer_cert, &pool, &options.trust, now, options.allow_sha1) {
-        Ok(path) => {
-            report.chain = Check::Passed;
-            report.chain_path = path.iter().map(|c| c.tbs_certificate.subject.to_string()).collect();
+    let mut fetched = Vec::new();
+    if let (Some(fetch), true) = (&options.fetch, options.check_revocation) {
+        let mut urls: Vec<String> = core::iter::once(signer_cert)
+            .chain(message_certs.iter())
+            .chain(options.intermediates.iter())
+            .flat_map(cert::crl_distribution_urls)
+            .collect();
+        urls.dedup();
+        for url in urls.iter().take(MAX_FETCHES) {
+            if let Some(data) = (fetch.0)(url) {
+                fetched.extend(Crl::parse_all(&data).unwrap_or_default());
+            }
         }
-        Err(reason) => report.chain = Check::fail(reason),
     }
+    let all_crls: Vec<Crl>;
+    let crls = if fetched.is_empty() {
+        crls
+    } else {
+        all_crls = crls.iter().cloned().chain(fetched).collect();
+        &all_crls
+    };
+    let path = validate_signer_path(signer_cert, message_certs, crls, options, now);
+    report.chain = match path.verdict {
+        TrustVerdict::NotTrusted => {
+            let revocation_only = path
+                .failures
+                .iter()
+                .all(|f| matches!(f, validate::Failure::Revoked { .. } | validate::Failure::RevocationUnknown { .. }));
+            if revocation_only {
+                Check::Passed
+            } else if options.trust.is_empty() {
+                Check::fail("no trusted root certificates are configured")
+            } else {
+                Check::fail(path.reason().unwrap_or_else(|| "not trusted".into()))
+            }
+        }
+        TrustVerdict::Trusted | TrustVerdict::Unknown => Check::Passed,
+    };
+    report.chain_path = path.path.iter().map(|c| c.subject.clone()).collect();
+    if options.check_revocation && report.chain.passed() {
+        report.revocation = match path.failures.iter().find_map(|f| match f {
+            validate::Failure::Revoked { .. } | validate::Failure::RevocationUnknown { .. } => Some(f.to_string()),
+            _ => None,
+        }) {
+            Some(reason) => Check::fail(reason),
+            None => match path.revocation.iter().find_map(|s| match s {
+                RevocationStatus::Unknown { reason } => Some(reason.clone()),
+                _ => None,
+            }) {
+                Some(reason) => Check::Unknown { reason },
+                None => Check::Passed,
+            },
+        };
+    }
+    report.path_validation = Some(path);
     report.validity = if cert::valid_at(signer_cert, now) {
         Check::Passed
     } else {
@@ -475,70 +618,4 @@ pub fn verify_certificate_signature(
 ) -> core::result::Result<(), String> {
     let key = &issuer.tbs_certificate.subject_public_key_info;
     crate::trust::sig::verify_certificate(cert, key, None, allow_sha1).map_err(|e| e.to_string())
-}
-
-fn describe(c: &Certificate) -> String {
-    c.tbs_certificate.subject.to_string()
-}
-
-/// Builds a chain from `leaf` to one of `anchors` through `pool`, checking signatures, validity at
-/// `now` and the CA flag of every issuer. Returns the path, leaf first, anchor last.
-pub fn build_chain(
-    leaf: &Certificate,
-    pool: &[&Certificate],
-    anchors: &[Certificate],
-    now: u64,
-    allow_sha1: bool,
-) -> core::result::Result<Vec<Certificate>, String> {
-    if anchors.is_empty() {
-        return Err("no trusted root certificates are configured".into());
-    }
-    let mut path = vec![leaf.clone()];
-    let mut last_error: Option<String> = None;
-    // A leaf that is itself a trust anchor is trusted as is.
-    if anchors.contains(leaf) {
-        return Ok(path);
-    }
-    for _ in 0..12 {
-        let current = path.last().cloned().unwrap_or_else(|| leaf.clone());
-        let issuer_name = &current.tbs_certificate.issuer;
-        // Prefer anchors, then intermediates; skip certificates already on the path (loops).
-        let candidates = anchors
-            .iter()
-            .map(|a| (a, true))
-            .chain(pool.iter().map(|c| (*c, false)))
-            .filter(|(c, _)| c.tbs_certificate.subject == *issuer_name && !path.contains(c));
-        let mut next = None;
-        for (candidate, is_anchor) in candidates {
-            if let Err(e) = verify_certificate_signature(&current, candidate, allow_sha1) {
-                last_error =
-                    Some(format!("{} is not validly signed by {}: {e}", describe(&current), describe(candidate)));
-                continue;
-            }
-            if !is_anchor && !cert::is_ca(candidate) {
-                last_error = Some(format!("{} is not a CA certificate", describe(candidate)));
-                continue;
-            }
-            if !cert::valid_at(candidate, now) {
-                let s = cert::Summary::of(candidate);
-                last_error = Some(format!("{} is valid from {} to {}", describe(candidate), s.not_before, s.not_after));
-                continue;
-            }
-            next = Some((candidate.clone(), is_anchor));
-            break;
-        }
-        match next {
-            Some((c, true)) => {
-                path.push(c);
-                return Ok(path);
-            }
-            Some((c, false)) => path.push(c),
-            None => {
-                return Err(last_error.unwrap_or_else(|| {
-                    format!("no trusted root or intermediate certificate for issuer {issuer_name}")
-                }))
-            }
-        }
-    }
-    Err("the certificate chain is too long".into())
 }

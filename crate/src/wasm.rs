@@ -20,6 +20,8 @@ use crate::alg::{Cipher, IdentifierKind, KeyTransport};
 use crate::envelope::EncryptOptions;
 use crate::sign::SignOptions;
 use crate::smime::{self, SignMode};
+use crate::trust::crl::Crl;
+use crate::trust::validate::MissingRevocation;
 use crate::verify::VerifyOptions;
 use crate::{cert, clock, identity, inspect, mime, Error};
 
@@ -175,6 +177,12 @@ struct JsVerifyOptions {
     /// The From address to compare; taken from the message when absent.
     from: Option<String>,
     allow_sha1: bool,
+    /// CRLs, PEM or DER; given CRLs turn revocation checking on.
+    crls: Vec<serde_bytes::ByteBuf>,
+    /// Check revocation even without CRLs here (those in the message count).
+    check_revocation: bool,
+    /// "unknown" (default) or "fail": what a certificate no CRL covers means.
+    missing_revocation: Option<MissingRevocation>,
 }
 
 impl JsVerifyOptions {
@@ -186,12 +194,20 @@ impl JsVerifyOptions {
             ),
             None => None,
         };
+        let mut crls = Vec::new();
+        for data in &self.crls {
+            crls.extend(Crl::parse_all(data).map_err(throw)?);
+        }
         Ok(VerifyOptions {
             trust: certificates(&self.trust)?,
             intermediates: certificates(&self.intermediates)?,
             time,
             from: self.from,
             allow_sha1: self.allow_sha1,
+            check_revocation: self.check_revocation || !crls.is_empty(),
+            crls,
+            missing_revocation: self.missing_revocation.unwrap_or_default(),
+            ..VerifyOptions::default()
         })
     }
 }

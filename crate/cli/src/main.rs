@@ -13,10 +13,13 @@ use siegel::envelope::EncryptOptions;
 use siegel::identity::Identity;
 use siegel::sign::{ChainInclusion, SignOptions};
 use siegel::smime::{self, Layer, SignMode};
+use siegel::trust::crl::Crl;
 use siegel::trust::store::{ImportSummary, TrustStore};
-use siegel::verify::{Verdict, VerifyOptions};
+use siegel::trust::validate::MissingRevocation;
+use siegel::verify::{CrlFetcher, Verdict, VerifyOptions};
 
 mod bench;
+mod fetch;
 
 #[derive(Parser)]
 #[command(name = "siegel", version, about = "S/MIME 4.0 for mail: sign, encrypt, decrypt, verify, inspect")]
@@ -149,6 +152,19 @@ struct VerifyArgs {
     /// Accept SHA-1 signatures (old mail).
     #[arg(long)]
     allow_sha1: bool,
+    /// A CRL file (PEM or DER) to check revocation with; repeatable. Turns revocation checking on.
+    #[arg(long, value_name = "FILE")]
+    crl: Vec<PathBuf>,
+    /// Fetch CRLs from the certificates' http:// distribution points. Turns revocation checking on.
+    #[arg(long)]
+    fetch_crls: bool,
+    /// Seconds to wait for one CRL download.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    crl_timeout: u64,
+    /// What a certificate no CRL covers means when revocation is checked: unknown (exit 1, the
+    /// verdict "unknown") or fail (not trusted).
+    #[arg(long, value_name = "unknown|fail", default_value = "unknown")]
+    missing_crl: String,
 }
 
 /// A failure with the exit code it maps to.
@@ -261,12 +277,29 @@ impl VerifyArgs {
         }
         let (extra, _) = load_store(&self.intermediates)?;
         let intermediates = trust.intermediates().into_iter().chain(extra.certificates()).cloned().collect();
+        let mut crls = Vec::new();
+        for p in &self.crl {
+            crls.extend(Crl::parse_all(&read_file(p)?).map_err(|e| fail(format!("{}: {e}", p.display())))?);
+        }
+        let missing_revocation = match self.missing_crl.as_str() {
+            "unknown" => MissingRevocation::Unknown,
+            "fail" => MissingRevocation::Fail,
+            other => return Err(fail(format!("--missing-crl {other:?}: expected unknown or fail"))),
+        };
+        let timeout = std::time::Duration::from_secs(self.crl_timeout.max(1));
+        let fetch =
+            self.fetch_crls.then(|| CrlFetcher(std::sync::Arc::new(move |url: &str| fetch::fetch_crl(url, timeout))));
         Ok(VerifyOptions {
             trust: trust.anchors().into_iter().cloned().collect(),
             intermediates,
             time,
             from: None,
             allow_sha1: self.allow_sha1,
+            check_revocation: !self.crl.is_empty() || self.fetch_crls,
+            crls,
+            missing_revocation,
+            fetch,
+            ..VerifyOptions::default()
         })
     }
 }
