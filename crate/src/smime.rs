@@ -188,6 +188,29 @@ pub fn encrypt_message(message: &[u8], recipients: &[Certificate], options: &Enc
     Ok(assemble(&s.outer, &encrypt_entity(&entity, recipients, options)?))
 }
 
+/// Checks that every recipient certificate validates (RFC 5280, through [`crate::trust::validate`]) for
+/// encrypting mail to it: a path to a trusted CA, key encipherment, emailProtection, and not revoked when
+/// revocation is checked. The error names the recipient (its email) and the reason.
+pub fn check_recipients(
+    recipients: &[Certificate],
+    inputs: &crate::trust::validate::Inputs<'_>,
+    options: &crate::trust::validate::ValidationOptions,
+) -> Result<()> {
+    use crate::trust::validate::{validate, Purpose, TrustVerdict};
+    let options = crate::trust::validate::ValidationOptions { purpose: Purpose::EmailEncryption, ..options.clone() };
+    for r in recipients {
+        let report = validate(r, inputs, &options);
+        if report.verdict != TrustVerdict::Trusted {
+            let s = cert::Summary::of(r);
+            return Err(Error::UnusableCertificate {
+                subject: s.emails.first().cloned().unwrap_or(s.subject),
+                reason: report.reason().unwrap_or_else(|| "its revocation status is unknown".into()),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Encrypts a MIME entity and returns the application/pkcs7-mime entity.
 pub fn encrypt_entity(entity: &[u8], recipients: &[Certificate], options: &EncryptOptions) -> Result<Vec<u8>> {
     let now = clock::now_unix();

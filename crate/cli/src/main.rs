@@ -15,7 +15,7 @@ use siegel::sign::{ChainInclusion, SignOptions};
 use siegel::smime::{self, Layer, SignMode};
 use siegel::trust::crl::Crl;
 use siegel::trust::store::{ImportSummary, TrustStore};
-use siegel::trust::validate::MissingRevocation;
+use siegel::trust::validate::{Inputs, MissingRevocation, ValidationOptions};
 use siegel::verify::{CrlFetcher, Verdict, VerifyOptions};
 
 mod bench;
@@ -74,6 +74,10 @@ enum Command {
         /// Name recipients by subjectKeyIdentifier instead of issuer and serial number.
         #[arg(long)]
         ski: bool,
+        /// With --trust, every recipient certificate must validate (RFC 5280) for key encipherment
+        /// and email protection, or nothing is encrypted.
+        #[command(flatten)]
+        verify: VerifyArgs,
     },
     /// Decrypt the mail on stdin with any key of the given identities.
     Decrypt {
@@ -325,8 +329,22 @@ fn run(command: Command) -> Outcome {
             let mode = if opaque { SignMode::Opaque } else { SignMode::Detached };
             stdout(&smime::sign_message(&stdin()?, &id, &options, mode)?)
         }
-        Command::Encrypt { to, cipher, key_transport, ski } => {
+        Command::Encrypt { to, cipher, key_transport, ski, verify } => {
             let recipients = load_certs(&to)?;
+            if !verify.trust.is_empty() {
+                let v = verify.options()?;
+                let anchors: Vec<&x509_cert::Certificate> = v.trust.iter().collect();
+                let intermediates: Vec<&x509_cert::Certificate> = v.intermediates.iter().collect();
+                let inputs = Inputs { anchors: &anchors, intermediates: &intermediates, crls: &v.crls };
+                let validation = ValidationOptions {
+                    time: v.time.unwrap_or_else(siegel::clock::now_unix),
+                    allow_sha1: v.allow_sha1,
+                    check_revocation: v.check_revocation,
+                    missing_revocation: v.missing_revocation,
+                    ..ValidationOptions::default()
+                };
+                smime::check_recipients(&recipients, &inputs, &validation)?;
+            }
             let options = EncryptOptions {
                 cipher: parse::<Cipher>(&cipher)?,
                 key_transport: parse::<KeyTransport>(&key_transport)?,

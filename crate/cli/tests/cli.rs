@@ -264,3 +264,50 @@ fn verify_trusts_p7b_and_sst_collections() {
     let out = siegel(&["open", "--trust", s(&sst)], &signed, &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn encrypt_with_trust_refuses_recipients_that_do_not_validate() {
+    let (root, inter) = (pki("root.crt"), pki("intermediate.crt"));
+    let (bob, mallory, nokeyenc) = (pki("bob.crt"), pki("mallory.crt"), pki("nokeyenc.crt"));
+    let trust = ["--trust", s(&root), "--intermediates", s(&inter)];
+    // Bob's certificate validates for key encipherment: encrypted.
+    let mut args = vec!["encrypt", "--to", s(&bob)];
+    args.extend_from_slice(&trust);
+    assert!(String::from_utf8(ok(siegel(&args, MAIL, &[]))).unwrap().contains("application/pkcs7-mime"));
+    // Mallory's (claiming alice@example.com) chains to an untrusted root: nothing is written, and the
+    // error names the address and why.
+    let mut args = vec!["encrypt", "--to", s(&bob), "--to", s(&mallory)];
+    args.extend_from_slice(&trust);
+    let out = siegel(&args, MAIL, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("alice@example.com") && stderr.contains("no chain to a trusted CA"), "{stderr}");
+    // A certificate without keyEncipherment is refused for that reason.
+    let mut args = vec!["encrypt", "--to", s(&nokeyenc)];
+    args.extend_from_slice(&trust);
+    let out = siegel(&args, MAIL, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("key encipherment"), "{:?}", out);
+}
+
+#[test]
+fn revocation_without_any_crl_is_unknown_or_a_failure_as_asked() {
+    let signed = ok(siegel(&["sign", "--identity", s(&pki("alice.p12")), "--password-env", "SIEGEL_PW"], MAIL, PW));
+    let root = pki("root.crt");
+    // Revocation checking on (--fetch-crls), and the test PKI names no distribution point: unknown.
+    let out = siegel(&["verify", "--trust", s(&root), "--fetch-crls"], &signed, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["verdict"], "unknown", "{report}");
+    assert_eq!(report["signers"][0]["revocation"]["status"], "unknown", "{report}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("revocation"));
+    // --missing-crl fail: not trusted.
+    let out = siegel(&["verify", "--trust", s(&root), "--fetch-crls", "--missing-crl", "fail"], &signed, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["verdict"], "validUntrusted", "{report}");
+    // A CRL file that is not a CRL is a usage error.
+    let out = siegel(&["verify", "--trust", s(&root), "--crl", s(&root)], &signed, &[]);
+    assert_eq!(out.status.code(), Some(2));
+}
