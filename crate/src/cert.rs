@@ -201,6 +201,9 @@ pub struct Summary {
     pub is_ca: bool,
     /// SHA-256 fingerprint.
     pub sha256_fingerprint: String,
+    /// The URLs of its CRL distribution points: what a host with network access fetches and passes back
+    /// as CRLs when revocation is to be checked.
+    pub crl_urls: Vec<String>,
 }
 
 impl Summary {
@@ -225,6 +228,7 @@ impl Summary {
             extended_key_usage,
             is_ca: is_ca(cert),
             sha256_fingerprint: fingerprint_sha256(cert),
+            crl_urls: crl_distribution_urls(cert),
         }
     }
 }

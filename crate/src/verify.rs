@@ -619,3 +619,91 @@ pub fn verify_certificate_signature(
     let key = &issuer.tbs_certificate.subject_public_key_info;
     crate::trust::sig::verify_certificate(cert, key, None, allow_sha1).map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::Identity;
+
+    fn data(path: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    fn options(crls: &[&str]) -> VerifyOptions {
+        VerifyOptions {
+            trust: cert::parse_certificates(&data("pki/root.crt")).unwrap(),
+            crls: crls.iter().flat_map(|c| Crl::parse_all(&data(c)).unwrap()).collect(),
+            check_revocation: true,
+            ..VerifyOptions::default()
+        }
+    }
+
+    /// An opaque SignedData by `who`, with `crl` put into its `crls` field (outside the signature).
+    fn signed_with_crl(who: &str, crl: Option<&str>) -> Vec<u8> {
+        let id = Identity::from_pkcs12(&data(&format!("pki/{who}.p12")), "secret").unwrap();
+        let der =
+            crate::sign::sign(b"Content-Type: text/plain\r\n\r\nhi\r\n", &id, &Default::default(), false).unwrap();
+        let Some(crl) = crl else { return der };
+        let ci = cms::content_info::ContentInfo::from_der(&der).unwrap();
+        let mut sd: SignedData = ci.content.decode_as().unwrap();
+        let list = x509_cert::crl::CertificateList::from_der(&Crl::parse_all(&data(crl)).unwrap()[0].der()).unwrap();
+        let choices = vec![cms::revocation::RevocationInfoChoice::Crl(list)];
+        sd.crls = Some(cms::revocation::RevocationInfoChoices(der::asn1::SetOfVec::try_from(choices).unwrap()));
+        let ci = cms::content_info::ContentInfo {
+            content_type: ci.content_type,
+            content: der::Any::encode_from(&sd).unwrap(),
+        };
+        ci.to_der().unwrap()
+    }
+
+    #[test]
+    fn a_revoked_signer_is_caught_from_supplied_or_carried_crls() {
+        // Supplied: Alice is on the issuing CA's CRL.
+        let signed = signed_with_crl("alice", None);
+        let v = verify(&signed, None, &options(&["crl/root.crl", "crl/intermediate.crl"])).unwrap();
+        assert_eq!(v.report.verdict, Verdict::ValidUntrusted);
+        assert!(v.report.failure().unwrap().contains("revoked"), "{:?}", v.report.failure());
+        // Bob is not: trusted, and every certificate of the path is good.
+        let signed = signed_with_crl("bob", None);
+        let v = verify(&signed, None, &options(&["crl/root.crl", "crl/intermediate.crl"])).unwrap();
+        assert_eq!(v.report.verdict, Verdict::Trusted, "{:?}", v.report.failure());
+        let path = v.report.signers[0].path_validation.as_ref().unwrap();
+        assert_eq!(path.revocation, vec![RevocationStatus::Good, RevocationStatus::Good]);
+        // Carried in the message: the issuing CA's CRL travels in SignedData.crls.
+        let signed = signed_with_crl("alice", Some("crl/intermediate.crl"));
+        let v = verify(&signed, None, &options(&["crl/root.crl"])).unwrap();
+        assert_eq!(v.report.verdict, Verdict::ValidUntrusted, "{:?}", v.report.failure());
+        // Revocation checking off: the CRLs are not consulted.
+        let mut off = options(&["crl/root.crl", "crl/intermediate.crl"]);
+        off.check_revocation = false;
+        let v = verify(&signed_with_crl("alice", None), None, &off).unwrap();
+        assert_eq!(v.report.verdict, Verdict::Trusted);
+    }
+
+    #[test]
+    fn a_missing_crl_is_unknown_by_default_and_a_failure_when_asked() {
+        let signed = signed_with_crl("bob", None);
+        let v = verify(&signed, None, &options(&["crl/intermediate.crl"])).unwrap();
+        assert_eq!(v.report.verdict, Verdict::Unknown);
+        assert!(matches!(v.report.signers[0].revocation, Check::Unknown { .. }));
+        let mut strict = options(&["crl/intermediate.crl"]);
+        strict.missing_revocation = MissingRevocation::Fail;
+        let v = verify(&signed, None, &strict).unwrap();
+        assert_eq!(v.report.verdict, Verdict::ValidUntrusted);
+    }
+
+    #[test]
+    fn without_a_distribution_point_nothing_is_fetched() {
+        // The test PKI names no distribution point, so the callback is never asked.
+        let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = asked.clone();
+        let mut o = options(&[]);
+        o.fetch = Some(CrlFetcher(std::sync::Arc::new(move |_url: &str| {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            None
+        })));
+        let v = verify(&signed_with_crl("bob", None), None, &o).unwrap();
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 0);
+        assert_eq!(v.report.verdict, Verdict::Unknown);
+    }
+}

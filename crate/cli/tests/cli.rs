@@ -307,6 +307,16 @@ fn revocation_without_any_crl_is_unknown_or_a_failure_as_asked() {
     assert_eq!(out.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["verdict"], "validUntrusted", "{report}");
+    // With the test PKI's CRLs: Alice is revoked (exit 1, the reason on stderr), Bob is trusted.
+    let crl_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/crl");
+    let (root_crl, issuing_crl) = (crl_dir.join("root.crl"), crl_dir.join("intermediate.crl"));
+    let with_crls = ["verify", "--trust", s(&root), "--crl", s(&root_crl), "--crl", s(&issuing_crl)];
+    let out = siegel(&with_crls, &signed, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("revoked") && stderr.contains("KeyCompromise"), "{stderr}");
+    let bob_signed = ok(siegel(&["sign", "--identity", s(&pki("bob.p12")), "--password-env", "SIEGEL_PW"], MAIL, PW));
+    ok(siegel(&with_crls, &bob_signed, &[]));
     // A CRL file that is not a CRL is a usage error.
     let out = siegel(&["verify", "--trust", s(&root), "--crl", s(&root)], &signed, &[]);
     assert_eq!(out.status.code(), Some(2));

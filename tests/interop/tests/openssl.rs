@@ -16,6 +16,8 @@ use siegel::envelope::{self, EncryptOptions};
 use siegel::identity::Identity;
 use siegel::sign::SignOptions;
 use siegel::smime::{self, Layer, SignMode};
+use siegel::trust::crl::Crl;
+use siegel::trust::validate::MissingRevocation;
 use siegel::verify::{Verdict, VerifyOptions};
 use siegel::Error;
 
@@ -419,4 +421,79 @@ fn siegel_imports_openssl_pkcs12_modern_and_legacy() {
         let (plain, _) = smime::decrypt_message(&sealed, &id).unwrap();
         assert!(plain.ends_with(ENTITY));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revocation with CRLs that `openssl ca -gencrl` writes.
+
+/// The serial (hex, as OpenSSL prints it), notAfter (YYMMDDHHMMSSZ or YYYYMMDDHHMMSSZ) and subject of a
+/// test certificate, for an OpenSSL CA database line.
+fn index_line(cert: &str, revoked: Option<&str>) -> String {
+    let out = String::from_utf8(must(
+        &["x509", "-in", p(&pki(cert)), "-noout", "-serial", "-subject", "-nameopt", "compat", "-enddate"],
+        b"",
+    ))
+    .unwrap();
+    let field = |k: &str| out.lines().find_map(|l| l.strip_prefix(k)).unwrap().trim().to_string();
+    let (serial, subject) = (field("serial="), field("subject="));
+    // The database wants the notAfter as ASN.1 GeneralizedTime here (the year is 2126).
+    let not_after = "21261029192006Z";
+    match revoked {
+        Some(reason) => format!("R\t{not_after}\t260101000000Z,{reason}\t{serial}\tunknown\t{subject}\n"),
+        None => format!("V\t{not_after}\t\t{serial}\tunknown\t{subject}\n"),
+    }
+}
+
+/// A CRL by the CA `ca` (cert + key in the test PKI) revoking the listed certificates.
+fn openssl_crl(dir: &Path, ca: &str, revoked: &[(&str, &str)]) -> Vec<u8> {
+    let db = dir.join(format!("{ca}-index.txt"));
+    let lines: String = revoked.iter().map(|(cert, reason)| index_line(cert, Some(reason))).collect();
+    std::fs::write(&db, lines).unwrap();
+    std::fs::write(dir.join(format!("{ca}-crlnumber")), "1000\n").unwrap();
+    let config = dir.join(format!("{ca}.cnf"));
+    std::fs::write(
+        &config,
+        format!(
+            "[ca]\ndefault_ca = CA_default\n[CA_default]\ndatabase = {}\ncrlnumber = {}\ndefault_md = sha256\n\
+             default_crl_days = 30\nunique_subject = no\n",
+            db.display(),
+            dir.join(format!("{ca}-crlnumber")).display()
+        ),
+    )
+    .unwrap();
+    let (cert, key) = (pki(&format!("{ca}.crt")), pki(&format!("{ca}.key")));
+    must(&["ca", "-config", p(&config), "-gencrl", "-cert", p(&cert), "-keyfile", p(&key)], b"")
+}
+
+#[test]
+fn siegel_checks_revocation_with_openssl_crls() {
+    let dir = scratch();
+    let root_crl = openssl_crl(&dir, "root", &[]);
+    let issuing_crl = openssl_crl(&dir, "intermediate", &[("alice.crt", "keyCompromise")]);
+    let crls: Vec<Crl> = [&root_crl, &issuing_crl].iter().flat_map(|c| Crl::parse_all(c).unwrap()).collect();
+    assert_eq!(crls.len(), 2);
+    let options = VerifyOptions { crls, check_revocation: true, ..trust() };
+
+    // Alice's certificate is on the issuing CA's CRL: the signature is valid, the signer is revoked.
+    let signed = smime::sign_message(&mail(), &alice(), &SignOptions::default(), SignMode::Detached).unwrap();
+    let (_, report) = smime::verify_message(&signed, &options).unwrap();
+    assert_eq!(report.verdict, Verdict::ValidUntrusted);
+    let signer = &report.signers[0];
+    assert!(signer.valid());
+    let reason = signer.revocation.reason().unwrap_or_default();
+    assert!(reason.contains("revoked") && reason.contains("KeyCompromise"), "{reason}");
+    assert!(report.failure().unwrap().contains("revocation"), "{:?}", report.failure());
+
+    // Bob's is not: both CRLs cover the path, so the verdict is trusted.
+    let signed = smime::sign_message(&mail(), &bob(), &SignOptions::default(), SignMode::Detached).unwrap();
+    let (_, report) = smime::verify_message(&signed, &options).unwrap();
+    assert_eq!(report.verdict, Verdict::Trusted, "{:?}", report.failure());
+
+    // Without the root's CRL the intermediate's status is unknown: "unknown", or not trusted when asked.
+    let only_issuing = VerifyOptions { crls: Crl::parse_all(&issuing_crl).unwrap(), ..options.clone() };
+    let (_, report) = smime::verify_message(&signed, &only_issuing).unwrap();
+    assert_eq!(report.verdict, Verdict::Unknown, "{:?}", report.failure());
+    let strict = VerifyOptions { missing_revocation: MissingRevocation::Fail, ..only_issuing };
+    let (_, report) = smime::verify_message(&signed, &strict).unwrap();
+    assert_eq!(report.verdict, Verdict::ValidUntrusted);
 }
