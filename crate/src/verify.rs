@@ -646,7 +646,7 @@ mod tests {
         let Some(crl) = crl else { return der };
         let ci = cms::content_info::ContentInfo::from_der(&der).unwrap();
         let mut sd: SignedData = ci.content.decode_as().unwrap();
-        let list = x509_cert::crl::CertificateList::from_der(&Crl::parse_all(&data(crl)).unwrap()[0].der()).unwrap();
+        let list = x509_cert::crl::CertificateList::from_der(Crl::parse_all(&data(crl)).unwrap()[0].der()).unwrap();
         let choices = vec![cms::revocation::RevocationInfoChoice::Crl(list)];
         sd.crls = Some(cms::revocation::RevocationInfoChoices(der::asn1::SetOfVec::try_from(choices).unwrap()));
         let ci = cms::content_info::ContentInfo {
