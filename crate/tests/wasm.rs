@@ -19,6 +19,8 @@ const BOB_OLD_CRT: &[u8] = include_bytes!("data/pki/bob-old.crt");
 const CAROL_P12: &[u8] = include_bytes!("data/pki/carol.p12");
 const ROOT: &[u8] = include_bytes!("data/pki/root.crt");
 const OTHER_ROOT: &[u8] = include_bytes!("data/pki/other-root.crt");
+const ROOT_CRL: &[u8] = include_bytes!("data/crl/root.crl");
+const ISSUING_CRL: &[u8] = include_bytes!("data/crl/intermediate.crl");
 
 fn get(obj: &JsValue, path: &str) -> JsValue {
     path.split('.').fold(obj.clone(), |o, k| Reflect::get(&o, &JsValue::from_str(k)).expect("property"))
@@ -149,4 +151,40 @@ fn inspects_files() {
     assert_eq!(get(&r, "kind").as_string().as_deref(), Some("certificates"));
     let r = wasm::inspect(ALICE_P12, Some("secret".into())).unwrap();
     assert_eq!(get(&r, "kind").as_string().as_deref(), Some("pkcs12"));
+}
+
+#[wasm_bindgen_test]
+fn revocation_is_checked_with_the_crls_the_host_passes() {
+    let with_crls = |crls: &[&[u8]], missing: &str| {
+        let o = trust(ROOT);
+        let list = Array::new();
+        for c in crls {
+            list.push(&Uint8Array::from(*c));
+        }
+        Reflect::set(&o, &"crls".into(), &list).unwrap();
+        Reflect::set(&o, &"checkRevocation".into(), &JsValue::TRUE).unwrap();
+        Reflect::set(&o, &"missingRevocation".into(), &missing.into()).unwrap();
+        o
+    };
+    let alice = Identity::from_pkcs12(ALICE_P12, "secret").unwrap();
+    let bob = Identity::from_pkcs12(BOB_P12, "secret").unwrap();
+    // Alice is on the issuing CA's CRL.
+    let signed = wasm::sign_message(&mail(), &alice, JsValue::UNDEFINED).unwrap();
+    let opened = wasm::open_message(&signed, with_crls(&[ROOT_CRL, ISSUING_CRL], "unknown")).expect("open");
+    let layer = Array::from(&get(&opened, "layers")).get(0);
+    assert_eq!(get(&layer, "verdict").as_string().as_deref(), Some("validUntrusted"));
+    let revocation = get(&Array::from(&get(&layer, "signers")).get(0), "revocation");
+    assert_eq!(get(&revocation, "status").as_string().as_deref(), Some("failed"));
+    // Bob is not; without the root's CRL his path is "unknown", or not trusted when the policy says fail.
+    let signed = wasm::sign_message(&mail(), &bob, JsValue::UNDEFINED).unwrap();
+    let verdict = |crls: &[&[u8]], missing: &str| {
+        let opened = wasm::open_message(&signed, with_crls(crls, missing)).expect("open");
+        get(&Array::from(&get(&opened, "layers")).get(0), "verdict").as_string().unwrap_or_default()
+    };
+    assert_eq!(verdict(&[ROOT_CRL, ISSUING_CRL], "unknown"), "trusted");
+    assert_eq!(verdict(&[ISSUING_CRL], "unknown"), "unknown");
+    assert_eq!(verdict(&[ISSUING_CRL], "fail"), "validUntrusted");
+    // Something that is not a CRL is an error the host can show.
+    let err = wasm::open_message(&signed, with_crls(&[ROOT], "unknown")).err().expect("not a CRL");
+    assert_eq!(error_name(err), "malformed");
 }
