@@ -21,7 +21,7 @@ use crate::envelope::EncryptOptions;
 use crate::sign::SignOptions;
 use crate::smime::{self, SignMode};
 use crate::trust::crl::Crl;
-use crate::trust::validate::MissingRevocation;
+use crate::trust::validate::{Inputs, MissingRevocation, ValidationOptions};
 use crate::verify::VerifyOptions;
 use crate::{cert, clock, identity, inspect, mime, Error};
 
@@ -135,10 +135,17 @@ struct JsEncryptOptions {
     cipher: Option<String>,
     key_transport: Option<String>,
     subject_key_identifier: bool,
+    /// With `trust` (and optionally `intermediates`, `crls`, `checkRevocation`, `missingRevocation`,
+    /// `time`), every recipient must validate for key encipherment, or nothing is encrypted.
+    #[serde(flatten)]
+    validation: JsVerifyOptions,
 }
 
 /// Encrypts a mail to the given certificates (PEM or DER, one `Uint8Array` each; include the
-/// sender's own). Options: `{ cipher: "aes-256-gcm"|..., keyTransport: "rsa-pkcs1"|"rsa-oaep", subjectKeyIdentifier }`.
+/// sender's own). Options: `{ cipher: "aes-256-gcm"|..., keyTransport: "rsa-pkcs1"|"rsa-oaep", subjectKeyIdentifier }`,
+/// and, to refuse recipients whose certificates do not validate (RFC 5280, key encipherment,
+/// emailProtection), the verification options `{ trust, intermediates, crls, checkRevocation, ... }`:
+/// throws `unusable-certificate` naming the recipient and the reason.
 #[wasm_bindgen(js_name = encryptMessage)]
 pub fn encrypt_message(message: &[u8], recipients: Vec<js_sys::Uint8Array>, options: JsValue) -> JsResult<Vec<u8>> {
     let o: JsEncryptOptions = from_js(options, "encrypt options")?;
@@ -161,6 +168,20 @@ pub fn encrypt_message(message: &[u8], recipients: Vec<js_sys::Uint8Array>, opti
             IdentifierKind::IssuerAndSerial
         },
     };
+    if !o.validation.trust.is_empty() {
+        let v = o.validation.into_options()?;
+        let anchors: Vec<&Certificate> = v.trust.iter().collect();
+        let intermediates: Vec<&Certificate> = v.intermediates.iter().collect();
+        let inputs = Inputs { anchors: &anchors, intermediates: &intermediates, crls: &v.crls };
+        let validation = ValidationOptions {
+            time: v.time.unwrap_or_else(clock::now_unix),
+            allow_sha1: v.allow_sha1,
+            check_revocation: v.check_revocation,
+            missing_revocation: v.missing_revocation,
+            ..ValidationOptions::default()
+        };
+        smime::check_recipients(&certs, &inputs, &validation).map_err(throw)?;
+    }
     smime::encrypt_message(message, &certs, &options).map_err(throw)
 }
 

@@ -19,6 +19,9 @@ const BOB_OLD_CRT: &[u8] = include_bytes!("data/pki/bob-old.crt");
 const CAROL_P12: &[u8] = include_bytes!("data/pki/carol.p12");
 const ROOT: &[u8] = include_bytes!("data/pki/root.crt");
 const OTHER_ROOT: &[u8] = include_bytes!("data/pki/other-root.crt");
+const BOB_CRT: &[u8] = include_bytes!("data/pki/bob.crt");
+const MALLORY_CRT: &[u8] = include_bytes!("data/pki/mallory.crt");
+const INTERMEDIATE_CRT: &[u8] = include_bytes!("data/pki/intermediate.crt");
 const ROOT_CRL: &[u8] = include_bytes!("data/crl/root.crl");
 const ISSUING_CRL: &[u8] = include_bytes!("data/crl/intermediate.crl");
 
@@ -187,4 +190,24 @@ fn revocation_is_checked_with_the_crls_the_host_passes() {
     // Something that is not a CRL is an error the host can show.
     let err = wasm::open_message(&signed, with_crls(&[ROOT], "unknown")).err().expect("not a CRL");
     assert_eq!(error_name(err), "malformed");
+}
+
+#[wasm_bindgen_test]
+fn encryption_with_trust_refuses_recipients_that_do_not_validate() {
+    let opts = || {
+        let o = trust(ROOT);
+        let list = Array::new();
+        list.push(&Uint8Array::from(INTERMEDIATE_CRT));
+        Reflect::set(&o, &"intermediates".into(), &list).unwrap();
+        Reflect::set(&o, &"cipher".into(), &"aes-128-gcm".into()).unwrap();
+        o
+    };
+    let sealed = wasm::encrypt_message(&mail(), vec![Uint8Array::from(BOB_CRT)], opts()).expect("Bob validates");
+    assert!(String::from_utf8_lossy(&sealed).contains("authEnveloped-data"));
+    let err = wasm::encrypt_message(&mail(), vec![Uint8Array::from(BOB_CRT), Uint8Array::from(MALLORY_CRT)], opts())
+        .err()
+        .expect("Mallory chains to an untrusted root");
+    let message = err.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default();
+    assert_eq!(error_name(err), "unusable-certificate");
+    assert!(message.contains("no chain to a trusted CA"), "{message}");
 }
