@@ -42,26 +42,79 @@ pub struct VerifyOptions {
     pub missing_revocation: MissingRevocation,
     /// Certificate policy inputs of path validation (default: any policy).
     pub policy: PolicySettings,
-    /// Fetches a CRL from a distribution point URL (the host's network access: `fetch()` in the
-    /// extension, HTTP on the CLI with `--fetch-crls`); `None` fetches nothing.
-    pub fetch: Option<CrlFetcher>,
+    /// DER OCSP responses (fetched by the host for the report's `revocationSources`).
+    pub ocsp_responses: Vec<Vec<u8>>,
+    /// Fetches revocation data (the host's network access: HTTP on the CLI with `--fetch-crls`);
+    /// `None` fetches nothing, and the report's `revocationSources` say what a host could fetch.
+    pub fetch: Option<Fetcher>,
 }
 
-/// The function behind a [`CrlFetcher`]: URL in, CRL bytes out (or `None`).
-pub type FetchFn = dyn Fn(&str) -> Option<Vec<u8>> + Send + Sync;
+/// Where revocation data for a certificate of a signer's path can be had: a CRL distribution point
+/// (HTTP GET) or an OCSP responder (HTTP POST of `request`, `application/ocsp-request`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevocationSource {
+    /// "crl" or "ocsp".
+    pub kind: &'static str,
+    /// The URL.
+    pub url: String,
+    /// The certificate it is about (subject).
+    pub certificate: String,
+    /// For OCSP: the DER request to POST, base64.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_base64: Option<String>,
+    /// For OCSP: the request as bytes.
+    #[serde(skip)]
+    pub request: Option<Vec<u8>>,
+}
 
-/// A callback that fetches the CRL at a distribution point URL, or returns `None`.
+/// The function behind a [`Fetcher`]: a source in, the response body out (or `None`).
+pub type FetchFn = dyn Fn(&RevocationSource) -> Option<Vec<u8>> + Send + Sync;
+
+/// A callback that fetches a CRL or an OCSP response, or returns `None`.
 #[derive(Clone)]
-pub struct CrlFetcher(pub std::sync::Arc<FetchFn>);
+pub struct Fetcher(pub std::sync::Arc<FetchFn>);
 
-impl core::fmt::Debug for CrlFetcher {
+impl core::fmt::Debug for Fetcher {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("CrlFetcher")
+        f.write_str("Fetcher")
     }
 }
 
-/// The most distribution points fetched for one signature.
-const MAX_FETCHES: usize = 8;
+/// The most sources fetched for one signature.
+const MAX_FETCHES: usize = 16;
+
+/// The CRL distribution points and OCSP responders for every certificate of a path but the anchor.
+pub fn revocation_sources(path: &PathReport) -> Vec<RevocationSource> {
+    let mut out = Vec::new();
+    for pair in path.certificates.windows(2) {
+        let (c, issuer) = (&pair[0], &pair[1]);
+        let subject = c.tbs_certificate.subject.to_string();
+        for url in cert::crl_distribution_urls(c) {
+            out.push(RevocationSource {
+                kind: "crl",
+                url,
+                certificate: subject.clone(),
+                request_base64: None,
+                request: None,
+            });
+        }
+        for url in crate::trust::ocsp::responder_urls(c) {
+            if let Ok(req) = crate::trust::ocsp::build_request(c, issuer, None) {
+                use base64::Engine as _;
+                out.push(RevocationSource {
+                    kind: "ocsp",
+                    url,
+                    certificate: subject.clone(),
+                    request_base64: Some(base64::engine::general_purpose::STANDARD.encode(&req)),
+                    request: Some(req),
+                });
+            }
+        }
+    }
+    out.dedup();
+    out
+}
 
 /// The outcome of one check.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -127,6 +180,9 @@ pub struct SignerReport {
     pub revocation: Check,
     /// The full path validation report (path, typed failures, revocation per certificate).
     pub path_validation: Option<PathReport>,
+    /// When revocation is checked and undecided: where the missing CRLs and OCSP answers can be had. A
+    /// host with network access fetches them and verifies again with `crls` and `ocspResponses`.
+    pub revocation_sources: Vec<RevocationSource>,
     /// The signer's certificate is valid at the verification time.
     pub validity: Check,
     /// keyUsage allows signing (digitalSignature or nonRepudiation).
@@ -334,12 +390,13 @@ fn validate_signer_path(
     signer: &Certificate,
     message_certs: &[Certificate],
     crls: &[Crl],
+    ocsp_responses: &[Vec<u8>],
     options: &VerifyOptions,
     now: u64,
 ) -> PathReport {
     let anchors: Vec<&Certificate> = options.trust.iter().collect();
     let intermediates: Vec<&Certificate> = message_certs.iter().chain(options.intermediates.iter()).collect();
-    let inputs = Inputs { anchors: &anchors, intermediates: &intermediates, crls };
+    let inputs = Inputs { anchors: &anchors, intermediates: &intermediates, crls, ocsp_responses };
     let validation = ValidationOptions {
         time: now,
         allow_sha1: options.allow_sha1,
@@ -386,6 +443,7 @@ fn verify_signer(
         chain_path: Vec::new(),
         revocation: Check::Skipped { reason: "revocation checking is off".into() },
         path_validation: None,
+        revocation_sources: Vec::new(),
         validity: Check::Skipped { reason: "no signer certificate".into() },
         key_usage: Check::Skipped { reason: "no signer certificate".into() },
         email_protection: Check::Skipped { reason: "no signer certificate".into() },
@@ -400,28 +458,23 @@ fn verify_signer(
         check_signature(si, raw_attrs, econtent_type, content, alternative, signer_cert, options);
     report.signature = signature;
 
-    let mut fetched = Vec::new();
-    if let (Some(fetch), true) = (&options.fetch, options.check_revocation) {
-        let mut urls: Vec<String> = core::iter::once(signer_cert)
-            .chain(message_certs.iter())
-            .chain(options.intermediates.iter())
-            .flat_map(cert::crl_distribution_urls)
-            .collect();
-        urls.dedup();
-        for url in urls.iter().take(MAX_FETCHES) {
-            if let Some(data) = (fetch.0)(url) {
-                fetched.extend(Crl::parse_all(&data).unwrap_or_default());
+    let mut path = validate_signer_path(signer_cert, message_certs, crls, &options.ocsp_responses, options, now);
+    let undecided = path.revocation.iter().any(|s| matches!(s, RevocationStatus::Unknown { .. }));
+    if options.check_revocation && undecided {
+        report.revocation_sources = revocation_sources(&path);
+        // With network access, fetch what the path names and validate again.
+        if let Some(fetch) = &options.fetch {
+            let (mut more_crls, mut responses) = (crls.to_vec(), options.ocsp_responses.clone());
+            for source in report.revocation_sources.iter().take(MAX_FETCHES) {
+                let Some(body) = (fetch.0)(source) else { continue };
+                match source.kind {
+                    "crl" => more_crls.extend(Crl::parse_all(&body).unwrap_or_default()),
+                    _ => responses.push(body),
+                }
             }
+            path = validate_signer_path(signer_cert, message_certs, &more_crls, &responses, options, now);
         }
     }
-    let all_crls: Vec<Crl>;
-    let crls = if fetched.is_empty() {
-        crls
-    } else {
-        all_crls = crls.iter().cloned().chain(fetched).collect();
-        &all_crls
-    };
-    let path = validate_signer_path(signer_cert, message_certs, crls, options, now);
     report.chain = match path.verdict {
         TrustVerdict::NotTrusted => {
             let revocation_only = path
@@ -693,12 +746,24 @@ mod tests {
     }
 
     #[test]
+    fn ocsp_responses_decide_what_no_crl_covers() {
+        let mut o = options(&["crl/root.crl"]);
+        o.missing_revocation = MissingRevocation::Fail;
+        o.ocsp_responses = vec![data("crl/bob-good.ocsp"), data("crl/alice-revoked.ocsp")];
+        let v = verify(&signed_with_crl("bob", None), None, &o).unwrap();
+        assert_eq!(v.report.verdict, Verdict::Trusted, "{:?}", v.report.failure());
+        let v = verify(&signed_with_crl("alice", None), None, &o).unwrap();
+        assert_eq!(v.report.verdict, Verdict::ValidUntrusted);
+        assert!(v.report.failure().unwrap().contains("KeyCompromise"), "{:?}", v.report.failure());
+    }
+
+    #[test]
     fn without_a_distribution_point_nothing_is_fetched() {
         // The test PKI names no distribution point, so the callback is never asked.
         let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let seen = asked.clone();
         let mut o = options(&[]);
-        o.fetch = Some(CrlFetcher(std::sync::Arc::new(move |_url: &str| {
+        o.fetch = Some(Fetcher(std::sync::Arc::new(move |_source: &RevocationSource| {
             seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             None
         })));

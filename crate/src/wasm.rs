@@ -172,7 +172,12 @@ pub fn encrypt_message(message: &[u8], recipients: Vec<js_sys::Uint8Array>, opti
         let v = o.validation.into_options()?;
         let anchors: Vec<&Certificate> = v.trust.iter().collect();
         let intermediates: Vec<&Certificate> = v.intermediates.iter().collect();
-        let inputs = Inputs { anchors: &anchors, intermediates: &intermediates, crls: &v.crls };
+        let inputs = Inputs {
+            anchors: &anchors,
+            intermediates: &intermediates,
+            crls: &v.crls,
+            ocsp_responses: &v.ocsp_responses,
+        };
         let validation = ValidationOptions {
             time: v.time.unwrap_or_else(clock::now_unix),
             allow_sha1: v.allow_sha1,
@@ -200,6 +205,8 @@ struct JsVerifyOptions {
     allow_sha1: bool,
     /// CRLs, PEM or DER; given CRLs turn revocation checking on.
     crls: Vec<serde_bytes::ByteBuf>,
+    /// DER OCSP responses the host fetched for a report's `revocationSources`.
+    ocsp_responses: Vec<serde_bytes::ByteBuf>,
     /// Check revocation even without CRLs here (those in the message count).
     check_revocation: bool,
     /// "unknown" (default) or "fail": what a certificate no CRL covers means.
@@ -225,7 +232,8 @@ impl JsVerifyOptions {
             time,
             from: self.from,
             allow_sha1: self.allow_sha1,
-            check_revocation: self.check_revocation || !crls.is_empty(),
+            check_revocation: self.check_revocation || !crls.is_empty() || !self.ocsp_responses.is_empty(),
+            ocsp_responses: self.ocsp_responses.into_iter().map(serde_bytes::ByteBuf::into_vec).collect(),
             crls,
             missing_revocation: self.missing_revocation.unwrap_or_default(),
             ..VerifyOptions::default()

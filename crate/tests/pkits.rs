@@ -144,7 +144,7 @@ fn pkits_policy_variants() {
     let suite = suite();
     let anchors = [&suite.certs["TrustAnchorRootCertificate"]];
     let intermediates: Vec<&Certificate> = suite.certs.values().collect();
-    let inputs = Inputs { anchors: &anchors, intermediates: &intermediates, crls: &suite.crls };
+    let inputs = Inputs { anchors: &anchors, intermediates: &intermediates, crls: &suite.crls, ocsp_responses: &[] };
     let mut wrong = Vec::new();
     for &(name, set, explicit, no_mapping, no_any, valid) in VARIANTS {
         let mut options = pkits_options();
@@ -173,7 +173,7 @@ fn pkits_path_validation() {
     let anchors = [anchor];
     let intermediates: Vec<&Certificate> =
         suite.certs.iter().filter(|(n, _)| n.as_str() != "TrustAnchorRootCertificate").map(|(_, c)| c).collect();
-    let inputs = Inputs { anchors: &anchors, intermediates: &intermediates, crls: &suite.crls };
+    let inputs = Inputs { anchors: &anchors, intermediates: &intermediates, crls: &suite.crls, ocsp_responses: &[] };
     let options = pkits_options();
 
     let tests: Vec<(&String, &Certificate, bool)> = suite

@@ -24,6 +24,8 @@ const MALLORY_CRT: &[u8] = include_bytes!("data/pki/mallory.crt");
 const INTERMEDIATE_CRT: &[u8] = include_bytes!("data/pki/intermediate.crt");
 const ROOT_CRL: &[u8] = include_bytes!("data/crl/root.crl");
 const ISSUING_CRL: &[u8] = include_bytes!("data/crl/intermediate.crl");
+const BOB_GOOD_OCSP: &[u8] = include_bytes!("data/crl/bob-good.ocsp");
+const ALICE_REVOKED_OCSP: &[u8] = include_bytes!("data/crl/alice-revoked.ocsp");
 
 fn get(obj: &JsValue, path: &str) -> JsValue {
     path.split('.').fold(obj.clone(), |o, k| Reflect::get(&o, &JsValue::from_str(k)).expect("property"))
@@ -210,4 +212,30 @@ fn encryption_with_trust_refuses_recipients_that_do_not_validate() {
     let message = err.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default();
     assert_eq!(error_name(err), "unusable-certificate");
     assert!(message.contains("no chain to a trusted CA"), "{message}");
+}
+
+#[wasm_bindgen_test]
+fn ocsp_responses_the_host_fetched_decide_revocation() {
+    // The root's CRL covers the issuing CA; the end entities are decided by OCSP alone.
+    let opts = |ocsp: &[u8]| {
+        let o = trust(ROOT);
+        let crls = Array::new();
+        crls.push(&Uint8Array::from(ROOT_CRL));
+        Reflect::set(&o, &"crls".into(), &crls).unwrap();
+        let responses = Array::new();
+        responses.push(&Uint8Array::from(ocsp));
+        Reflect::set(&o, &"ocspResponses".into(), &responses).unwrap();
+        Reflect::set(&o, &"missingRevocation".into(), &"fail".into()).unwrap();
+        o
+    };
+    let verdict = |p12: &[u8], ocsp: &[u8]| {
+        let id = Identity::from_pkcs12(p12, "secret").unwrap();
+        let signed = wasm::sign_message(&mail(), &id, JsValue::UNDEFINED).unwrap();
+        let opened = wasm::open_message(&signed, opts(ocsp)).expect("open");
+        get(&Array::from(&get(&opened, "layers")).get(0), "verdict").as_string().unwrap_or_default()
+    };
+    assert_eq!(verdict(BOB_P12, BOB_GOOD_OCSP), "trusted");
+    assert_eq!(verdict(ALICE_P12, ALICE_REVOKED_OCSP), "validUntrusted");
+    // Bob's answer says nothing about Alice: her status stays undecided, which "fail" refuses.
+    assert_eq!(verdict(ALICE_P12, BOB_GOOD_OCSP), "validUntrusted");
 }

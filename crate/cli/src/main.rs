@@ -16,7 +16,7 @@ use siegel::smime::{self, Layer, SignMode};
 use siegel::trust::crl::Crl;
 use siegel::trust::store::{ImportSummary, TrustStore};
 use siegel::trust::validate::{Inputs, MissingRevocation, ValidationOptions};
-use siegel::verify::{CrlFetcher, Verdict, VerifyOptions};
+use siegel::verify::{Fetcher, RevocationSource, Verdict, VerifyOptions};
 
 mod bench;
 mod fetch;
@@ -159,9 +159,13 @@ struct VerifyArgs {
     /// A CRL file (PEM or DER) to check revocation with; repeatable. Turns revocation checking on.
     #[arg(long, value_name = "FILE")]
     crl: Vec<PathBuf>,
-    /// Fetch CRLs from the certificates' http:// distribution points. Turns revocation checking on.
+    /// Fetch CRLs from the certificates' http:// distribution points, and ask their http:// OCSP
+    /// responders, for what the given CRLs leave undecided. Turns revocation checking on.
     #[arg(long)]
     fetch_crls: bool,
+    /// A DER OCSP response to check revocation with; repeatable. Turns revocation checking on.
+    #[arg(long, value_name = "FILE")]
+    ocsp_response: Vec<PathBuf>,
     /// Seconds to wait for one CRL download.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     crl_timeout: u64,
@@ -292,14 +296,16 @@ impl VerifyArgs {
         };
         let timeout = std::time::Duration::from_secs(self.crl_timeout.max(1));
         let fetch =
-            self.fetch_crls.then(|| CrlFetcher(std::sync::Arc::new(move |url: &str| fetch::fetch_crl(url, timeout))));
+            self.fetch_crls.then(|| Fetcher(std::sync::Arc::new(move |s: &RevocationSource| fetch::fetch(s, timeout))));
+        let ocsp_responses = self.ocsp_response.iter().map(|p| read_file(p)).collect::<Result<Vec<_>, _>>()?;
         Ok(VerifyOptions {
             trust: trust.anchors().into_iter().cloned().collect(),
             intermediates,
             time,
             from: None,
             allow_sha1: self.allow_sha1,
-            check_revocation: !self.crl.is_empty() || self.fetch_crls,
+            check_revocation: !self.crl.is_empty() || self.fetch_crls || !ocsp_responses.is_empty(),
+            ocsp_responses,
             crls,
             missing_revocation,
             fetch,
@@ -335,7 +341,12 @@ fn run(command: Command) -> Outcome {
                 let v = verify.options()?;
                 let anchors: Vec<&x509_cert::Certificate> = v.trust.iter().collect();
                 let intermediates: Vec<&x509_cert::Certificate> = v.intermediates.iter().collect();
-                let inputs = Inputs { anchors: &anchors, intermediates: &intermediates, crls: &v.crls };
+                let inputs = Inputs {
+                    anchors: &anchors,
+                    intermediates: &intermediates,
+                    crls: &v.crls,
+                    ocsp_responses: &v.ocsp_responses,
+                };
                 let validation = ValidationOptions {
                     time: v.time.unwrap_or_else(siegel::clock::now_unix),
                     allow_sha1: v.allow_sha1,

@@ -321,3 +321,132 @@ fn revocation_without_any_crl_is_unknown_or_a_failure_as_asked() {
     let out = siegel(&["verify", "--trust", s(&root), "--crl", s(&root)], &signed, &[]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Runs the openssl CLI; panics with its stderr on failure.
+fn openssl(args: &[&str]) -> Vec<u8> {
+    let out = Command::new("openssl").args(args).output().expect("the openssl CLI (installed by .ci/setup)");
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+/// A signer whose certificate names an OCSP responder on 127.0.0.1:`port`, issued by the test PKI's
+/// issuing CA; returns (its .p12, its OpenSSL CA database line as valid).
+fn ocsp_signer(dir: &Path, port: u16) -> (PathBuf, String) {
+    let key = dir.join("dora.key");
+    openssl(&["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", s(&key)]);
+    let csr = dir.join("dora.csr");
+    openssl(&["req", "-new", "-key", s(&key), "-subj", "/O=Siegel Test/CN=Dora", "-out", s(&csr)]);
+    let ext = dir.join("dora.ext");
+    std::fs::write(
+        &ext,
+        format!(
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n\
+             extendedKeyUsage=emailProtection\nsubjectAltName=email:dora@example.com\n\
+             authorityInfoAccess=OCSP;URI:http://127.0.0.1:{port}/\n"
+        ),
+    )
+    .unwrap();
+    let crt = dir.join("dora.crt");
+    let (ca, ca_key) = (pki("intermediate.crt"), pki("intermediate.key"));
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        s(&csr),
+        "-CA",
+        s(&ca),
+        "-CAkey",
+        s(&ca_key),
+        "-set_serial",
+        "0x5EC1E1",
+        "-days",
+        "30",
+        "-extfile",
+        s(&ext),
+        "-out",
+        s(&crt),
+    ]);
+    let p12 = dir.join("dora.p12");
+    openssl(&[
+        "pkcs12",
+        "-export",
+        "-inkey",
+        s(&key),
+        "-in",
+        s(&crt),
+        "-certfile",
+        s(&ca),
+        "-passout",
+        "pass:secret",
+        "-out",
+        s(&p12),
+    ]);
+    let line = "V\t21261029192006Z\t\t5EC1E1\tunknown\t/O=Siegel Test/CN=Dora\n".to_string();
+    (p12, line)
+}
+
+/// `openssl ocsp` as a responder on 127.0.0.1:`port` answering from `index`; the caller kills it.
+fn ocsp_responder(index: &Path, port: u16) -> std::process::Child {
+    let (ca, ca_key) = (pki("intermediate.crt"), pki("intermediate.key"));
+    let child = Command::new("openssl")
+        .args(["ocsp", "-index", s(index), "-port", &port.to_string(), "-rsigner", s(&ca), "-rkey", s(&ca_key)])
+        .args(["-CA", s(&ca), "-nrequest", "5", "-ndays", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until it listens: a probe connection would occupy the single-threaded responder, so watch for
+    // the port to become taken instead.
+    for _ in 0..100 {
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child
+}
+
+#[test]
+fn fetch_crls_asks_the_ocsp_responder_the_certificate_names() {
+    let dir = std::env::temp_dir().join(format!("siegel-cli-ocsp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (p12, valid_line) = ocsp_signer(&dir, port);
+    let mail = b"From: Dora <dora@example.com>\r\nTo: Bob <bob@example.com>\r\nSubject: OCSP\r\n\r\nHallo!\r\n";
+    let signed = ok(siegel(&["sign", "--identity", s(&p12), "--password-env", "SIEGEL_PW"], mail, PW));
+    let root = pki("root.crt");
+    let root_crl = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/crl/root.crl");
+    let verify = ["verify", "--trust", s(&root), "--crl", s(&root_crl), "--fetch-crls", "--missing-crl", "fail"];
+    let index = dir.join("index.txt");
+
+    // Without a responder listening, Dora's status is unknown: not trusted under --missing-crl fail, and the
+    // report says where the answer could be had.
+    let out = siegel(&verify, &signed, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sources = &report["signers"][0]["revocationSources"];
+    assert_eq!(sources[0]["kind"], "ocsp", "{report}");
+    assert_eq!(sources[0]["url"], format!("http://127.0.0.1:{port}/"), "{report}");
+
+    // The responder says good: trusted.
+    std::fs::write(&index, &valid_line).unwrap();
+    let mut responder = ocsp_responder(&index, port);
+    let out = siegel(&verify, &signed, &[]);
+    responder.kill().ok();
+    responder.wait().ok();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // The responder says revoked: not trusted, and why.
+    std::fs::write(
+        &index,
+        valid_line.replacen("V\t21261029192006Z\t\t", "R\t21261029192006Z\t260101000000Z,keyCompromise\t", 1),
+    )
+    .unwrap();
+    let mut responder = ocsp_responder(&index, port);
+    let out = siegel(&verify, &signed, &[]);
+    responder.kill().ok();
+    responder.wait().ok();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("revoked") && stderr.contains("KeyCompromise"), "{stderr}");
+}

@@ -15,6 +15,7 @@ use x509_cert::Certificate;
 
 use super::crl::{self, Crl, RevocationContext, RevocationStatus};
 use super::names::{names_equal, NameConstraints};
+use super::ocsp::{self, OcspContext};
 use super::path::{self, SearchLimits};
 use super::policy::{PolicySettings, PolicyState};
 use super::sig;
@@ -86,6 +87,8 @@ pub struct Inputs<'a> {
     pub intermediates: &'a [&'a Certificate],
     /// CRLs (supplied files, carried in the message, fetched).
     pub crls: &'a [Crl],
+    /// DER OCSP responses the host fetched; consulted for a certificate no CRL decides.
+    pub ocsp_responses: &'a [Vec<u8>],
 }
 
 /// One failed check, with what a person needs to act on it.
@@ -238,6 +241,9 @@ pub struct PathReport {
     pub policies: Vec<String>,
     /// How many candidate paths were tried.
     pub paths_tried: usize,
+    /// The certificates of [`PathReport::path`], for a host that must fetch revocation data for them.
+    #[serde(skip)]
+    pub certificates: Vec<Certificate>,
 }
 
 impl PathReport {
@@ -297,6 +303,9 @@ pub fn validate(leaf: &Certificate, inputs: &Inputs<'_>, options: &ValidationOpt
     validate_depth(leaf, inputs, options, 0)
 }
 
+/// Clock skew allowed for OCSP thisUpdate/nextUpdate, seconds.
+const OCSP_SKEW: u64 = 300;
+
 /// The deepest recursion for validating CRL signers (whose own CRLs may have other signers ...).
 const MAX_SIGNER_DEPTH: usize = 3;
 
@@ -311,6 +320,7 @@ fn validate_depth(leaf: &Certificate, inputs: &Inputs<'_>, options: &ValidationO
             revocation: Vec::new(),
             policies: Vec::new(),
             paths_tried: 0,
+            certificates: search.longest_partial.iter().map(|c| (*c).clone()).collect(),
         };
     }
     let mut best: Option<PathReport> = None;
@@ -340,6 +350,7 @@ fn validate_depth(leaf: &Certificate, inputs: &Inputs<'_>, options: &ValidationO
         revocation: Vec::new(),
         policies: Vec::new(),
         paths_tried: tried,
+        certificates: Vec::new(),
     })
 }
 
@@ -357,6 +368,7 @@ fn validate_path(path: &[&Certificate], inputs: &Inputs<'_>, options: &Validatio
             revocation,
             policies,
             paths_tried: 1,
+            certificates: Vec::new(),
         };
     };
     // Certificates from the one after the anchor down to the end entity: i = 1..=n.
@@ -415,7 +427,23 @@ fn validate_path(path: &[&Certificate], inputs: &Inputs<'_>, options: &Validatio
                 candidates: &all_certs,
                 validate_signer: &validate_signer,
             };
-            let status = crl::check(c, issuer_cert, inherited, &ctx);
+            let mut status = crl::check(c, issuer_cert, inherited, &ctx);
+            if let RevocationStatus::Unknown { reason: crl_reason } = &status {
+                let ocsp_ctx = OcspContext {
+                    responses: inputs.ocsp_responses,
+                    time: options.time,
+                    allow_sha1: options.allow_sha1,
+                    nonce: None,
+                    skew: OCSP_SKEW,
+                };
+                status = match ocsp::check(c, issuer_cert, &ocsp_ctx) {
+                    Some(RevocationStatus::Unknown { reason }) => {
+                        RevocationStatus::Unknown { reason: format!("{crl_reason}; OCSP: {reason}") }
+                    }
+                    Some(decided) => decided,
+                    None => status,
+                };
+            }
             match &status {
                 RevocationStatus::Good => {}
                 RevocationStatus::Revoked { revoked_at, reason } => failures.push(Failure::Revoked {
@@ -524,7 +552,8 @@ fn validate_path(path: &[&Certificate], inputs: &Inputs<'_>, options: &Validatio
     } else {
         TrustVerdict::Trusted
     };
-    PathReport { verdict, path: summaries, failures, revocation, policies, paths_tried: 1 }
+    let certificates = path.iter().map(|c| (*c).clone()).collect();
+    PathReport { verdict, path: summaries, failures, revocation, policies, paths_tried: 1, certificates }
 }
 
 /// keyUsage and extKeyUsage of the end entity for its purpose.

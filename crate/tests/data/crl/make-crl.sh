@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Regenerates the CRLs of the test PKI (../pki), with `openssl ca -gencrl`, valid for 100 years.
-# Throwaway, for tests only. Rerun after ../pki/make-pki.sh. Writes, beside this script:
+# Regenerates the revocation data of the test PKI (../pki): CRLs with `openssl ca -gencrl` and OCSP
+# responses with `openssl ocsp`, valid for 100 years. Throwaway, for tests only. Rerun after
+# ../pki/make-pki.sh. Writes, beside this script:
 #   root.crl          the root CA's CRL, revoking nothing
 #   intermediate.crl  the issuing CA's CRL, revoking Alice's certificate (keyCompromise)
+#   bob-good.ocsp     the issuing CA's OCSP response: Bob's certificate is good
+#   alice-revoked.ocsp  the issuing CA's OCSP response: Alice's certificate is revoked (keyCompromise)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 pki="$here/../pki"
@@ -35,3 +38,15 @@ X
 }
 crl root root.crl
 crl intermediate intermediate.crl alice.crt keyCompromise
+
+ocsp() { # cert out status-line-prefix
+  local serial subject
+  serial=$(openssl x509 -in "$pki/$1" -noout -serial | cut -d= -f2)
+  subject=$(openssl x509 -in "$pki/$1" -noout -subject -nameopt compat | sed 's/^subject=//')
+  printf '%s\t%s\tunknown\t%s\n' "$3" "$serial" "$subject" > "$tmp/ocsp.index"
+  openssl ocsp -issuer "$pki/intermediate.crt" -cert "$pki/$1" -no_nonce -reqout "$tmp/req.der" >/dev/null 2>&1
+  openssl ocsp -index "$tmp/ocsp.index" -CA "$pki/intermediate.crt" -rsigner "$pki/intermediate.crt" \
+    -rkey "$pki/intermediate.key" -reqin "$tmp/req.der" -respout "$here/$2" -ndays 36500 >/dev/null 2>&1
+}
+ocsp bob.crt bob-good.ocsp "$(printf 'V\t21261029192006Z\t')"
+ocsp alice.crt alice-revoked.ocsp "$(printf 'R\t21261029192006Z\t260101000000Z,keyCompromise')"
