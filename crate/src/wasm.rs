@@ -92,6 +92,18 @@ impl Identity {
         to_js(&list)
     }
 
+    /// The DER of every certificate that has a private key here (same order as `keyCertificates`),
+    /// for storing and exporting the public part without unlocking.
+    #[wasm_bindgen(js_name = certificatesDer)]
+    pub fn certificates_der(&self) -> JsResult<js_sys::Array> {
+        use der::Encode;
+        let out = js_sys::Array::new();
+        for pair in self.0.pairs() {
+            out.push(&bytes(&pair.certificate().to_der().map_err(|e| throw(Error::Crypto(e.to_string())))?));
+        }
+        Ok(out)
+    }
+
     /// The DER of the certificate to give to correspondents (the current encryption certificate).
     #[wasm_bindgen(js_name = encryptionCertificate)]
     pub fn encryption_certificate(&self) -> JsResult<Vec<u8>> {
@@ -287,6 +299,24 @@ fn open_with(message: &[u8], identity: Option<&identity::Identity>, options: JsV
 #[wasm_bindgen]
 pub fn inspect(data: &[u8], password: Option<String>) -> JsResult<JsValue> {
     to_js(&inspect::inspect(data, password.as_deref()).map_err(throw)?)
+}
+
+/// Reads a trusted-CA collection file (PEM, DER, .p7b/.p7c, Windows .sst). Returns
+/// `{ format, entries: [summary + role], certificates: [Uint8Array DER] }`, duplicates merged.
+#[wasm_bindgen(js_name = readTrustCollection)]
+pub fn read_trust_collection(data: &[u8]) -> JsResult<JsValue> {
+    use der::Encode;
+    let mut store = crate::trust::store::TrustStore::new();
+    let summary = store.import(data).map_err(throw)?;
+    let obj = js_sys::Object::new();
+    set(&obj, "format", &to_js(&summary.format)?)?;
+    set(&obj, "entries", &to_js(&store.entries())?)?;
+    let certs = js_sys::Array::new();
+    for c in store.certificates() {
+        certs.push(&bytes(&c.to_der().map_err(|e| throw(Error::Crypto(e.to_string())))?));
+    }
+    set(&obj, "certificates", &certs)?;
+    Ok(obj.into())
 }
 
 /// Summaries of the certificates in a PEM or DER file.
