@@ -1,0 +1,140 @@
+// Siegel's service worker: all cryptography happens here, in the wasm core. Extension pages (options,
+// popup) talk to it with chrome.runtime messages `{ op, ...args }` and get `{ ok, result }` or
+// `{ ok: false, error: { code, message } }`. Key material never leaves this worker: no operation returns
+// a private key, a PKCS#12 file or its password, and content scripts (web pages) may not call the
+// operations below at all.
+
+import * as keyring from "./lib/keyring.js";
+import * as certstore from "./lib/certstore.js";
+import * as vault from "./lib/vault.js";
+import { STORES } from "./lib/db.js";
+import { describeError, engine } from "./lib/engine.js";
+import { effectiveSettings, setUserSetting } from "./lib/settings.js";
+
+const AUTOLOCK = "siegel-autolock";
+
+/** True for messages from this extension's own pages (not content scripts, not other extensions). */
+function fromExtensionPage(sender) {
+  return sender.id === chrome.runtime.id && typeof sender.url === "string" && sender.url.startsWith(chrome.runtime.getURL(""));
+}
+
+async function touch() {
+  if (!keyring.isUnlocked()) return;
+  const { settings } = await effectiveSettings();
+  await chrome.alarms.create(AUTOLOCK, { delayInMinutes: Math.max(1, settings.autoLockMinutes) });
+}
+
+chrome.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === AUTOLOCK) keyring.lock();
+});
+
+/** The trust anchors in force: the administrator's (policy) if set, else the user's collection. */
+async function trustedCertificates() {
+  const { settings, locked } = await effectiveSettings();
+  if (locked.includes("trustedCertificates") && settings.trustedCertificates.length > 0) {
+    const out = [];
+    const entries = [];
+    for (const item of settings.trustedCertificates) {
+      try {
+        const c = await certstore.readCollection(item);
+        out.push(...c.certificates);
+        entries.push(...c.entries);
+      } catch (e) {
+        console.warn("Siegel: a trustedCertificates policy entry is not a certificate collection:", describeError(e).message);
+      }
+    }
+    return { source: "policy", certificates: out, entries };
+  }
+  return { source: "user", certificates: await certstore.ders(STORES.trust), entries: (await certstore.list(STORES.trust)).map((r) => r.summary) };
+}
+
+const ops = {
+  async status() {
+    const { settings } = await effectiveSettings();
+    return {
+      initialized: Boolean(await vault.meta()),
+      unlocked: keyring.isUnlocked(),
+      identities: await keyring.list(),
+      autoLockMinutes: settings.autoLockMinutes,
+      version: (await engine()).version(),
+    };
+  },
+  async unlock({ passphrase }) {
+    await keyring.unlock(passphrase);
+    await touch();
+    return ops.status();
+  },
+  async lock() {
+    keyring.lock();
+    await chrome.alarms.clear(AUTOLOCK);
+    return ops.status();
+  },
+  async importIdentity({ p12, password, passphrase }) {
+    const { settings } = await effectiveSettings();
+    if (!settings.allowSoftCerts) {
+      throw Object.assign(new Error("Your administrator does not allow importing certificates from files."), { code: "policy" });
+    }
+    const identity = await keyring.importPkcs12({ p12, password, passphrase });
+    await touch();
+    return identity;
+  },
+  async removeIdentity({ id }) {
+    await keyring.remove(id);
+    return ops.status();
+  },
+  async exportCertificate({ id, fingerprint }) {
+    return keyring.exportCertificate(id, fingerprint);
+  },
+  async changePassphrase({ current, next }) {
+    await keyring.changePassphrase(current, next);
+    return ops.status();
+  },
+  async settings() {
+    return effectiveSettings();
+  },
+  async setSetting({ key, value }) {
+    await setUserSetting(key, value);
+    return effectiveSettings();
+  },
+  async trustList() {
+    const { source, entries } = await trustedCertificates();
+    return { source, entries };
+  },
+  async trustImport({ data }) {
+    const { locked } = await effectiveSettings();
+    if (locked.includes("trustedCertificates")) {
+      throw Object.assign(new Error("Your administrator manages the trusted certificates."), { code: "policy" });
+    }
+    return certstore.importInto(STORES.trust, data);
+  },
+  async trustRemove({ fingerprint }) {
+    await certstore.remove(STORES.trust, fingerprint);
+    return ops.trustList();
+  },
+  async contactsList() {
+    return certstore.list(STORES.contacts);
+  },
+  async contactsImport({ data }) {
+    return certstore.importInto(STORES.contacts, data);
+  },
+  async contactsRemove({ fingerprint }) {
+    await certstore.remove(STORES.contacts, fingerprint);
+    return certstore.list(STORES.contacts);
+  },
+};
+
+chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  const op = message && typeof message.op === "string" ? ops[message.op] : undefined;
+  if (!op || !Object.hasOwn(ops, message.op)) return false;
+  if (!fromExtensionPage(sender)) {
+    sendResponse({ ok: false, error: { code: "forbidden", message: "Not allowed from this context." } });
+    return false;
+  }
+  op(message)
+    .then((result) => sendResponse({ ok: true, result }))
+    .catch((e) => sendResponse({ ok: false, error: describeError(e) }));
+  return true; // the response is sent asynchronously
+});
+
+// Load the core early, so that the first operation does not wait for it.
+engine().catch((e) => console.error("Siegel: the wasm core failed to load:", describeError(e).message));

@@ -1,0 +1,177 @@
+// The keyring: the user's identities (each a history of PKCS#12 imports, so that old mail stays readable),
+// stored with their public certificates in the clear and their private material only inside the vault.
+// While unlocked, the merged wasm Identity objects and the vault key live in this service worker's memory
+// and nowhere else; locking (by hand, after inactivity, or when the browser stops the worker) drops them.
+
+import * as db from "./db.js";
+import * as vault from "./vault.js";
+import { engine } from "./engine.js";
+import { fromBase64, toBase64, wipe } from "./bytes.js";
+
+export class KeyringError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+const state = { key: null, identities: new Map() };
+
+export function isUnlocked() {
+  return state.key !== null;
+}
+
+export function lock() {
+  for (const identity of state.identities.values()) identity.free?.();
+  state.identities.clear();
+  state.key = null;
+}
+
+function requireUnlocked() {
+  if (!state.key) throw new KeyringError("locked", "Siegel is locked. Unlock it with your passphrase first.");
+}
+
+/** The public view of a stored identity (never any secret). */
+export function publicView(record) {
+  const { secrets, ...rest } = record;
+  return { ...rest, imports: secrets.length };
+}
+
+export async function list() {
+  return (await db.all(db.STORES.identities)).map(publicView).sort((a, b) => a.label.localeCompare(b.label));
+}
+
+async function openIdentity(siegel, record, key) {
+  let merged = null;
+  for (const box of record.secrets) {
+    const { p12, password } = await vault.unseal(key, box, `identity:${record.id}`);
+    const bytes = fromBase64(p12);
+    const one = siegel.Identity.fromPkcs12(bytes, password);
+    wipe(bytes);
+    if (merged) {
+      merged.merge(one);
+      one.free();
+    } else {
+      merged = one;
+    }
+  }
+  return merged;
+}
+
+/** Unlocks with the passphrase: derives the key and opens every identity into memory. */
+export async function unlock(passphrase) {
+  const key = await vault.unlock(passphrase);
+  const siegel = await engine();
+  const opened = new Map();
+  try {
+    for (const record of await db.all(db.STORES.identities)) opened.set(record.id, await openIdentity(siegel, record, key));
+  } catch (e) {
+    for (const i of opened.values()) i.free?.();
+    throw e;
+  }
+  lock();
+  state.key = key;
+  state.identities = opened;
+}
+
+function certificateRecords(identity) {
+  const summaries = identity.keyCertificates();
+  const ders = identity.certificatesDer();
+  return summaries.map((s, i) => ({ ...s, der: toBase64(ders[i]) }));
+}
+
+function expired(summary, now = Date.now()) {
+  return Date.parse(summary.not_after) < now;
+}
+
+/**
+ * Imports a .p12/.pfx. A new vault is created with `passphrase` when none exists; otherwise the keyring
+ * must be unlocked. A file whose emails match an existing identity joins its history. A file whose
+ * certificates have all expired is accepted only into an existing identity's history (old mail), never as
+ * a new identity. Nothing is stored unless every check passes.
+ */
+export async function importPkcs12({ p12, password, passphrase }) {
+  const siegel = await engine();
+  const bytes = fromBase64(p12);
+  let parsed;
+  try {
+    parsed = siegel.Identity.fromPkcs12(bytes, String(password ?? ""));
+  } finally {
+    wipe(bytes);
+  }
+  try {
+    const certificates = certificateRecords(parsed);
+    const emails = parsed.emails().map((e) => e.toLowerCase());
+    if (emails.length === 0) {
+      throw new KeyringError("no-email", "The certificate in this file names no email address, so it cannot sign or encrypt mail.");
+    }
+    const records = await db.all(db.STORES.identities);
+    const existing = records.find((r) => r.emails.some((e) => emails.includes(e)));
+    if (!existing && certificates.every((c) => expired(c))) {
+      const last = certificates.map((c) => c.not_after).sort().pop();
+      throw new KeyringError(
+        "expired",
+        `The certificate in this file expired on ${last}. An expired certificate can only be added to an existing identity's history, to read old mail.`,
+      );
+    }
+    if (existing && existing.certificates.some((c) => certificates.some((n) => n.sha256_fingerprint === c.sha256_fingerprint))
+        && certificates.every((n) => existing.certificates.some((c) => c.sha256_fingerprint === n.sha256_fingerprint))) {
+      throw new KeyringError("duplicate", `This file is already part of ${existing.label}.`);
+    }
+
+    let key = state.key;
+    if (!(await vault.meta())) {
+      key = await vault.create(passphrase);
+      state.key = key;
+    }
+    if (!key) requireUnlocked();
+
+    const id = existing ? existing.id : crypto.randomUUID();
+    const secret = await vault.seal(key, { p12, password: String(password ?? "") }, `identity:${id}`);
+    const record = existing
+      ? {
+          ...existing,
+          emails: [...new Set([...existing.emails, ...emails])],
+          certificates: [...existing.certificates, ...certificates.filter((n) => !existing.certificates.some((c) => c.sha256_fingerprint === n.sha256_fingerprint))],
+          secrets: [...existing.secrets, secret],
+          updatedAt: Date.now(),
+        }
+      : { id, label: emails[0], emails, certificates, secrets: [secret], createdAt: Date.now() };
+    await db.write(db.STORES.identities, { put: [record] });
+
+    const held = state.identities.get(id);
+    if (held) {
+      held.merge(parsed);
+      parsed.free();
+    } else {
+      state.identities.set(id, parsed);
+    }
+    parsed = null;
+    return publicView(record);
+  } finally {
+    parsed?.free();
+  }
+}
+
+export async function remove(id) {
+  const record = await db.get(db.STORES.identities, id);
+  if (!record) throw new KeyringError("not-found", "No such identity.");
+  await db.write(db.STORES.identities, { remove: [id] });
+  state.identities.get(id)?.free();
+  state.identities.delete(id);
+}
+
+/** The public certificate (DER, base64) of an identity: the newest by notBefore, or the one given. */
+export async function exportCertificate(id, fingerprint) {
+  const record = await db.get(db.STORES.identities, id);
+  if (!record) throw new KeyringError("not-found", "No such identity.");
+  const certs = [...record.certificates].sort((a, b) => Date.parse(b.not_before) - Date.parse(a.not_before));
+  const cert = fingerprint ? certs.find((c) => c.sha256_fingerprint === fingerprint) : certs[0];
+  if (!cert) throw new KeyringError("not-found", "No such certificate.");
+  return { der: cert.der, filename: `${record.label}.cer` };
+}
+
+export async function changePassphrase(current, next) {
+  const key = await vault.changePassphrase(current, next);
+  if (state.key) state.key = key;
+}

@@ -1,0 +1,58 @@
+// Shared helpers of the end-to-end tests: the built extension, a Chromium with it loaded, the test PKI.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const EXTENSION = join(ROOT, "extension");
+export const PKI = join(ROOT, "crate", "tests", "data", "pki");
+export const P12 = join(ROOT, "crate", "tests", "data", "pkcs12");
+export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+
+/** Builds the wasm core into extension/wasm once (the extension loads it from there). */
+export function ensureWasm() {
+  if (process.env.SIEGEL_SKIP_WASM_BUILD && existsSync(join(EXTENSION, "wasm", "siegel_bg.wasm"))) return;
+  execFileSync("wasm-pack", ["build", "--release", "--target", "web", "--out-dir", "../extension/wasm", "crate"], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+}
+
+/** Launches Chromium with the unpacked extension; returns `{ context, extensionId, close }`. */
+export async function launchWithExtension(path = EXTENSION) {
+  const profile = mkdtempSync(join(tmpdir(), "siegel-e2e-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--no-first-run",
+      `--disable-extensions-except=${path}`,
+      `--load-extension=${path}`,
+    ],
+  });
+  let [worker] = context.serviceWorkers();
+  worker ??= await context.waitForEvent("serviceworker", { timeout: 30_000 });
+  const extensionId = new URL(worker.url()).host;
+  return {
+    context,
+    worker,
+    extensionId,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The raw bytes of a PEM file's first block. */
+export function pemBody(path) {
+  const text = readFileSync(path, "utf8");
+  const b64 = text.split(/-----[A-Z ]+-----/)[1].replace(/\s+/g, "");
+  return Buffer.from(b64, "base64");
+}

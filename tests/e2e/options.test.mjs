@@ -1,0 +1,161 @@
+// The unpacked extension's options page in real Chromium: importing a .p12 through the real file input,
+// the identity's details, lock and unlock, a wrong passphrase, bad files, and the key store at rest.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { P12, PKI, ensureWasm, launchWithExtension, pemBody } from "./harness.mjs";
+
+const PASSPHRASE = "correct horse battery staple";
+
+describe("options page", () => {
+  let browser;
+  let page;
+
+  before(async () => {
+    ensureWasm();
+    browser = await launchWithExtension();
+    page = await browser.context.newPage();
+    await page.goto(`chrome-extension://${browser.extensionId}/options/options.html`);
+    await page.locator("body[data-ready]").waitFor();
+  });
+  after(async () => browser?.close());
+
+  async function importFile(path, password, passphrase) {
+    await page.setInputFiles("#import-file", path);
+    await page.fill("#import-password", password);
+    if (passphrase !== undefined && (await page.locator("#new-passphrase").isVisible())) {
+      await page.fill("#import-passphrase", passphrase);
+      await page.fill("#import-passphrase2", passphrase);
+    }
+    await page.click("#import-button");
+    await page.waitForFunction(() => {
+      const text = document.querySelector("#import-message").textContent;
+      return !document.querySelector("#import-form").dataset.busy && text && !text.endsWith("…");
+    });
+    return page.locator("#import-message").textContent();
+  }
+
+  const identities = () => page.locator("#identity-list > li").count();
+
+  test("a corrupt .p12 is refused with a clear message, and nothing is stored", async () => {
+    const message = await importFile(join(PKI, "alice.crt"), "secret", PASSPHRASE);
+    assert.match(message, /not a valid \.p12|damaged/i);
+    assert.equal(await identities(), 0);
+    assert.equal(await page.locator("#new-passphrase").isVisible(), true, "no vault was created");
+  });
+
+  test("a .p12 without a private key is refused", async () => {
+    const message = await importFile(join(P12, "certsonly.p12"), "secret", PASSPHRASE);
+    assert.match(message, /no private key/i);
+    assert.equal(await identities(), 0);
+  });
+
+  test("a wrong .p12 password is refused", async () => {
+    const message = await importFile(join(PKI, "alice.p12"), "wrong", PASSPHRASE);
+    assert.match(message, /password .* wrong/i);
+    assert.equal(await identities(), 0);
+  });
+
+  test("a .p12 whose only certificate has expired cannot start an identity", async () => {
+    const message = await importFile(join(PKI, "expired.p12"), "secret", PASSPHRASE);
+    assert.match(message, /expired/i);
+    assert.equal(await identities(), 0);
+  });
+
+  test("importing Alice's .p12 lists her identity with its details", async () => {
+    const message = await importFile(join(PKI, "alice.p12"), "secret", PASSPHRASE);
+    assert.match(message, /Imported alice@example\.com/);
+    assert.equal(await identities(), 1);
+    const card = page.locator("#identity-list > li").first();
+    const text = await card.textContent();
+    for (const expected of ["alice@example.com", "CN=Alice", "Siegel Test Issuing CA", "SHA-256 fingerprint", "Valid until"]) {
+      assert.ok(text.includes(expected), `${expected} in ${text}`);
+    }
+    const serial = execFileSync("openssl", ["x509", "-in", join(PKI, "alice.crt"), "-noout", "-serial"], { encoding: "utf8" });
+    assert.ok(text.toLowerCase().includes(serial.trim().split("=")[1].toLowerCase()), `the serial number in ${text}`);
+    assert.equal(await page.locator("#lock-state").textContent(), "Unlocked");
+  });
+
+  test("the key store holds no plaintext key, no .p12 and no password", async () => {
+    const records = await page.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const req = indexedDB.open("siegel");
+          req.onsuccess = () => {
+            const get = req.result.transaction("identities").objectStore("identities").getAll();
+            get.onsuccess = () => resolve(JSON.stringify(get.result));
+            get.onerror = () => reject(get.error);
+          };
+          req.onerror = () => reject(req.error);
+        }),
+    );
+    const key = pemBody(join(PKI, "alice.key"));
+    const p12 = readFileSync(join(PKI, "alice.p12"));
+    assert.ok(records.includes('"secrets"'), "the secret is stored, encrypted");
+    for (const [name, needle] of [
+      ["the PKCS#8 key (base64)", key.toString("base64").slice(0, 64)],
+      ["the PKCS#8 key (hex)", key.toString("hex").slice(0, 64)],
+      ["the .p12 (base64)", p12.toString("base64").slice(0, 64)],
+      ["the .p12 password", '"secret"'],
+      ["the passphrase", PASSPHRASE],
+    ]) {
+      assert.ok(!records.includes(needle), `${name} must not be in IndexedDB`);
+    }
+    // Nor in chrome.storage.
+    const storage = await page.evaluate(async () => JSON.stringify(await chrome.storage.local.get(null)));
+    assert.ok(!storage.includes(key.toString("base64").slice(0, 64)) && !storage.includes(PASSPHRASE));
+  });
+
+  test("lock, a wrong passphrase, then unlock", async () => {
+    await page.click("#lock-button");
+    await page.waitForFunction(() => document.querySelector("#lock-state").dataset.state === "locked");
+    await page.fill("#unlock-passphrase", "not the passphrase");
+    await page.click("#unlock-form button[type=submit]");
+    await page.waitForFunction(() => /wrong/i.test(document.querySelector("#unlock-message").textContent));
+    assert.equal(await page.locator("#lock-state").getAttribute("data-state"), "locked");
+    // While locked, importing more is refused before anything is stored.
+    const message = await importFile(join(PKI, "bob.p12"), "secret");
+    assert.match(message, /locked/i);
+    assert.equal(await identities(), 1);
+    await page.fill("#unlock-passphrase", PASSPHRASE);
+    await page.click("#unlock-form button[type=submit]");
+    await page.waitForFunction(() => document.querySelector("#lock-state").dataset.state === "unlocked");
+  });
+
+  test("an older .p12 of the same person joins the identity's encryption history", async () => {
+    const message = await importFile(join(PKI, "bob.p12"), "secret");
+    assert.match(message, /Imported bob@example\.com/);
+    const older = await importFile(join(PKI, "bob-old.p12"), "secret");
+    assert.match(older, /Imported bob@example\.com/);
+    assert.equal(await identities(), 2);
+    const bob = page.locator("#identity-list > li", { hasText: "bob@example.com" });
+    assert.equal(await bob.locator(".cert").count(), 2);
+    assert.match(await bob.textContent(), /encryption history/);
+  });
+
+  test("the public certificate can be exported", async () => {
+    const alice = page.locator("#identity-list > li", { hasText: "alice@example.com" });
+    const [download] = await Promise.all([page.waitForEvent("download"), alice.getByRole("button", { name: "Export certificate" }).click()]);
+    assert.equal(download.suggestedFilename(), "alice@example.com.cer");
+    const der = readFileSync(await download.path());
+    assert.deepEqual(der, pemBody(join(PKI, "alice.crt")));
+  });
+
+  test("trusted CAs and contacts import from .pem and .p7b", async () => {
+    await page.setInputFiles("#trust-file", join(PKI, "root.crt"));
+    await page.waitForFunction(() => /1 added/.test(document.querySelector("#trust-message").textContent));
+    assert.match(await page.locator("#trust-list").textContent(), /Siegel Test Root CA/);
+    await page.setInputFiles("#contact-file", join(PKI, "carol.crt"));
+    await page.waitForFunction(() => /1 added/.test(document.querySelector("#contact-message").textContent));
+    assert.match(await page.locator("#contact-list").textContent(), /carol@example\.com/);
+  });
+
+  test("settings are saved", async () => {
+    await page.check("#settings-form input[name=alwaysSign]");
+    await page.waitForFunction(() => /Saved/.test(document.querySelector("#settings-message").textContent));
+    const stored = await page.evaluate(async () => (await chrome.storage.local.get("settings")).settings);
+    assert.equal(stored.alwaysSign, true);
+  });
+});
