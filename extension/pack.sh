@@ -45,8 +45,7 @@ unpacked="$out/unpacked"
 
 # The publisher key: generated once, never in the repository.
 if [ ! -f "$key" ]; then
-  mkdir -p "$(dirname "$key")"
-  (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$key" 2>/dev/null)
+  (umask 077 && mkdir -p "$(dirname "$key")" && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$key" 2>/dev/null)
   echo "pack.sh: generated a new publisher key in $key: back it up, the extension ID depends on it" >&2
 fi
 key=$(cd "$(dirname "$key")" && pwd)/$(basename "$key")
