@@ -163,6 +163,25 @@ test("Chromium force-installs Siegel from the policy and hands it the policy set
   }
   assert.deepEqual(managed, SETTINGS, "chrome.storage.managed returns the 3rdparty policy for Siegel");
 
+  // The options page applies the policy and shows those settings as locked.
+  const page = await context.newPage();
+  await page.goto(`chrome-extension://${id}/options/options.html`);
+  await page.locator("body[data-ready]").waitFor();
+  const sign = page.locator("#settings-form label[data-key=alwaysSign]");
+  assert.equal(await sign.locator("input").isChecked(), true, "alwaysSign from policy");
+  assert.equal(await sign.locator("input").isDisabled(), true, "alwaysSign locked");
+  assert.ok(await sign.getAttribute("data-locked"), "alwaysSign shown as set by the administrator");
+  const cipher = page.locator("#settings-form label[data-key=encryptionAlgorithms]");
+  assert.equal(await cipher.locator("select").inputValue(), "aes-128-gcm");
+  assert.equal(await cipher.locator("select").isDisabled(), true);
+  const encrypt = page.locator("#settings-form label[data-key=alwaysEncrypt] input");
+  assert.equal(await encrypt.isDisabled(), false, "what policy does not set stays the user's");
+  // The service worker refuses a change to a locked setting too, not just the page.
+  const reply = await page.evaluate(() => chrome.runtime.sendMessage({ op: "setSetting", key: "alwaysSign", value: false }));
+  assert.equal(reply.ok, false);
+  assert.match(reply.error.message, /administrator/);
+  await page.close();
+
   // And Chromium recorded it as installed by policy (Manifest location EXTERNAL_POLICY_DOWNLOAD = 7).
   await context.close();
   context = undefined;

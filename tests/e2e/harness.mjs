@@ -1,6 +1,6 @@
 // Shared helpers of the end-to-end tests: the built extension, a Chromium with it loaded, the test PKI.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,17 +12,19 @@ export const PKI = join(ROOT, "crate", "tests", "data", "pki");
 export const P12 = join(ROOT, "crate", "tests", "data", "pkcs12");
 export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
-/** Builds the wasm core into extension/wasm once (the extension loads it from there). */
-export function ensureWasm() {
-  if (process.env.SIEGEL_SKIP_WASM_BUILD && existsSync(join(EXTENSION, "wasm", "siegel_bg.wasm"))) return;
-  execFileSync("wasm-pack", ["build", "--release", "--target", "web", "--out-dir", "../extension/wasm", "crate"], {
-    cwd: ROOT,
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+/**
+ * Builds the unpacked extension with extension/build.sh into a folder of its own, and returns its path.
+ * SIEGEL_E2E_SKIP_WASM=1 reuses an existing extension/wasm/ (quicker reruns).
+ */
+export function buildExtension(out = join(ROOT, "target", "e2e-extension")) {
+  const args = ["--out", out];
+  if (process.env.SIEGEL_E2E_SKIP_WASM === "1") args.push("--skip-wasm");
+  execFileSync(join(EXTENSION, "build.sh"), args, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  return join(out, "unpacked");
 }
 
-/** Launches Chromium with the unpacked extension; returns `{ context, extensionId, close }`. */
-export async function launchWithExtension(path = EXTENSION) {
+/** Launches Chromium with an unpacked extension; returns `{ context, worker, extensionId, close }`. */
+export async function launchWithExtension(path) {
   const profile = mkdtempSync(join(tmpdir(), "siegel-e2e-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

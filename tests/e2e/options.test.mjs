@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { P12, PKI, ensureWasm, launchWithExtension, pemBody } from "./harness.mjs";
+import { P12, PKI, buildExtension, launchWithExtension, pemBody } from "./harness.mjs";
 
 const PASSPHRASE = "correct horse battery staple";
 
@@ -14,8 +14,7 @@ describe("options page", () => {
   let page;
 
   before(async () => {
-    ensureWasm();
-    browser = await launchWithExtension();
+    browser = await launchWithExtension(buildExtension());
     page = await browser.context.newPage();
     await page.goto(`chrome-extension://${browser.extensionId}/options/options.html`);
     await page.locator("body[data-ready]").waitFor();
