@@ -24,7 +24,7 @@ export function buildExtension(out = join(ROOT, "target", "e2e-extension")) {
 }
 
 /** Launches Chromium with an unpacked extension; returns `{ context, worker, extensionId, close }`. */
-export async function launchWithExtension(path) {
+export async function launchWithExtension(path, extraArgs = []) {
   const profile = mkdtempSync(join(tmpdir(), "siegel-e2e-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -36,6 +36,7 @@ export async function launchWithExtension(path) {
       "--no-first-run",
       `--disable-extensions-except=${path}`,
       `--load-extension=${path}`,
+      ...extraArgs,
     ],
   });
   let [worker] = context.serviceWorkers();

@@ -151,6 +151,57 @@ describe("options page", () => {
     assert.match(await page.locator("#contact-list").textContent(), /carol@example\.com/);
   });
 
+  test("a file dropped on the drop zone is imported", async () => {
+    const p12 = readFileSync(join(PKI, "carol.p12")).toString("base64");
+    await page.evaluate((b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], "carol.p12", { type: "application/x-pkcs12" }));
+      document.querySelector("#drop-zone").dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, p12);
+    assert.equal(await page.locator("#import-file-name").textContent(), "carol.p12");
+    await page.fill("#import-password", "secret");
+    await page.click("#import-button");
+    await page.waitForFunction(() => /Imported carol@example\.com/.test(document.querySelector("#import-message").textContent));
+    assert.equal(await identities(), 3);
+  });
+
+  test("the popup shows the lock state and the active identity", async () => {
+    const popup = await browser.context.newPage();
+    await popup.goto(`chrome-extension://${browser.extensionId}/popup/popup.html`);
+    await popup.waitForFunction(() => document.querySelector("#identity").textContent !== "");
+    assert.equal(await popup.locator("#lock-state").textContent(), "Unlocked");
+    assert.match(await popup.locator("#identity").textContent(), /Active identity: .+@example\.com/);
+    await popup.click("#lock");
+    await popup.waitForFunction(() => document.querySelector("#lock-state").dataset.state === "locked");
+    await popup.close();
+    await page.reload();
+    await page.locator("body[data-ready]").waitFor();
+    assert.equal(await page.locator("#lock-state").getAttribute("data-state"), "locked");
+  });
+
+  test("the passphrase can be changed; the old one then no longer unlocks", async () => {
+    const next = "a different long passphrase";
+    await page.fill("#pp-current", "wrong passphrase!");
+    await page.fill("#pp-new", next);
+    await page.fill("#pp-new2", next);
+    await page.click("#passphrase-form button[type=submit]");
+    await page.waitForFunction(() => /wrong/i.test(document.querySelector("#passphrase-message").textContent));
+    await page.fill("#pp-current", PASSPHRASE);
+    await page.fill("#pp-new", next);
+    await page.fill("#pp-new2", next);
+    await page.click("#passphrase-form button[type=submit]");
+    await page.waitForFunction(() => /changed/i.test(document.querySelector("#passphrase-message").textContent));
+    await page.fill("#unlock-passphrase", PASSPHRASE);
+    await page.click("#unlock-form button[type=submit]");
+    await page.waitForFunction(() => /wrong/i.test(document.querySelector("#unlock-message").textContent));
+    await page.fill("#unlock-passphrase", next);
+    await page.click("#unlock-form button[type=submit]");
+    await page.waitForFunction(() => document.querySelector("#lock-state").dataset.state === "unlocked");
+    // Every identity (three, one with a history of two keys) opened under the new passphrase.
+    assert.equal(await identities(), 3);
+  });
+
   test("settings are saved", async () => {
     await page.check("#settings-form input[name=alwaysSign]");
     await page.waitForFunction(() => /Saved/.test(document.querySelector("#settings-message").textContent));
