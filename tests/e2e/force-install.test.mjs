@@ -26,7 +26,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const POLICY_DIR = "/etc/chromium/policies/managed";
 const POLICY_FILE = join(POLICY_DIR, "siegel-test.json");
 const CHROMIUM = "/usr/bin/chromium";
-const SETTINGS = { alwaysSign: true, encryptionAlgorithms: ["aes-128-gcm"] };
+// The organisation's root CA as the trusted collection (base64 DER), as an admin would push it.
+const ROOT_DER = Buffer.from(
+  readFileSync(join(dirname(fileURLToPath(import.meta.url)), "..", "..", "crate", "tests", "data", "pki", "root.crt"), "utf8")
+    .split(/-----[A-Z ]+-----/)[1].replace(/\s+/g, ""),
+  "base64",
+).toString("base64");
+const SETTINGS = { alwaysSign: true, encryptionAlgorithms: ["aes-128-gcm"], trustedCertificates: [ROOT_DER] };
 
 let tmp, server, port, dist, id, context;
 
@@ -176,6 +182,10 @@ test("Chromium force-installs Siegel from the policy and hands it the policy set
   assert.equal(await cipher.locator("select").isDisabled(), true);
   const encrypt = page.locator("#settings-form label[data-key=alwaysEncrypt] input");
   assert.equal(await encrypt.isDisabled(), false, "what policy does not set stays the user's");
+  // The trusted CAs come from policy: listed, marked, and not editable.
+  await page.waitForFunction(() => !document.querySelector("#trust-policy").hidden);
+  assert.match(await page.locator("#trust-list").textContent(), /Siegel Test Root CA/);
+  assert.equal(await page.locator("#trust-file").isDisabled(), true);
   // The service worker refuses a change to a locked setting too, not just the page.
   const reply = await page.evaluate(() => chrome.runtime.sendMessage({ op: "setSetting", key: "alwaysSign", value: false }));
   assert.equal(reply.ok, false);
