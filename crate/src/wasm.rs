@@ -326,6 +326,27 @@ pub fn parse_certificates(data: &[u8]) -> JsResult<JsValue> {
     to_js(&certs.iter().map(cert::Summary::of).collect::<Vec<_>>())
 }
 
+/// What a reader shows of a mail: `{ headers: [[name, value]], text, html, attachments: [{ filename,
+/// contentType, data: Uint8Array }] }`, header values RFC 2047 decoded.
+#[wasm_bindgen(js_name = parseMessage)]
+pub fn parse_message(mail: &[u8]) -> JsResult<JsValue> {
+    let r = mime::readable(&mime::parse(mail).map_err(throw)?).map_err(throw)?;
+    let obj = js_sys::Object::new();
+    set(&obj, "headers", &to_js(&r.headers)?)?;
+    set(&obj, "text", &to_js(&r.text)?)?;
+    set(&obj, "html", &to_js(&r.html)?)?;
+    let list = js_sys::Array::new();
+    for a in &r.attachments {
+        let item = js_sys::Object::new();
+        set(&item, "filename", &JsValue::from_str(&a.filename))?;
+        set(&item, "contentType", &JsValue::from_str(&a.content_type))?;
+        set(&item, "data", &bytes(&a.data))?;
+        list.push(&item);
+    }
+    set(&obj, "attachments", &list)?;
+    Ok(obj.into())
+}
+
 /// An attachment of [`build_message`].
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -30,6 +30,7 @@ mod lines;
 mod message;
 mod params;
 mod parse;
+mod readable;
 mod rfc2047;
 mod transfer;
 
@@ -45,6 +46,7 @@ pub use header::{Header, Headers, MAX_HEADER_LINES};
 pub use lines::canonicalize_crlf;
 pub use message::build_message;
 pub use parse::{parse, MAX_DEPTH, MAX_PARTS};
+pub use readable::{readable, Readable, ReadableAttachment};
 pub use rfc2047::{decode_header_words, encode_header_word};
 pub use transfer::{base64_lines, decode_base64_lenient, quoted_printable_decode, quoted_printable_encode};
 
