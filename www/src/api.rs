@@ -70,7 +70,8 @@ type Result<T> = std::result::Result<T, ApiError>;
 
 /// Answers one request; never panics on what the request holds.
 pub fn handle(state: &State, mut req: Request) {
-    let reply = route(state, &mut req).unwrap_or_else(|ApiError(status, msg)| Reply::json(status, &json!({"error": msg})));
+    let reply =
+        route(state, &mut req).unwrap_or_else(|ApiError(status, msg)| Reply::json(status, &json!({"error": msg})));
     let mut resp = Response::from_data(reply.body).with_status_code(reply.status);
     let mut headers = vec![
         ("Content-Type", reply.content_type.to_string()),

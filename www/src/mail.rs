@@ -12,7 +12,8 @@ const HEADER_PEEK: usize = 256 * 1024;
 /// The header block at the start of `raw` (the bytes up to the empty line), parsed.
 pub fn headers_of(raw: &[u8]) -> Headers {
     let peek = raw.get(..HEADER_PEEK).unwrap_or(raw);
-    let end = find(peek, b"\r\n\r\n").map(|i| i + 2).or_else(|| find(peek, b"\n\n").map(|i| i + 1)).unwrap_or(peek.len());
+    let end =
+        find(peek, b"\r\n\r\n").map(|i| i + 2).or_else(|| find(peek, b"\n\n").map(|i| i + 1)).unwrap_or(peek.len());
     let block = peek.get(..end).unwrap_or(peek);
     mime::parse(block).map(|e| e.headers).unwrap_or_default()
 }
@@ -81,7 +82,9 @@ pub fn parse_message(raw: &[u8]) -> Parsed {
     let Ok(root) = mime::parse(raw) else {
         let h = headers_of(raw);
         for f in &h.0 {
-            out.headers.entry(f.name.to_ascii_lowercase()).or_insert_with(|| mime::decode_header_words(&f.value).into());
+            out.headers
+                .entry(f.name.to_ascii_lowercase())
+                .or_insert_with(|| mime::decode_header_words(&f.value).into());
         }
         return out;
     };
@@ -181,7 +184,7 @@ pub fn draft_json(id: &str, raw: &[u8]) -> Value {
     let h = headers_of(raw);
     let list = |name: &str| -> Vec<String> {
         h.get_all(name)
-            .flat_map(|v| mime::parse_address_list(v))
+            .flat_map(mime::parse_address_list)
             .map(|a| match a.display_name {
                 Some(n) if !n.is_empty() => format!("{n} <{}>", a.email),
                 _ => a.email,
