@@ -57,6 +57,9 @@ describe("demo webmail", () => {
   }
 
   const posted = (type) => page.evaluate((t) => window.__webmail.filter((m) => m.type === t), type);
+  // postMessage is asynchronous: the element is in the DOM before the message arrives.
+  const waitPosted = (type, key, value) =>
+    page.waitForFunction(([t, k, v]) => window.__webmail.some((m) => m.type === t && m[k] === v), [type, key, value]);
 
   // Posts a request as the extension would and waits for the webmail's answer.
   const ask = (request, answerType) =>
@@ -111,6 +114,7 @@ describe("demo webmail", () => {
     assert.match(await page.locator("#message-text").textContent(), /the numbers are attached\./);
     assert.equal(await page.locator("#siegel-slot").count(), 1);
     assert.equal(await page.locator("a.attachment").textContent(), "numbers.csv");
+    await waitPosted("message-open", "id", await article.getAttribute("data-message-id"));
     const opened = await posted("message-open");
     assert.equal(opened.at(-1).folder, "INBOX");
     assert.equal(opened.at(-1).id, await article.getAttribute("data-message-id"));
@@ -130,6 +134,7 @@ describe("demo webmail", () => {
     const form = page.locator("form#compose");
     await form.waitFor();
     const composeId = await form.getAttribute("data-compose-id");
+    await waitPosted("compose-open", "composeId", composeId);
     assert.deepEqual((await posted("compose-open")).at(-1), { type: "compose-open", source: "webmail", composeId });
     await page.fill("#compose-to", "bob@example.com, \"Doe, Carol\" <carol@example.com>");
     await page.fill("#compose-bcc", "alice@example.com");
@@ -158,7 +163,7 @@ describe("demo webmail", () => {
       document.documentElement.dataset.siegelIntercept = "1";
     });
     await page.click("#compose-send");
-    await page.waitForFunction(() => window.__webmail.some((m) => m.type === "send-requested"));
+    await waitPosted("send-requested", "composeId", composeId);
     assert.equal((await posted("send-requested")).at(-1).composeId, composeId);
     assert.match(page.url(), /#\/compose$/, "the webmail did not send by itself");
 
@@ -181,5 +186,34 @@ describe("demo webmail", () => {
     const refused = await ask({ type: "send-raw", rawText: raw, envelopeTo: ["eve@evil.example"] }, "sent");
     assert.equal(refused.ok, false);
     assert.match(refused.error, /unknown recipients/);
+  });
+
+  test("HTML mail is shown sandboxed: no scripts, no remote content", async () => {
+    // A load blocked by CSP still fires "request" (then "requestfailed" with "csp"); only a response
+    // means it reached the network.
+    const responses = [];
+    const blocked = [];
+    page.on("response", (r) => responses.push(r.url()));
+    page.on("requestfailed", (r) => blocked.push([r.url(), r.failure()?.errorText]));
+    await signInAs("alice@example.com");
+    const html =
+      `<p id="hello">Hello in HTML</p><img src="${base}/tracker.gif"><script>parent.document.title = "pwned"</script>`;
+    const raw =
+      "From: alice@example.com\r\nTo: bob@example.com\r\nSubject: Rich\r\nMIME-Version: 1.0\r\n" +
+      `Content-Type: text/html; charset=utf-8\r\n\r\n${html}\r\n`;
+    const sent = await ask({ type: "send-raw", rawText: raw, envelopeTo: ["bob@example.com"] }, "sent");
+    assert.equal(sent.ok, true, sent.error);
+    await page.click("#signout");
+    await signInAs("bob@example.com");
+    await page.locator("#message-list .message-row", { hasText: "Rich" }).click();
+    const frame = page.locator("iframe#message-html");
+    await frame.waitFor();
+    assert.equal(await frame.getAttribute("sandbox"), "");
+    await page.frameLocator("iframe#message-html").locator("#hello").waitFor();
+    assert.equal(await page.frameLocator("iframe#message-html").locator("#hello").textContent(), "Hello in HTML");
+    await page.waitForTimeout(300);
+    assert.notEqual(await page.title(), "pwned");
+    assert.deepEqual(responses.filter((u) => u.includes("tracker")), []);
+    assert.deepEqual(blocked, [[`${base}/tracker.gif`, "csp"]]);
   });
 });

@@ -25,6 +25,10 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    frame-src 'self' blob: chrome-extension:; object-src 'none'; base-uri 'none'; form-action 'self'; \
                    frame-ancestors 'none'";
 
+/// The CSP of an HTML mail body: a sandbox with nothing allowed but inline styles and `data:` images.
+const HTML_MAIL_CSP: &str = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+                             form-action 'none'; base-uri 'none'; frame-ancestors 'self'";
+
 const INDEX_HTML: &str = include_str!("../static/index.html");
 const APP_JS: &str = include_str!("../static/app.js");
 const STYLE_CSS: &str = include_str!("../static/style.css");
@@ -144,6 +148,7 @@ fn route(state: &State, req: &mut Request) -> Result<Reply> {
             "/" | "/index.html" => Ok(Reply::bytes("text/html; charset=utf-8", INDEX_HTML.into())),
             "/app.js" => Ok(Reply::bytes("text/javascript; charset=utf-8", APP_JS.into())),
             "/style.css" => Ok(Reply::bytes("text/css; charset=utf-8", STYLE_CSS.into())),
+            "/favicon.ico" => Ok(Reply { status: 204, ..Reply::bytes("image/x-icon", Vec::new()) }),
             _ => err(404, "not found"),
         };
     }
@@ -221,6 +226,14 @@ fn route(state: &State, req: &mut Request) -> Result<Reply> {
             Ok(Reply::bytes("message/rfc822", raw)
                 .header("Content-Disposition", format!("inline; filename=\"{id}.eml\""))
                 .header("Content-Security-Policy", "sandbox; default-src 'none'".into()))
+        }
+        (Method::Get, ["messages", folder, id, "html"]) => {
+            // The HTML body as a document of its own, for a sandboxed iframe: the CSP header applies
+            // before a byte is parsed (no scripts, no remote images, fonts or styles, no forms).
+            let raw = load(folder, id)?;
+            let html = mail::parse_message(&raw).html.ok_or_else(|| ApiError(404, "no HTML part".into()))?;
+            Ok(Reply::bytes("text/html; charset=utf-8", html.into_bytes())
+                .header("Content-Security-Policy", HTML_MAIL_CSP.into()))
         }
         (Method::Get, ["messages", folder, id, "attachments", index]) => {
             let raw = load(folder, id)?;

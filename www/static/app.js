@@ -145,11 +145,12 @@ async function showMessage(folder, id) {
   const body = el('div', { id: 'message-body' });
   if (m.text !== null && m.text !== undefined) body.append(el('pre', { id: 'message-text' }, m.text));
   if (m.html) {
-    // No scripts, no remote content: sandbox="" and a CSP of its own (the page's CSP is inherited too).
-    const csp = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">";
-    const frame = el('iframe', { id: 'message-html', sandbox: '', title: 'HTML message' });
-    frame.srcdoc = csp + m.html;
-    body.append(frame);
+    // No scripts, no remote content: sandbox="" here, and the server sends the HTML body with a CSP of
+    // its own (sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:).
+    body.append(el('iframe', {
+      id: 'message-html', sandbox: '', title: 'HTML message', referrerpolicy: 'no-referrer',
+      src: `/api/messages/${encodeURIComponent(folder)}/${encodeURIComponent(id)}/html`,
+    }));
   }
   const atts = el('ul', { id: 'attachments' }, (m.attachments || []).map((a) =>
     el('li', {}, el('a', {

@@ -259,6 +259,22 @@ Content-Transfer-Encoding: base64\r\n\r\nMIAGCSqGSIb3DQEHA6CAMIACAQIxggE=\r\n"
         let got = c.get(&format!("/api/messages/{folder}/{}/raw", list[0]["id"].as_str().unwrap()));
         assert_eq!(got.body, raw, "{who}");
     }
+    // No HTML part here; an HTML mail's body is served under a sandboxing CSP.
+    let id = alice.folder("Sent")[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(alice.get(&format!("/api/messages/Sent/{id}/html")).status, 404);
+    let html = b"From: alice@example.com\r\nContent-Type: text/html\r\n\r\n<p>hi<img src=http://x/t.gif></p>\r\n";
+    assert_eq!(
+        alice.post("/api/send-raw", "message/rfc822", &[("X-Envelope-To", "bob@example.com")], html).status,
+        200
+    );
+    let id = alice.folder("Sent")[0]["id"].as_str().unwrap().to_string();
+    let r = alice.get(&format!("/api/messages/Sent/{id}/html"));
+    assert_eq!(r.body, b"<p>hi<img src=http://x/t.gif></p>\r\n");
+    let csp = r.header("Content-Security-Policy").unwrap();
+    assert!(
+        csp.starts_with("sandbox;") && csp.contains("default-src 'none'") && csp.contains("img-src data:"),
+        "{csp}"
+    );
     // Not an RFC 5322 message, or no envelope: 400.
     assert_eq!(alice.post("/api/send-raw", "message/rfc822", &[("X-Envelope-To", "bob@example.com")], b"").status, 400);
     assert_eq!(alice.post("/api/send-raw", "message/rfc822", &[], &raw).status, 400);
