@@ -7,6 +7,7 @@
 import * as keyring from "./lib/keyring.js";
 import * as certstore from "./lib/certstore.js";
 import * as vault from "./lib/vault.js";
+import * as mail from "./lib/mail.js";
 import { STORES } from "./lib/db.js";
 import { describeError, engine } from "./lib/engine.js";
 import { effectiveSettings, setUserSetting } from "./lib/settings.js";
@@ -121,11 +122,65 @@ const ops = {
     await certstore.remove(STORES.contacts, fingerprint);
     return certstore.list(STORES.contacts);
   },
+  /** The reader page (an extension page, in a frame inside the webmail) fetches an opened message. */
+  async readerResult({ token }) {
+    return mail.take(String(token));
+  },
 };
 
+/**
+ * What content scripts (webmail adapters) may ask: the compose defaults, sealing a draft into S/MIME, and
+ * opening a raw message into a token that only the extension's reader page can redeem. None returns a key;
+ * `open` returns no plaintext.
+ */
+const contentOps = {
+  async composeState({ from }) {
+    const { settings, locked } = await effectiveSettings();
+    let hasIdentity = false;
+    if (keyring.isUnlocked()) {
+      try {
+        keyring.identityFor(mail.address(from));
+        hasIdentity = true;
+      } catch {
+        hasIdentity = false;
+      }
+    }
+    return {
+      unlocked: keyring.isUnlocked(),
+      hasIdentity,
+      sign: settings.alwaysSign,
+      encrypt: settings.alwaysEncrypt,
+      signLocked: locked.includes("alwaysSign") && settings.alwaysSign,
+      encryptLocked: locked.includes("alwaysEncrypt") && settings.alwaysEncrypt,
+    };
+  },
+  async seal({ draft, sign, encrypt }) {
+    const sealed = await mail.seal(draft, { sign, encrypt }, trustedCertificates);
+    await touch();
+    return sealed;
+  },
+  async open({ raw }) {
+    const opened = await mail.open(raw, trustedCertificates);
+    await touch();
+    return opened;
+  },
+};
+
+/** True for a content script of this extension running in a web page's tab. */
+function fromContentScript(sender) {
+  return sender.id === chrome.runtime.id && Boolean(sender.tab) && typeof sender.url === "string" && /^https?:/.test(sender.url);
+}
+
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
-  const op = message && typeof message.op === "string" ? ops[message.op] : undefined;
-  if (!op || !Object.hasOwn(ops, message.op)) return false;
+  const name = message && typeof message.op === "string" ? message.op : "";
+  if (Object.hasOwn(contentOps, name) && fromContentScript(sender)) {
+    contentOps[name](message)
+      .then((result) => sendResponse({ ok: true, result }))
+      .catch((e) => sendResponse({ ok: false, error: { ...describeError(e), ...(e && e.missing ? { missing: e.missing } : {}) } }));
+    return true;
+  }
+  const op = Object.hasOwn(ops, name) ? ops[name] : undefined;
+  if (!op) return false;
   if (!fromExtensionPage(sender)) {
     sendResponse({ ok: false, error: { code: "forbidden", message: "Not allowed from this context." } });
     return false;

@@ -15,7 +15,7 @@ export class KeyringError extends Error {
   }
 }
 
-const state = { key: null, identities: new Map() };
+const state = { key: null, identities: new Map(), emails: new Map() };
 
 export function isUnlocked() {
   return state.key !== null;
@@ -24,6 +24,7 @@ export function isUnlocked() {
 export function lock() {
   for (const identity of state.identities.values()) identity.free?.();
   state.identities.clear();
+  state.emails.clear();
   state.key = null;
 }
 
@@ -63,8 +64,12 @@ export async function unlock(passphrase) {
   const key = await vault.unlock(passphrase);
   const siegel = await engine();
   const opened = new Map();
+  const emails = new Map();
   try {
-    for (const record of await db.all(db.STORES.identities)) opened.set(record.id, await openIdentity(siegel, record, key));
+    for (const record of await db.all(db.STORES.identities)) {
+      opened.set(record.id, await openIdentity(siegel, record, key));
+      emails.set(record.id, record.emails);
+    }
   } catch (e) {
     for (const i of opened.values()) i.free?.();
     throw e;
@@ -72,6 +77,7 @@ export async function unlock(passphrase) {
   lock();
   state.key = key;
   state.identities = opened;
+  state.emails = emails;
 }
 
 function certificateRecords(identity) {
@@ -138,6 +144,7 @@ export async function importPkcs12({ p12, password, passphrase }) {
         }
       : { id, label: emails[0], emails, certificates, secrets: [secret], createdAt: Date.now() };
     await db.write(db.STORES.identities, { put: [record] });
+    state.emails.set(id, record.emails);
 
     const held = state.identities.get(id);
     if (held) {
@@ -159,6 +166,7 @@ export async function remove(id) {
   await db.write(db.STORES.identities, { remove: [id] });
   state.identities.get(id)?.free();
   state.identities.delete(id);
+  state.emails.delete(id);
 }
 
 /** The public certificate (DER, base64) of an identity: the newest by notBefore, or the one given. */
@@ -174,4 +182,20 @@ export async function exportCertificate(id, fingerprint) {
 export async function changePassphrase(current, next) {
   const key = await vault.changePassphrase(current, next);
   if (state.key) state.key = key;
+}
+
+/** The unlocked identity whose certificates name `email`; throws when locked or when there is none. */
+export function identityFor(email) {
+  requireUnlocked();
+  const want = String(email).toLowerCase();
+  for (const [id, emails] of state.emails) {
+    if (emails.includes(want)) return state.identities.get(id);
+  }
+  throw new KeyringError("no-identity", `No identity for ${email}. Import its .p12 file in Siegel's options.`);
+}
+
+/** Every unlocked identity (to try for decryption); throws when locked. */
+export function unlockedIdentities() {
+  requireUnlocked();
+  return [...state.identities.values()];
 }

@@ -142,7 +142,7 @@ async function showMessage(folder, id) {
   for (const [label, key] of [['From', 'from'], ['To', 'to'], ['Cc', 'cc'], ['Date', 'date'], ['Subject', 'subject']]) {
     if (h[key]) dl.append(el('dt', {}, label), el('dd', { dataset: { header: key } }, h[key]));
   }
-  const body = el('div', { id: 'message-body' });
+  const body = el('div', { id: 'message-body', 'data-webmail-body': true });
   if (m.text !== null && m.text !== undefined) body.append(el('pre', { id: 'message-text' }, m.text));
   if (m.html) {
     // No scripts, no remote content: sandbox="" here, and the server sends the HTML body with a CSP of
@@ -152,7 +152,7 @@ async function showMessage(folder, id) {
       src: `/api/messages/${encodeURIComponent(folder)}/${encodeURIComponent(id)}/html`,
     }));
   }
-  const atts = el('ul', { id: 'attachments' }, (m.attachments || []).map((a) =>
+  const atts = el('ul', { id: 'attachments', 'data-webmail-body': true }, (m.attachments || []).map((a) =>
     el('li', {}, el('a', {
       href: `/api/messages/${folder}/${id}/attachments/${a.index}`, download: a.filename, class: 'attachment',
     }, a.filename), ` (${a.contentType}, ${a.size} bytes)`)));

@@ -1,0 +1,152 @@
+// Siegel's webmail-agnostic content script. A webmail adapter (adapters/*.js, loaded after this file)
+// registers how to find compose views and messages; everything else is here: the Sign/Encrypt toolbar,
+// sending through the service worker (fail closed), and showing S/MIME mail in the extension's own reader
+// frame. This script never sees a key, and never puts decrypted content into the page.
+(() => {
+  "use strict";
+  if (globalThis.siegelContent) return;
+
+  const t = (key, subs, fallback) => chrome.i18n.getMessage(key, subs) || fallback;
+
+  async function call(op, args = {}) {
+    const reply = await chrome.runtime.sendMessage({ op, ...args });
+    if (!reply) throw Object.assign(new Error("Siegel's background worker did not answer."), { code: "internal" });
+    if (!reply.ok) throw Object.assign(new Error(reply.error.message), reply.error);
+    return reply.result;
+  }
+
+  function errorText(e) {
+    const code = e && e.code ? String(e.code).replace(/[^A-Za-z0-9]/g, "_") : "";
+    // Messages that name recipients or addresses are more useful than a generic translation.
+    if (e && (e.code === "no-certificate" || e.code === "no-identity")) return e.message;
+    return (code && chrome.i18n.getMessage(`error_${code}`)) || (e && e.message) || String(e);
+  }
+
+  function toBase64(buffer) {
+    const u8 = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer);
+    let s = "";
+    for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode(...u8.subarray(i, i + 0x8000));
+    return btoa(s);
+  }
+
+  function fromBase64(text) {
+    const s = atob(text);
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out;
+  }
+
+  const TOOLBAR_CSS = `
+    :host { all: initial; display: block; font: 13px/1.4 system-ui, sans-serif; margin: .4rem 0; }
+    .bar { display: flex; flex-wrap: wrap; gap: .9rem; align-items: center; padding: .35rem .6rem;
+           border: 1px solid #2f5f8f66; border-radius: .4rem; background: #2f5f8f10; color: #1b2b3a; }
+    .brand { font-weight: 700; }
+    .status { flex: 1 1 12rem; }
+    .status.error { color: #b3261e; font-weight: 600; }
+    .status.ok { color: #1e7b34; }
+    label { display: inline-flex; gap: .3rem; align-items: center; }
+  `;
+
+  /** Mounts the Sign/Encrypt toolbar for one compose view of the adapter. */
+  async function attachCompose(ctx) {
+    const host = document.createElement("siegel-compose");
+    const root = host.attachShadow({ mode: "closed" });
+    root.innerHTML = `<style>${TOOLBAR_CSS}</style>
+      <div class="bar">
+        <span class="brand">Siegel</span>
+        <label><input type="checkbox" name="sign"> <span></span></label>
+        <label><input type="checkbox" name="encrypt"> <span></span></label>
+        <span class="status" role="status"></span>
+      </div>`;
+    const sign = root.querySelector("input[name=sign]");
+    const encrypt = root.querySelector("input[name=encrypt]");
+    const status = root.querySelector(".status");
+    sign.nextElementSibling.textContent = t("composeSign", undefined, "Sign");
+    encrypt.nextElementSibling.textContent = t("composeEncrypt", undefined, "Encrypt");
+    const say = (text, kind = "") => {
+      status.textContent = text;
+      status.className = `status ${kind}`;
+      host.dataset.status = kind;
+      host.dataset.message = text; // not secret: the page may show or log it
+    };
+    ctx.mount(host);
+
+    const update = () => {
+      const on = sign.checked || encrypt.checked;
+      ctx.setIntercept(on);
+      host.dataset.sign = String(sign.checked);
+      host.dataset.encrypt = String(encrypt.checked);
+    };
+    try {
+      const draft = await ctx.getDraft();
+      const state = await call("composeState", { from: draft.from });
+      sign.checked = state.sign;
+      encrypt.checked = state.encrypt;
+      sign.disabled = state.signLocked;
+      encrypt.disabled = state.encryptLocked;
+      if (!state.unlocked) say(t("composeLocked", undefined, "Siegel is locked: unlock it (toolbar button) to sign or encrypt."));
+      else if (!state.hasIdentity) say(t("composeNoIdentity", [draft.from], `No identity for ${draft.from}.`));
+    } catch (e) {
+      say(errorText(e), "error");
+    }
+    sign.addEventListener("change", update);
+    encrypt.addEventListener("change", update);
+    update();
+    host.dataset.ready = "1";
+
+    let busy = false;
+    ctx.onSendRequested(async () => {
+      if (!(sign.checked || encrypt.checked) || busy) return;
+      busy = true;
+      say(t("composeSealing", undefined, "Signing and encrypting…"));
+      try {
+        const draft = await ctx.getDraft();
+        const attachments = (draft.attachments || []).map((a) => ({ filename: a.filename, contentType: a.contentType, data: toBase64(a.data) }));
+        const sealed = await call("seal", { draft: { ...draft, attachments }, sign: sign.checked, encrypt: encrypt.checked });
+        const envelopeTo = [...(draft.to || []), ...(draft.cc || []), ...(draft.bcc || [])];
+        await ctx.sendRaw(fromBase64(sealed.raw), envelopeTo);
+        const how = [sealed.signed ? t("composeSigned", undefined, "signed") : "", sealed.encrypted ? t("composeEncrypted", undefined, "encrypted") : ""].filter(Boolean).join(", ");
+        say(t("composeSent", [how], `Sent (${how}).`), "ok");
+      } catch (e) {
+        // Fail closed: nothing was sent, and the draft in the webmail is untouched.
+        say(errorText(e), "error");
+      } finally {
+        busy = false;
+      }
+    });
+  }
+
+  /** Opens an S/MIME message of the adapter in the extension's reader frame. */
+  async function attachMessage(ctx) {
+    if (!ctx.smime) return;
+    const note = document.createElement("siegel-note");
+    const root = note.attachShadow({ mode: "closed" });
+    root.innerHTML = `<style>${TOOLBAR_CSS}</style><div class="bar"><span class="brand">Siegel</span><span class="status" role="status"></span></div>`;
+    const status = root.querySelector(".status");
+    ctx.mount(note);
+    status.textContent = t("readerOpening", undefined, "Opening…");
+    try {
+      const raw = await ctx.getRaw();
+      const { token } = await call("open", { raw: toBase64(raw) });
+      const frame = document.createElement("iframe");
+      frame.src = chrome.runtime.getURL(`reader/reader.html#${encodeURIComponent(token)}`);
+      frame.title = "Siegel";
+      frame.setAttribute("data-siegel-reader", "");
+      frame.style.cssText = "width:100%;min-height:28rem;border:1px solid #8884;border-radius:.4rem;background:#fff";
+      note.replaceWith(frame);
+      ctx.hideOriginal();
+    } catch (e) {
+      status.textContent = errorText(e);
+      status.className = "status error";
+      note.dataset.status = "error";
+    }
+  }
+
+  globalThis.siegelContent = Object.freeze({
+    /** Called by an adapter: `{ name, start({ onCompose(ctx), onMessage(ctx) }) }`. */
+    register(adapter) {
+      document.documentElement.dataset.siegel = "active";
+      adapter.start({ onCompose: (ctx) => attachCompose(ctx), onMessage: (ctx) => attachMessage(ctx) });
+    },
+  });
+})();

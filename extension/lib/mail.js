@@ -1,0 +1,178 @@
+// Writing and reading mail in the service worker: a draft becomes signed and/or encrypted MIME, and an
+// S/MIME message becomes a report plus the plaintext, which stays in this worker until the extension's own
+// reader page asks for it. Webmail-agnostic: adapters hand over drafts and raw messages.
+
+import * as keyring from "./keyring.js";
+import * as certstore from "./certstore.js";
+import { engine } from "./engine.js";
+import { fromBase64, toBase64 } from "./bytes.js";
+import { effectiveSettings } from "./settings.js";
+
+export class MailError extends Error {
+  constructor(code, message, extra = {}) {
+    super(message);
+    this.code = code;
+    Object.assign(this, extra);
+  }
+}
+
+/** The bare address of "Name <a@b>" or "a@b". */
+export function address(text) {
+  const m = /<([^<>]+)>\s*$/.exec(String(text));
+  return (m ? m[1] : String(text)).trim().toLowerCase();
+}
+
+const SIGNING = {
+  "rsa-sha256": { digest: "sha256", scheme: "rsa-pkcs1v15" },
+  "rsa-sha384": { digest: "sha384", scheme: "rsa-pkcs1v15" },
+  "rsa-sha512": { digest: "sha512", scheme: "rsa-pkcs1v15" },
+  "rsa-pss-sha256": { digest: "sha256", scheme: "rsa-pss" },
+  "rsa-pss-sha384": { digest: "sha384", scheme: "rsa-pss" },
+  "rsa-pss-sha512": { digest: "sha512", scheme: "rsa-pss" },
+};
+const CHAIN = { none: "none", withoutRoot: "without-root", withRoot: "with-root" };
+
+/** Whether signing and encryption are on for a draft: the user's toggles, overridden by policy. */
+export async function protections(request) {
+  const { settings, locked } = await effectiveSettings();
+  const sign = locked.includes("alwaysSign") ? settings.alwaysSign || Boolean(request.sign) : Boolean(request.sign);
+  const encrypt = locked.includes("alwaysEncrypt") ? settings.alwaysEncrypt || Boolean(request.encrypt) : Boolean(request.encrypt);
+  return { sign, encrypt, settings };
+}
+
+/**
+ * The CA collection in force (policy's, else the user's), split as path validation needs it: the
+ * self-signed roots are the trust anchors, the other CAs only help to build paths.
+ */
+export async function collection(trusted) {
+  const { certificates, entries } = await trusted();
+  const trust = [];
+  const intermediates = [];
+  certificates.forEach((b64, i) => (entries[i]?.role === "root" ? trust : intermediates).push(fromBase64(b64)));
+  return { trust, intermediates };
+}
+
+/**
+ * Seals a draft `{ from, to, cc, bcc, subject, text, html?, attachments: [{ filename, contentType, data }] }`
+ * (attachment data as base64). Fails closed: when encryption is on and a recipient has no usable certificate,
+ * nothing is produced and the error names every such recipient.
+ */
+export async function seal(draft, request, trusted) {
+  const siegel = await engine();
+  const { sign, encrypt, settings } = await protections(request);
+  const from = address(draft.from);
+  const recipients = [...new Set([...(draft.to || []), ...(draft.cc || []), ...(draft.bcc || [])].map(address))].filter(Boolean);
+  if (recipients.length === 0) throw new MailError("no-recipients", "The message has no recipients.");
+
+  let certificates = [];
+  if (encrypt) {
+    const missing = [];
+    for (const r of recipients) {
+      const contact = await certstore.contactCertificate(r);
+      if (contact) certificates.push(fromBase64(contact.der));
+      else missing.push(r);
+    }
+    if (missing.length) {
+      throw new MailError(
+        "no-certificate",
+        `No certificate for ${missing.join(", ")}. The message was not sent; import their certificates or turn encryption off.`,
+        { missing },
+      );
+    }
+  }
+  const identity = sign || encrypt ? keyring.identityFor(from) : null;
+
+  const headers = [["From", draft.from], ["To", (draft.to || []).join(", ")]];
+  if (draft.cc?.length) headers.push(["Cc", draft.cc.join(", ")]);
+  headers.push(["Subject", draft.subject || ""], ["Date", new Date().toUTCString()]);
+  headers.push(["Message-ID", `<${crypto.randomUUID()}@${from.split("@")[1] || "siegel"}>`]);
+  let mail = siegel.buildMessage({
+    headers: headers.filter(([, v]) => v !== ""),
+    text: draft.text ?? "",
+    html: draft.html || undefined,
+    attachments: (draft.attachments || []).map((a) => ({ filename: a.filename, contentType: a.contentType || "application/octet-stream", data: fromBase64(a.data) })),
+  });
+  if (sign) {
+    const algorithm = SIGNING[settings.signingAlgorithms[0]] || SIGNING["rsa-sha256"];
+    mail = siegel.signMessage(mail, identity, {
+      ...algorithm,
+      chain: CHAIN[settings.includeCertificateChain] || "without-root",
+      includeCapabilities: settings.includeSMIMECapabilities,
+      opaque: !settings.clearSign,
+    });
+  }
+  if (encrypt) {
+    // To every recipient and to the sender, so that the Sent folder stays readable.
+    certificates.push(identity.encryptionCertificate());
+    const { trust, intermediates } = await collection(trusted);
+    mail = siegel.encryptMessage(mail, certificates, {
+      cipher: settings.encryptionAlgorithms[0],
+      ...(trust.length ? { trust, intermediates } : {}),
+    });
+  }
+  return { raw: toBase64(mail), signed: sign, encrypted: encrypt };
+}
+
+// Opened messages wait here, by token, until the reader page fetches them (never the webmail page).
+const opened = new Map();
+const TTL = 10 * 60 * 1000;
+
+function forget() {
+  const now = Date.now();
+  for (const [token, entry] of opened) if (now - entry.at > TTL) opened.delete(token);
+}
+
+function summarise(layers) {
+  const encrypted = layers.find((l) => l.layer === "encrypted");
+  const signed = layers.filter((l) => l.layer === "signed");
+  return {
+    encrypted: Boolean(encrypted),
+    signed: signed.length > 0,
+    verdict: signed.length ? signed[signed.length - 1].verdict : null,
+  };
+}
+
+/** Opens a raw S/MIME message: decrypts with any unlocked identity, verifies; returns `{ token, summary }`. */
+export async function open(rawBase64, trusted) {
+  const siegel = await engine();
+  const raw = fromBase64(rawBase64);
+  const options = await collection(trusted);
+  let result;
+  try {
+    result = siegel.openMessage(raw, options);
+  } catch (e) {
+    // Encrypted: the core asks for an identity. Try each unlocked one (the key history is inside each).
+    if (!e || e.name !== "invalid-argument") throw e;
+    let lastError = null;
+    for (const identity of keyring.unlockedIdentities()) {
+      try {
+        result = identity.openMessage(raw, options);
+        break;
+      } catch (err) {
+        lastError = err;
+        if (!err || err.name !== "not-for-us") break;
+      }
+    }
+    if (!result) throw lastError || new MailError("not-for-us", "This message was not encrypted to any of your keys.");
+  }
+  const parsed = siegel.parseMessage(result.message);
+  forget();
+  const token = crypto.randomUUID();
+  opened.set(token, { at: Date.now(), layers: result.layers, parsed });
+  return { token, summary: summarise(result.layers) };
+}
+
+/** The opened message for the reader page: headers, text, html, attachments (base64) and the layers. */
+export function take(token) {
+  forget();
+  const entry = opened.get(token);
+  if (!entry) throw new MailError("expired-message", "This message is no longer open; open it again in your webmail.");
+  const { parsed, layers } = entry;
+  return {
+    layers,
+    headers: parsed.headers,
+    text: parsed.text ?? null,
+    html: parsed.html ?? null,
+    attachments: parsed.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, data: toBase64(a.data) })),
+  };
+}

@@ -1,0 +1,125 @@
+// The reader: an extension page shown in a frame inside the webmail. It fetches the opened message from the
+// service worker by the token in its URL, shows who signed it and how it was protected in a banner that mail
+// content cannot draw on, and the content below it: text as text, HTML in a sandboxed frame with no scripts
+// and no remote content, attachments as downloads. The webmail page cannot read any of it (other origin).
+import { call, errorText, localize, t } from "../ui/rpc.js";
+
+const $ = (id) => document.getElementById(id);
+localize();
+
+function verdictOf(layers) {
+  const signed = layers.filter((l) => l.layer === "signed");
+  if (!signed.length) return { key: "unsigned" };
+  const last = signed[signed.length - 1];
+  const signer = last.signers[0];
+  if (last.verdict === "invalid") return { key: "invalid", signer };
+  if (signer && signer.fromAddress && signer.fromAddress.status === "failed") return { key: "mismatch", signer };
+  if (last.verdict === "trusted") return { key: "trusted", signer };
+  if (last.verdict === "unknown") return { key: "unknown", signer };
+  return { key: "untrusted", signer };
+}
+
+function describe(layers) {
+  const encrypted = layers.find((l) => l.layer === "encrypted");
+  const { key, signer } = verdictOf(layers);
+  const who = signer?.certificate?.emails?.[0] || signer?.certificate?.subject || "?";
+  const parts = [];
+  const texts = {
+    trusted: t("readerTrusted", [who], `Signed by ${who}: valid and trusted.`),
+    invalid: t("readerInvalid", undefined, "Invalid signature: the message was changed after it was signed, or the signature is damaged."),
+    mismatch: t("readerMismatch", [who], `Signed by ${who}, but the sender address differs from the certificate's.`),
+    unknown: t("readerUnknown", [who], `Signed by ${who}: valid, but its revocation status is unknown.`),
+    untrusted: t("readerUntrusted", [who], `Signed by ${who}: valid, but not trusted (the certificate does not chain to a trusted CA).`),
+    unsigned: t("readerUnsigned", undefined, "Not signed."),
+  };
+  parts.push(texts[key]);
+  if (encrypted) {
+    const how = `${encrypted.cipher}${encrypted.integrityProtected ? "" : ` — ${t("readerNoIntegrity", undefined, "not integrity-protected")}`}`;
+    parts.push(t("readerEncrypted", [how], `Encrypted (${how}).`));
+  }
+  return { key, signer, text: parts.join(" ") };
+}
+
+function details(layers) {
+  const dl = document.createElement("dl");
+  const add = (k, v) => {
+    if (!v) return;
+    const dt = document.createElement("dt");
+    dt.textContent = k;
+    const dd = document.createElement("dd");
+    dd.textContent = Array.isArray(v) ? v.join(", ") : v;
+    dl.append(dt, dd);
+  };
+  for (const layer of layers) {
+    if (layer.layer === "encrypted") {
+      add(t("readerCipher", undefined, "Encryption"), `${layer.cipher}, ${layer.keyTransport}`);
+      continue;
+    }
+    for (const s of layer.signers) {
+      const c = s.certificate || {};
+      add(t("fieldSubject", undefined, "Signer"), c.subject);
+      add(t("fieldIssuer", undefined, "Issuer"), c.issuer);
+      add(t("fieldSerial", undefined, "Serial number"), c.serial);
+      add(t("fieldValidTo", undefined, "Valid until"), c.not_after);
+      add(t("fieldEmails", undefined, "Email addresses"), c.emails);
+      add(t("fieldFingerprint", undefined, "SHA-256 fingerprint"), c.sha256_fingerprint);
+      add(t("readerSignedAt", undefined, "Signed at"), s.signingTime);
+      add(t("readerAlgorithm", undefined, "Algorithm"), `${s.signatureAlgorithm} / ${s.digestAlgorithm}`);
+      for (const check of ["signature", "chain", "validity", "keyUsage", "emailProtection", "fromAddress", "revocation"]) {
+        const r = s[check];
+        if (r) add(check, `${r.status}${r.reason ? `: ${r.reason}` : ""}`);
+      }
+      add(t("readerChain", undefined, "Chain"), (s.chainPath || []).join(" → "));
+    }
+  }
+  return dl;
+}
+
+function download(a) {
+  const bytes = Uint8Array.from(atob(a.data), (ch) => ch.charCodeAt(0));
+  const url = URL.createObjectURL(new Blob([bytes], { type: a.contentType || "application/octet-stream" }));
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = a.filename;
+  link.textContent = `${a.filename} (${bytes.length.toLocaleString()} bytes)`;
+  return link;
+}
+
+async function main() {
+  const token = decodeURIComponent(location.hash.slice(1));
+  let message;
+  try {
+    message = await call("readerResult", { token });
+  } catch (e) {
+    $("banner").dataset.verdict = "error";
+    $("banner-text").textContent = errorText(e);
+    return;
+  }
+  const { key, text } = describe(message.layers);
+  const banner = $("banner");
+  banner.dataset.verdict = key;
+  $("banner-text").textContent = text;
+  const more = $("banner-details");
+  more.hidden = false;
+  $("details").append(details(message.layers));
+  more.addEventListener("click", () => { $("details").hidden = !$("details").hidden; });
+
+  if (message.html) {
+    // No scripts (empty sandbox), no remote content (CSP): a decrypted HTML part cannot fetch anything.
+    const csp = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:";
+    const frame = $("html");
+    frame.srcdoc = `<!doctype html><meta http-equiv="Content-Security-Policy" content="${csp}"><base target="_blank">${message.html}`;
+    frame.hidden = false;
+  } else if (message.text !== null) {
+    $("text").textContent = message.text;
+    $("text").hidden = false;
+  }
+  for (const a of message.attachments) {
+    const li = document.createElement("li");
+    li.append(download(a));
+    $("attachments").append(li);
+  }
+  document.body.dataset.ready = "1";
+}
+
+main();

@@ -1,0 +1,250 @@
+// The mission end to end: the extension installed in Chromium, the demo webmail on 127.0.0.1. Alice sends Bob
+// a signed and encrypted mail with a 5 MB attachment; Bob reads it decrypted and verified in the extension's
+// own frame, which the webmail page cannot read; OpenSSL agrees with what landed in Bob's Maildir. Sending
+// fails closed without a recipient certificate; tampered, untrusted, mismatched and OpenSSL-written mail
+// read as they should.
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { after, before, describe, test } from "node:test";
+import { PKI, ROOT, buildExtension, launchWithExtension } from "./harness.mjs";
+
+const PASSPHRASE = "correct horse battery staple";
+const SECRET_LINE = "The launch code is 0451 — keep it between us.";
+
+let server;
+let data;
+let base;
+let extension;
+const work = mkdtempSync(join(tmpdir(), "siegel-secure-mail-"));
+
+const inbox = (user) => join(data, user, "INBOX", "new");
+const sent = (user) => join(data, user, "Sent", "new");
+const files = (dir) => readdirSync(dir).map((f) => join(dir, f));
+
+function siegelCli(args, input) {
+  return execFileSync(join(ROOT, "target", "debug", "siegel"), args, { input, env: { ...process.env, SIEGEL_PW: "secret" } });
+}
+
+/** Drops a raw message into a user's Inbox the way a mail server would (Maildir tmp → new). */
+function deliver(user, raw) {
+  const name = `${Date.now()}.${Math.random().toString(36).slice(2)}.e2e`;
+  writeFileSync(join(data, user, "INBOX", "tmp", name), raw);
+  execFileSync("mv", [join(data, user, "INBOX", "tmp", name), join(inbox(user), name)]);
+  return name;
+}
+
+async function startServer() {
+  execFileSync("cargo", ["build", "-q", "-p", "siegel-webmail", "-p", "siegel-cli"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
+  data = mkdtempSync(join(tmpdir(), "siegel-mail-data-"));
+  server = spawn(join(ROOT, "target", "debug", "siegel-webmail"), ["--listen", "127.0.0.1:0", "--data", data], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const line = await new Promise((resolve, reject) => {
+    createInterface({ input: server.stdout }).once("line", resolve);
+    server.once("exit", (code) => reject(new Error(`siegel-webmail exited with ${code}`)));
+  });
+  base = line.match(/http:\/\/[^/\s]+/)[0];
+}
+
+/** A browser with the extension, set up as `user`'s: identity, trusted root, contacts. */
+async function browserFor(user, { p12, contacts = [] }) {
+  const b = await launchWithExtension(extension);
+  const options = await b.context.newPage();
+  await options.goto(`chrome-extension://${b.extensionId}/options/options.html`);
+  await options.locator("body[data-ready]").waitFor();
+  await options.setInputFiles("#import-file", join(PKI, p12));
+  await options.fill("#import-password", "secret");
+  await options.fill("#import-passphrase", PASSPHRASE);
+  await options.fill("#import-passphrase2", PASSPHRASE);
+  await options.click("#import-button");
+  await options.waitForFunction((u) => document.querySelector("#import-message").textContent.includes(`Imported ${u}`), user);
+  // The organisation's CA bundle (root and issuing CA), as an admin hands it out.
+  await options.setInputFiles("#trust-file", join(PKI, "chain.pem"));
+  await options.waitForFunction(() => /added/.test(document.querySelector("#trust-message").textContent));
+  for (const c of contacts) {
+    await options.setInputFiles("#contact-file", join(PKI, c));
+    await options.waitForFunction((name) => document.querySelector("#contact-list").textContent.includes(name), c.replace(".crt", "@example.com"));
+  }
+  await options.close();
+  const page = await b.context.newPage();
+  await page.goto(`${base}/#/signin`);
+  await page.click(`button.user[data-user="${user}"]`);
+  await page.locator("#message-list, #empty-folder").first().waitFor();
+  return { ...b, page };
+}
+
+/** Opens the Inbox message whose subject contains `subject`; returns the reader frame. */
+async function openMessage(page, subject) {
+  await page.goto(`${base}/#/folder/INBOX`);
+  await page.reload(); // the same hash would not re-render the list
+  await page.locator("#message-list .message-row", { hasText: subject }).first().click();
+  await page.locator("iframe[data-siegel-reader]").waitFor({ timeout: 30_000 });
+  const reader = page.frameLocator("iframe[data-siegel-reader]");
+  await reader.locator("body[data-ready], #banner[data-verdict=error]").first().waitFor({ timeout: 30_000 });
+  return reader;
+}
+
+describe("signed and encrypted mail through the webmail", () => {
+  let alice;
+  let bob;
+  const attachment = Buffer.alloc(5 * 1024 * 1024);
+  for (let i = 0, x = 7; i < attachment.length; i++) attachment[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+
+  before(async () => {
+    extension = buildExtension();
+    await startServer();
+  });
+
+  after(async () => {
+    await alice?.close();
+    await bob?.close();
+    server?.kill();
+    for (const dir of [data, work]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("Alice sends Bob a signed and encrypted mail with a 5 MB attachment", { timeout: 180_000 }, async () => {
+    alice = await browserFor("alice@example.com", { p12: "alice.p12", contacts: ["bob.crt"] });
+    const { page } = alice;
+    await page.click("#compose-new");
+    await page.locator("siegel-compose[data-ready]").waitFor();
+    await page.fill("#compose-to", "Bob <bob@example.com>");
+    await page.fill("#compose-subject", "Launch plan");
+    await page.fill("#compose-body", `Hi Bob,\n${SECRET_LINE}\nAlice`);
+    await page.setInputFiles("#compose-attachments", { name: "plan.bin", mimeType: "application/octet-stream", buffer: attachment });
+    await setToggles(page, { sign: true, encrypt: true });
+    await page.click("#compose-send");
+    // The webmail shows its Sent folder once the extension hands it the sealed message.
+    const outcome = await (await page.waitForFunction(() => {
+      const host = document.querySelector("siegel-compose");
+      if (host && host.dataset.status === "error") return { status: "error", message: host.dataset.message };
+      return location.hash === "#/folder/Sent" ? { status: "sent" } : null;
+    }, null, { timeout: 120_000 })).jsonValue();
+    assert.deepEqual(outcome, { status: "sent" });
+
+    // Exactly one message in Bob's Inbox and one in Alice's Sent: S/MIME, not plaintext.
+    const [delivered] = files(inbox("bob@example.com"));
+    assert.equal(files(sent("alice@example.com")).length, 1);
+    const raw = readFileSync(delivered);
+    assert.match(raw.toString("latin1"), /Content-Type: application\/pkcs7-mime; smime-type=authEnveloped-data/);
+    assert.ok(!raw.includes(Buffer.from("launch code")), "no plaintext in the Maildir");
+
+    // OpenSSL decrypts it with Bob's key and verifies Alice's signature against the root.
+    const signedFile = join(work, "signed.eml");
+    const contentFile = join(work, "content.eml");
+    execFileSync("openssl", ["cms", "-decrypt", "-in", delivered, "-recip", join(PKI, "bob.crt"), "-inkey", join(PKI, "bob.key"), "-out", signedFile]);
+    execFileSync("openssl", ["cms", "-verify", "-in", signedFile, "-CAfile", join(PKI, "root.crt"), "-purpose", "smimesign", "-out", contentFile], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const content = readFileSync(contentFile).toString("latin1");
+    assert.match(content, /launch code is 0451/);
+    assert.match(content, /filename="?plan\.bin"?/);
+  });
+
+  test("Bob reads it decrypted and verified, in a frame the webmail cannot read", { timeout: 120_000 }, async () => {
+    bob = await browserFor("bob@example.com", { p12: "bob.p12" });
+    const reader = await openMessage(bob.page, "Launch plan");
+    const banner = await reader.locator("#banner-text").textContent();
+    assert.match(banner, /Signed by alice@example\.com: valid and trusted\./);
+    assert.match(banner, /Encrypted \(AES-256-GCM\)/);
+    assert.equal(await reader.locator("#banner").getAttribute("data-verdict"), "trusted");
+    assert.match(await reader.locator("#text").textContent(), /launch code is 0451/);
+    assert.match(await reader.locator("#attachments").textContent(), /plan\.bin \(5,242,880 bytes\)/);
+
+    // The page's own scripts see neither the decrypted text nor inside the frame.
+    const seen = await bob.page.evaluate(() => {
+      const frame = document.querySelector("iframe[data-siegel-reader]");
+      let inside = "blocked";
+      try {
+        inside = frame.contentDocument ? frame.contentDocument.body.innerText : "blocked";
+      } catch {
+        inside = "blocked";
+      }
+      return { inside, page: document.documentElement.outerHTML };
+    });
+    assert.equal(seen.inside, "blocked");
+    assert.ok(!seen.page.includes("launch code"), "the decrypted text is not in the webmail's DOM");
+  });
+
+  test("encrypting to a recipient without a certificate sends nothing and keeps the draft", { timeout: 60_000 }, async () => {
+    const { page } = alice;
+    const before = { carol: files(inbox("carol@example.com")).length, sent: files(sent("alice@example.com")).length };
+    await page.goto(`${base}/#/compose`);
+    await page.locator("siegel-compose[data-ready]").waitFor();
+    await page.fill("#compose-to", "bob@example.com, carol@example.com");
+    await page.fill("#compose-subject", "For both of you");
+    await page.fill("#compose-body", "Secret for two.");
+    await setToggles(page, { sign: true, encrypt: true });
+    await page.click("#compose-send");
+    await page.waitForFunction(() => document.querySelector("siegel-compose")?.dataset.status === "error");
+    // The draft is intact, nothing reached any Maildir.
+    assert.equal(await page.inputValue("#compose-to"), "bob@example.com, carol@example.com");
+    assert.equal(await page.inputValue("#compose-body"), "Secret for two.");
+    assert.equal(files(inbox("carol@example.com")).length, before.carol);
+    assert.equal(files(inbox("bob@example.com")).length, 1);
+    assert.equal(files(sent("alice@example.com")).length, before.sent);
+    assert.match(page.url(), /#\/compose/);
+  });
+
+  test("a changed byte shows an invalid signature", { timeout: 60_000 }, async () => {
+    const mail = "From: Alice <alice@example.com>\r\nTo: bob@example.com\r\nSubject: Tampered\r\n\r\nPay 100 EUR to Bob.\r\n";
+    const signed = siegelCli(["sign", "--identity", join(PKI, "alice.p12"), "--password-env", "SIEGEL_PW"], mail).toString("latin1");
+    deliver("bob@example.com", Buffer.from(signed.replace("Pay 100 EUR", "Pay 900 EUR"), "latin1"));
+    const reader = await openMessage(bob.page, "Tampered");
+    assert.equal(await reader.locator("#banner").getAttribute("data-verdict"), "invalid");
+    assert.match(await reader.locator("#banner-text").textContent(), /Invalid signature/);
+  });
+
+  test("mail signed under an untrusted CA shows not trusted", { timeout: 60_000 }, async () => {
+    const mail = "From: Mallory <alice@example.com>\r\nTo: bob@example.com\r\nSubject: Untrusted\r\n\r\nTrust me.\r\n";
+    deliver("bob@example.com", siegelCli(["sign", "--identity", join(PKI, "mallory.p12"), "--password-env", "SIEGEL_PW"], mail));
+    const reader = await openMessage(bob.page, "Untrusted");
+    assert.equal(await reader.locator("#banner").getAttribute("data-verdict"), "untrusted");
+    assert.match(await reader.locator("#banner-text").textContent(), /not trusted/);
+  });
+
+  test("a From that differs from the certificate's address shows the mismatch", { timeout: 60_000 }, async () => {
+    const mail = "From: Carol <carol@example.com>\r\nTo: bob@example.com\r\nSubject: Mismatch\r\n\r\nIt is me, Carol.\r\n";
+    deliver("bob@example.com", siegelCli(["sign", "--identity", join(PKI, "alice.p12"), "--password-env", "SIEGEL_PW"], mail));
+    const reader = await openMessage(bob.page, "Mismatch");
+    assert.equal(await reader.locator("#banner").getAttribute("data-verdict"), "mismatch");
+    assert.match(await reader.locator("#banner-text").textContent(), /sender address differs/);
+  });
+
+  test("mail written by openssl cms (signed, then encrypted for Bob) reads correctly", { timeout: 60_000 }, async () => {
+    const entity = join(work, "entity.txt");
+    writeFileSync(entity, "Content-Type: text/plain; charset=utf-8\r\n\r\nHallo Bob, von OpenSSL.\r\n");
+    const signed = execFileSync("openssl", ["cms", "-sign", "-in", entity, "-signer", join(PKI, "alice.crt"), "-inkey", join(PKI, "alice.key"),
+      "-certfile", join(PKI, "intermediate.crt")]);
+    const signedFile = join(work, "openssl-signed.eml");
+    writeFileSync(signedFile, signed);
+    const encrypted = execFileSync("openssl", ["cms", "-encrypt", "-aes-256-cbc", "-in", signedFile, join(PKI, "bob.crt")]);
+    const headers = "From: Alice <alice@example.com>\r\nTo: bob@example.com\r\nSubject: From OpenSSL\r\n";
+    deliver("bob@example.com", Buffer.concat([Buffer.from(headers), encrypted]));
+    const reader = await openMessage(bob.page, "From OpenSSL");
+    const banner = await reader.locator("#banner-text").textContent();
+    assert.match(banner, /Signed by alice@example\.com: valid and trusted\./);
+    assert.match(banner, /AES-256-CBC/);
+    assert.match(banner, /not integrity-protected/);
+    assert.match(await reader.locator("#text").textContent(), /Hallo Bob, von OpenSSL\./);
+  });
+});
+
+/**
+ * Sets the compose toolbar's toggles. They live in a closed shadow root that page scripts cannot reach, so
+ * the test uses the keyboard, as a user would: the toolbar is first in the form, so Shift+Tab from the To
+ * field reaches Encrypt, and once more Sign.
+ */
+async function setToggles(page, want) {
+  for (const [name, steps] of [["encrypt", 1], ["sign", 2]]) {
+    const current = (await page.locator("siegel-compose").getAttribute(`data-${name}`)) === "true";
+    if (current === want[name]) continue;
+    await page.focus("#compose-to");
+    for (let i = 0; i < steps; i++) await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Space");
+    await page.waitForFunction(([n, v]) => document.querySelector("siegel-compose").dataset[n] === String(v), [name, want[name]]);
+  }
+}
