@@ -164,6 +164,9 @@ impl Check {
 pub struct SignerReport {
     /// The signer's certificate, when found.
     pub certificate: Option<cert::Summary>,
+    /// The signer's certificate, DER (for a host that collects correspondents' certificates).
+    #[serde(skip)]
+    pub certificate_der: Option<Vec<u8>>,
     /// Digest algorithm name.
     pub digest_algorithm: String,
     /// Signature algorithm name.
@@ -435,6 +438,7 @@ fn verify_signer(
         .map(|t| clock::format_rfc3339(t.to_unix_duration().as_secs()));
     let mut report = SignerReport {
         certificate: signer_cert.map(cert::Summary::of),
+        certificate_der: signer_cert.and_then(|c| c.to_der().ok()),
         digest_algorithm: oids::name(&si.digest_alg.oid),
         signature_algorithm: oids::name(&si.signature_algorithm.oid),
         signing_time,

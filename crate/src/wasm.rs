@@ -292,6 +292,18 @@ fn open_with(message: &[u8], identity: Option<&identity::Identity>, options: JsV
     let obj = js_sys::Object::new();
     set(&obj, "message", &bytes(&opened.message))?;
     set(&obj, "layers", &to_js(&opened.layers)?)?;
+    // The certificates of signers that are valid and trusted: correspondents to encrypt to later.
+    let trusted = js_sys::Array::new();
+    for layer in &opened.layers {
+        if let smime::Layer::Signed(report) = layer {
+            for s in report.signers.iter().filter(|s| s.trusted()) {
+                if let Some(der) = &s.certificate_der {
+                    trusted.push(&bytes(der));
+                }
+            }
+        }
+    }
+    set(&obj, "trustedSignerCertificates", &trusted)?;
     Ok(obj.into())
 }
 

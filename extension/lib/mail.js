@@ -155,6 +155,14 @@ export async function open(rawBase64, trusted) {
     }
     if (!result) throw lastError || new MailError("not-for-us", "This message was not encrypted to any of your keys.");
   }
+  // Correspondents' certificates are collected from mail whose signature is valid and trusted.
+  for (const der of result.trustedSignerCertificates || []) {
+    try {
+      await certstore.importInto("contacts", toBase64(der));
+    } catch {
+      // A signer certificate without an email address cannot be a contact; nothing to collect.
+    }
+  }
   const parsed = siegel.parseMessage(result.message);
   forget();
   const token = crypto.randomUUID();

@@ -167,6 +167,13 @@ describe("signed and encrypted mail through the webmail", () => {
     });
     assert.equal(seen.inside, "blocked");
     assert.ok(!seen.page.includes("launch code"), "the decrypted text is not in the webmail's DOM");
+
+    // Alice's certificate came with her verified signature: Bob can now encrypt to her.
+    const options = await bob.context.newPage();
+    await options.goto(`chrome-extension://${bob.extensionId}/options/options.html`);
+    await options.locator("body[data-ready]").waitFor();
+    assert.match(await options.locator("#contact-list").textContent(), /alice@example\.com/);
+    await options.close();
   });
 
   test("encrypting to a recipient without a certificate sends nothing and keeps the draft", { timeout: 60_000 }, async () => {

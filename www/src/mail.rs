@@ -35,6 +35,14 @@ pub fn smime_kind(headers: &Headers) -> Option<&'static str> {
             _ => Some("encrypted"),
         };
     }
+    // Some agents send S/MIME as application/octet-stream named smime.p7m (RFC 8551 section 3.2.2).
+    let named_p7m = |v: Option<&str>| v.is_some_and(|n| n.trim_matches('"').to_ascii_lowercase().ends_with(".p7m"));
+    let disposition = headers.get("content-disposition").map(siegel::mime::ContentDisposition::parse);
+    if ct.is("application/octet-stream")
+        && (named_p7m(ct.param("name")) || named_p7m(disposition.as_ref().and_then(|d| d.param("filename"))))
+    {
+        return Some("encrypted");
+    }
     None
 }
 
@@ -263,6 +271,8 @@ mod tests {
         assert_eq!(kind("application/pkcs7-mime; smime-type=enveloped-data"), Some("encrypted"));
         assert_eq!(kind("application/x-pkcs7-mime; smime-type=signed-data"), Some("signed"));
         assert_eq!(kind("application/pkcs7-mime; smime-type=authEnveloped-data"), Some("encrypted"));
+        assert_eq!(kind("application/octet-stream; name=\"smime.p7m\""), Some("encrypted"));
+        assert_eq!(kind("application/octet-stream; name=\"report.pdf\""), None);
         assert_eq!(kind("text/plain"), None);
     }
 
