@@ -57,7 +57,14 @@
         <label><input type="checkbox" name="sign"> <span></span></label>
         <label><input type="checkbox" name="encrypt"> <span></span></label>
         <span class="status" role="status"></span>
+        <progress hidden max="3" value="0"></progress>
       </div>`;
+    const progress = root.querySelector("progress");
+    const step = (n) => {
+      progress.hidden = n === null;
+      if (n !== null) progress.value = n;
+      host.dataset.step = n === null ? "" : String(n);
+    };
     const sign = root.querySelector("input[name=sign]");
     const encrypt = root.querySelector("input[name=encrypt]");
     const status = root.querySelector(".status");
@@ -98,18 +105,28 @@
     ctx.onSendRequested(async () => {
       if (!(sign.checked || encrypt.checked) || busy) return;
       busy = true;
-      say(t("composeSealing", undefined, "Signing and encrypting…"));
       try {
+        // Progress in three steps: reading the draft, sealing it in the service worker, handing it over.
+        step(0);
+        say(t("composeReading", undefined, "Reading the message…"));
         const draft = await ctx.getDraft();
+        const size = (draft.attachments || []).reduce((n, a) => n + a.data.byteLength, (draft.text || "").length);
+        const mb = (size / (1024 * 1024)).toFixed(1);
+        step(1);
+        say(t("composeSealing", [mb], `Signing and encrypting (${mb} MB)…`));
         const attachments = (draft.attachments || []).map((a) => ({ filename: a.filename, contentType: a.contentType, data: toBase64(a.data) }));
         const sealed = await call("seal", { draft: { ...draft, attachments }, sign: sign.checked, encrypt: encrypt.checked });
+        step(2);
+        say(t("composeSending", undefined, "Sending…"));
         const envelopeTo = [...(draft.to || []), ...(draft.cc || []), ...(draft.bcc || [])];
         await ctx.sendRaw(fromBase64(sealed.raw), envelopeTo);
+        step(3);
         const how = [sealed.signed ? t("composeSigned", undefined, "signed") : "", sealed.encrypted ? t("composeEncrypted", undefined, "encrypted") : ""].filter(Boolean).join(", ");
         say(t("composeSent", [how], `Sent (${how}).`), "ok");
       } catch (e) {
         // Fail closed: nothing was sent, and the draft in the webmail is untouched.
         say(errorText(e), "error");
+        step(null);
       } finally {
         busy = false;
       }

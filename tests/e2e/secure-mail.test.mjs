@@ -116,6 +116,12 @@ describe("signed and encrypted mail through the webmail", () => {
     await page.fill("#compose-body", `Hi Bob,\n${SECRET_LINE}\nAlice`);
     await page.setInputFiles("#compose-attachments", { name: "plan.bin", mimeType: "application/octet-stream", buffer: attachment });
     await setToggles(page, { sign: true, encrypt: true });
+    // Record the toolbar's progress steps as the page could see them.
+    await page.evaluate(() => {
+      window.__steps = [];
+      const host = document.querySelector("siegel-compose");
+      new MutationObserver(() => window.__steps.push(host.dataset.step)).observe(host, { attributeFilter: ["data-step"] });
+    });
     await page.click("#compose-send");
     // The webmail shows its Sent folder once the extension hands it the sealed message.
     const outcome = await (await page.waitForFunction(() => {
@@ -124,6 +130,7 @@ describe("signed and encrypted mail through the webmail", () => {
       return location.hash === "#/folder/Sent" ? { status: "sent" } : null;
     }, null, { timeout: 120_000 })).jsonValue();
     assert.deepEqual(outcome, { status: "sent" });
+    assert.deepEqual(await page.evaluate(() => window.__steps), ["0", "1", "2", "3"], "progress went through every step");
 
     // Exactly one message in Bob's Inbox and one in Alice's Sent: S/MIME, not plaintext.
     const [delivered] = files(inbox("bob@example.com"));
