@@ -211,6 +211,19 @@ pub fn check_recipients(
     Ok(())
 }
 
+/// [`check_recipients`] against the trusted CAs, intermediates, CRLs and OCSP responses of verify options.
+pub fn check_recipients_against(recipients: &[Certificate], options: &VerifyOptions) -> Result<()> {
+    let anchors: Vec<&Certificate> = options.trust.iter().collect();
+    let intermediates: Vec<&Certificate> = options.intermediates.iter().collect();
+    let inputs = crate::trust::validate::Inputs {
+        anchors: &anchors,
+        intermediates: &intermediates,
+        crls: &options.crls,
+        ocsp_responses: &options.ocsp_responses,
+    };
+    check_recipients(recipients, &inputs, &options.validation_options())
+}
+
 /// Encrypts a MIME entity and returns the application/pkcs7-mime entity.
 pub fn encrypt_entity(entity: &[u8], recipients: &[Certificate], options: &EncryptOptions) -> Result<Vec<u8>> {
     let now = clock::now_unix();

@@ -71,6 +71,20 @@ pub struct RevocationSource {
 /// The function behind a [`Fetcher`]: a source in, the response body out (or `None`).
 pub type FetchFn = dyn Fn(&RevocationSource) -> Option<Vec<u8>> + Send + Sync;
 
+impl VerifyOptions {
+    /// The path-validation options these verify options stand for (at their time, or now).
+    pub fn validation_options(&self) -> ValidationOptions {
+        ValidationOptions {
+            time: self.time.unwrap_or_else(clock::now_unix),
+            allow_sha1: self.allow_sha1,
+            check_revocation: self.check_revocation,
+            missing_revocation: self.missing_revocation,
+            policy: self.policy.clone(),
+            ..ValidationOptions::default()
+        }
+    }
+}
+
 /// A callback that fetches a CRL or an OCSP response, or returns `None`.
 #[derive(Clone)]
 pub struct Fetcher(pub std::sync::Arc<FetchFn>);
@@ -400,15 +414,7 @@ fn validate_signer_path(
     let anchors: Vec<&Certificate> = options.trust.iter().collect();
     let intermediates: Vec<&Certificate> = message_certs.iter().chain(options.intermediates.iter()).collect();
     let inputs = Inputs { anchors: &anchors, intermediates: &intermediates, crls, ocsp_responses };
-    let validation = ValidationOptions {
-        time: now,
-        allow_sha1: options.allow_sha1,
-        check_revocation: options.check_revocation,
-        missing_revocation: options.missing_revocation,
-        policy: options.policy.clone(),
-        ..ValidationOptions::default()
-    };
-    validate::validate(signer, &inputs, &validation)
+    validate::validate(signer, &inputs, &ValidationOptions { time: now, ..options.validation_options() })
 }
 
 fn attr_value(si: &SignerInfo, oid: const_oid::ObjectIdentifier) -> Option<&der::Any> {

@@ -21,7 +21,7 @@ use crate::envelope::EncryptOptions;
 use crate::sign::SignOptions;
 use crate::smime::{self, SignMode};
 use crate::trust::crl::Crl;
-use crate::trust::validate::{Inputs, MissingRevocation, ValidationOptions};
+use crate::trust::validate::MissingRevocation;
 use crate::verify::VerifyOptions;
 use crate::{cert, clock, identity, inspect, mime, Error};
 
@@ -181,23 +181,7 @@ pub fn encrypt_message(message: &[u8], recipients: Vec<js_sys::Uint8Array>, opti
         },
     };
     if !o.validation.trust.is_empty() {
-        let v = o.validation.into_options()?;
-        let anchors: Vec<&Certificate> = v.trust.iter().collect();
-        let intermediates: Vec<&Certificate> = v.intermediates.iter().collect();
-        let inputs = Inputs {
-            anchors: &anchors,
-            intermediates: &intermediates,
-            crls: &v.crls,
-            ocsp_responses: &v.ocsp_responses,
-        };
-        let validation = ValidationOptions {
-            time: v.time.unwrap_or_else(clock::now_unix),
-            allow_sha1: v.allow_sha1,
-            check_revocation: v.check_revocation,
-            missing_revocation: v.missing_revocation,
-            ..ValidationOptions::default()
-        };
-        smime::check_recipients(&certs, &inputs, &validation).map_err(throw)?;
+        smime::check_recipients_against(&certs, &o.validation.into_options()?).map_err(throw)?;
     }
     smime::encrypt_message(message, &certs, &options).map_err(throw)
 }

@@ -41,18 +41,9 @@ export async function all(store) {
   return done(db.transaction(store).objectStore(store).getAll());
 }
 
-/** Writes several records (and deletions) in one transaction: all or nothing. */
-export async function write(store, { put = [], remove = [], key } = {}) {
-  const db = await open();
-  const tx = db.transaction(store, "readwrite");
-  const os = tx.objectStore(store);
-  for (const r of put) key === undefined ? os.put(r) : os.put(r, key);
-  for (const k of remove) os.delete(k);
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error || new Error("transaction aborted"));
-  });
+/** Writes several records (and deletions) to one store in one transaction: all or nothing. */
+export function write(store, { put = [], remove = [], key } = {}) {
+  return writeAll([{ store, put, remove, key }]);
 }
 
 /** Writes to several stores in one transaction: `[{ store, put: [...], remove: [...] }]`. */

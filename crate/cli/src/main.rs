@@ -15,7 +15,7 @@ use siegel::sign::{ChainInclusion, SignOptions};
 use siegel::smime::{self, Layer, SignMode};
 use siegel::trust::crl::Crl;
 use siegel::trust::store::{ImportSummary, TrustStore};
-use siegel::trust::validate::{Inputs, MissingRevocation, ValidationOptions};
+use siegel::trust::validate::MissingRevocation;
 use siegel::verify::{Fetcher, RevocationSource, Verdict, VerifyOptions};
 
 mod bench;
@@ -338,23 +338,7 @@ fn run(command: Command) -> Outcome {
         Command::Encrypt { to, cipher, key_transport, ski, verify } => {
             let recipients = load_certs(&to)?;
             if !verify.trust.is_empty() {
-                let v = verify.options()?;
-                let anchors: Vec<&x509_cert::Certificate> = v.trust.iter().collect();
-                let intermediates: Vec<&x509_cert::Certificate> = v.intermediates.iter().collect();
-                let inputs = Inputs {
-                    anchors: &anchors,
-                    intermediates: &intermediates,
-                    crls: &v.crls,
-                    ocsp_responses: &v.ocsp_responses,
-                };
-                let validation = ValidationOptions {
-                    time: v.time.unwrap_or_else(siegel::clock::now_unix),
-                    allow_sha1: v.allow_sha1,
-                    check_revocation: v.check_revocation,
-                    missing_revocation: v.missing_revocation,
-                    ..ValidationOptions::default()
-                };
-                smime::check_recipients(&recipients, &inputs, &validation)?;
+                smime::check_recipients_against(&recipients, &verify.options()?)?;
             }
             let options = EncryptOptions {
                 cipher: parse::<Cipher>(&cipher)?,
