@@ -39,9 +39,5 @@ pub fn bob_cert() -> &'static Certificate {
 /// Options that trust the test root at a fixed time inside the test certificates' validity.
 pub fn verify_options() -> siegel::verify::VerifyOptions {
     let (not_before, _) = siegel::cert::validity(bob_cert());
-    siegel::verify::VerifyOptions {
-        trust: vec![root().clone()],
-        time: Some(not_before + 3600),
-        ..Default::default()
-    }
+    siegel::verify::VerifyOptions { trust: vec![root().clone()], time: Some(not_before + 3600), ..Default::default() }
 }
