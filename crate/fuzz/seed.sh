@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Fills corpus/<target>/ with seed inputs from the test data and from mails the CLI produces.
+# The corpus is generated (and grown by the fuzzer): it is gitignored.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+data="$here/../tests/data"
+c="$here/corpus"
+targets=(ber cms mime smime_open pkcs12 certificates crl)
+for t in "${targets[@]}"; do mkdir -p "$c/$t"; done
+
+put() { # target file...
+  local t=$1; shift
+  for f in "$@"; do [ -f "$f" ] && cp "$f" "$c/$t/$(basename "$(dirname "$f")")-$(basename "$f")"; done
+  return 0
+}
+
+put certificates "$data"/pki/*.crt "$data"/pki/chain.pem "$data"/trust/*
+put pkcs12 "$data"/pki/*.p12 "$data"/pkcs12/*.p12
+put crl "$data"/crl/*.crl "$data"/crl/*.ocsp
+put ber "$data"/trust/chain.p7b "$data"/crl/*.crl "$data"/crl/*.ocsp "$data"/pkcs12/*.p12
+put cms "$data"/trust/chain.p7b
+
+# PEM certificates as DER too.
+for f in "$data"/pki/*.crt; do
+  base64 -d < <(grep -v -- '-----' "$f") > "$c/certificates/$(basename "$f" .crt).der" 2>/dev/null || true
+  cp "$c/certificates/$(basename "$f" .crt).der" "$c/ber/" 2>/dev/null || true
+done
+
+# Mails from the CLI (built from the main workspace; needs a stable toolchain).
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cli() { (cd "$here/../.." && cargo run -q -p siegel-cli -- "$@"); }
+export SIEGEL_FUZZ_PW=secret
+crlf() { sed 's/$/\r/' > "$1"; }
+crlf "$tmp/plain.eml" <<'MAIL'
+From: alice@example.com
+To: bob@example.com
+Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=
+Content-Type: text/plain; charset=utf-8
+
+Hello Bob.
+MAIL
+crlf "$tmp/multi.eml" <<'MAIL'
+From: "Alice" <alice@example.com>
+To: bob@example.com, =?iso-8859-1?b?Q2Fyb2w=?= <carol@example.com>
+Subject: parts
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="b1"
+
+--b1
+Content-Type: text/plain; charset=iso-8859-1
+Content-Transfer-Encoding: quoted-printable
+
+Gr=FC=DFe=
+ more
+--b1
+Content-Type: text/html
+
+<p>hi</p>
+--b1
+Content-Type: application/octet-stream; name="a.bin"
+Content-Disposition: attachment; filename*=utf-8''%C3%A4.bin
+Content-Transfer-Encoding: base64
+
+AAECAwQF
+--b1--
+MAIL
+cp "$tmp"/plain.eml "$tmp"/multi.eml "$c/mime/"
+cp "$tmp"/plain.eml "$tmp"/multi.eml "$c/smime_open/"
+for m in plain multi; do
+  cli sign --identity "$data/pki/alice.p12" --password-env SIEGEL_FUZZ_PW < "$tmp/$m.eml" > "$tmp/$m-signed.eml"
+  cli sign --identity "$data/pki/alice.p12" --password-env SIEGEL_FUZZ_PW --opaque < "$tmp/$m.eml" > "$tmp/$m-opaque.eml"
+  cli encrypt --to "$data/pki/bob.crt" < "$tmp/$m.eml" > "$tmp/$m-enc.eml"
+  cli encrypt --to "$data/pki/bob.crt" --cipher aes-128-cbc --key-transport rsa-oaep < "$tmp/$m.eml" > "$tmp/$m-enc-cbc.eml"
+  cli encrypt --to "$data/pki/bob.crt" < "$tmp/$m-signed.eml" > "$tmp/$m-triple.eml"
+done
+for f in "$tmp"/*-*.eml; do
+  cp "$f" "$c/mime/"; cp "$f" "$c/smime_open/"
+done
+# The DER CMS inside single-part S/MIME mails (opaque-signed, enveloped) for cms and ber.
+for f in "$tmp"/*-opaque.eml "$tmp"/*-enc*.eml "$tmp"/*-triple.eml; do
+  out="$(basename "$f" .eml).p7m"
+  awk 'body { print } /^\r?$/ { body = 1 }' "$f" | tr -d '\r' | base64 -d > "$c/cms/$out" 2>/dev/null || true
+  cp "$c/cms/$out" "$c/ber/"
+done
+# The detached signature of multipart/signed mails.
+for f in "$tmp"/*-signed.eml; do
+  awk '/^Content-Type: application\/(x-)?pkcs7-signature/ { sig = 1 } sig && /^\r?$/ { inb = 1; next } inb && /^--/ { exit } inb { print }' "$f" \
+    | tr -d '\r' | base64 -d > "$c/cms/$(basename "$f" .eml).p7s" 2>/dev/null || true
+done
+for t in "${targets[@]}"; do echo "corpus/$t: $(ls "$c/$t" | wc -l) files"; done
