@@ -198,7 +198,7 @@ async function main() {
   const cell = (impl, cipher, row, op) => {
     const v = row?.[op];
     if (v === undefined) return "n/a (not run)";
-    if (typeof v === "string") return "n/a";
+    if (typeof v === "string") { reasons.add(`${impl} ${cipher} ${human(row.size)}${row.recipients > 1 ? ` ×${row.recipients}` : ""} ${OP_NAMES[op]}: ${v}`); return "n/a"; }
     const ref = (impl === "openssl") ? null : findRow("openssl", cipher, row)?.[op];
     const r = typeof ref === "number" ? ` (×${(v / ref).toFixed(2)})` : "";
     const few = row.runs?.[op] !== undefined && row.runs[op] < runs ? ` [${row.runs[op]} run${row.runs[op] > 1 ? "s" : ""}]` : "";
@@ -210,6 +210,7 @@ async function main() {
     if (row.recipients > 1) return r.multi;
     return r.single.find((x) => x.size === row.size);
   }
+  const reasons = new Set();
   const present = IMPLS.filter(([k]) => res[k]);
   for (const cipher of CIPHERS) {
     out();
@@ -235,7 +236,9 @@ async function main() {
     const rows = [...res.wasm[CIPHERS[0]].single, res.wasm[CIPHERS[0]].multi];
     for (const r of rows) out(`| ${human(r.size)}${r.recipients > 1 ? `, ${r.recipients} recipients` : ""} | ${OPS.map((o) => (r.mem[o] / 1048576).toFixed(1)).join(" | ")} |`);
   }
+  out();
   for (const n of notes) out(`Note: ${n}`);
+  for (const r of reasons) if (!/has no aes-256-gcm/.test(r)) out(`n/a: ${r}`);
   if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ meta, res }, null, 2));
   fs.writeFileSync(path.join(DIST, "last-report.md"), lines.join("\n") + "\n");
 }
