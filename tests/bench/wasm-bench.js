@@ -6,6 +6,11 @@ import init, { Identity, buildMessage, signMessage, encryptMessage, decryptMessa
 const params = new URLSearchParams(location.search);
 const sizes = (params.get("sizes") || "1024,102400,1048576").split(",").map(Number);
 const runs = Number(params.get("runs") || 5);
+// compare.mjs asks for a cipher and for N copies of Bob's certificate; by default Bob and Alice, GCM.
+const cipher = params.get("cipher") || "aes-256-gcm";
+const nRecipients = params.get("recipients") ? Number(params.get("recipients")) : 0;
+let wasmMemory = null;
+let memPeak = 0;
 
 async function bytes(path) {
   const r = await fetch(path);
@@ -35,31 +40,39 @@ function median(f) {
     const t0 = performance.now();
     out = f();
     times.push(performance.now() - t0);
+    // Wasm memory only grows, so its size after the operation is the peak reached so far.
+    if (wasmMemory) memPeak = Math.max(memPeak, wasmMemory.buffer.byteLength);
   }
   times.sort((a, b) => a - b);
   return [times[Math.floor(times.length / 2)], out];
 }
 
 async function main() {
-  await init();
+  const wasm = await init();
+  wasmMemory = wasm.memory;
   const pki = "/crate/tests/data/pki/";
   const alice = Identity.fromPkcs12(await bytes(pki + "alice.p12"), "secret");
   const bob = Identity.fromPkcs12(await bytes(pki + "bob.p12"), "secret");
-  const recipients = [new Uint8Array(bob.encryptionCertificate()), new Uint8Array(alice.encryptionCertificate())];
+  const bobCert = new Uint8Array(bob.encryptionCertificate());
+  const recipients = nRecipients > 0 ? Array.from({ length: nRecipients }, () => bobCert)
+    : [bobCert, new Uint8Array(alice.encryptionCertificate())];
+  const enc = { cipher };
   const verify = { trust: [await bytes(pki + "root.crt")] };
   const rows = [];
   for (const size of sizes) {
     const mail = sampleMail(size);
-    const [sign, signed] = median(() => signMessage(mail, alice, {}));
-    const [encrypt] = median(() => encryptMessage(mail, recipients, {}));
-    const [signEncrypt, sealed] = median(() => encryptMessage(signMessage(mail, alice, {}), recipients, {}));
-    const [decrypt] = median(() => decryptMessage(sealed, bob));
-    const [verifyMs] = median(() => openMessage(signed, verify));
-    const [open, opened] = median(() => bob.openMessage(sealed, verify));
+    const mem = {};
+    const op = (name, f) => { const r = median(f); mem[name] = memPeak; return r; };
+    const [sign, signed] = op("sign", () => signMessage(mail, alice, {}));
+    const [encrypt] = op("encrypt", () => encryptMessage(mail, recipients, enc));
+    const [signEncrypt, sealed] = op("signEncrypt", () => encryptMessage(signMessage(mail, alice, {}), recipients, enc));
+    const [decrypt] = op("decrypt", () => decryptMessage(sealed, bob));
+    const [verifyMs] = op("verify", () => openMessage(signed, verify));
+    const [open, opened] = op("decryptVerify", () => bob.openMessage(sealed, verify));
     if (opened.layers.length !== 2 || opened.layers[1].verdict !== "trusted") throw new Error("round trip failed");
-    rows.push({ size, sign, encrypt, signEncrypt, decrypt, verify: verifyMs, decryptVerify: open });
+    rows.push({ size, recipients: recipients.length, sign, encrypt, signEncrypt, decrypt, verify: verifyMs, decryptVerify: open, mem });
   }
-  const result = { userAgent: navigator.userAgent, version: version(), runs, rows };
+  const result = { cipher, userAgent: navigator.userAgent, version: version(), runs, rows };
   document.getElementById("out").textContent = JSON.stringify(result, null, 2);
   window.__bench = result;
 }

@@ -59,21 +59,33 @@ fn median<T>(runs: usize, mut f: impl FnMut() -> Result<T>) -> Result<(f64, T)> 
     }
 }
 
-/// Runs the benchmark and prints a table.
-pub fn run(sizes: &[usize], runs: usize) -> Result<()> {
+/// Runs the benchmark and prints a table (or, with `json`, one JSON object per size on stdout).
+/// `cipher` is a content cipher name ("aes-256-gcm", "aes-256-cbc"); `recipients`, when given,
+/// encrypts to Bob's certificate that many times instead of to Bob and Alice (as
+/// `tests/bench/compare.mjs` does, to compare with other implementations on the same keys).
+pub fn run(sizes: &[usize], runs: usize, cipher: &str, recipients: Option<usize>, json: bool) -> Result<()> {
     let alice = Identity::from_pkcs12(ALICE_P12, "secret")?;
     let bob = Identity::from_pkcs12(BOB_P12, "secret")?;
     let now = siegel::clock::now_unix();
-    let recipients =
-        vec![bob.encryption_pair(now)?.certificate().clone(), alice.encryption_pair(now)?.certificate().clone()];
+    let bob_cert = bob.encryption_pair(now)?.certificate().clone();
+    let recipients = match recipients {
+        Some(n) => vec![bob_cert; n.max(1)],
+        None => vec![bob_cert, alice.encryption_pair(now)?.certificate().clone()],
+    };
+    let cipher: siegel::alg::Cipher = cipher.parse()?;
     let verify = VerifyOptions { trust: siegel::cert::parse_certificates(ROOT)?, ..VerifyOptions::default() };
     let sign = SignOptions::default();
-    let encrypt = EncryptOptions::default();
-    println!("siegel bench (native, RSA-2048, SHA-256, AES-256-GCM, 2 recipients; median of {runs} runs, ms)");
-    println!(
+    let encrypt = EncryptOptions { cipher, ..EncryptOptions::default() };
+    if !json {
+        println!(
+            "siegel bench (native, RSA-2048, SHA-256, {cipher:?}, {} recipients; median of {runs} runs, ms)",
+            recipients.len()
+        );
+        println!(
         "{:>10} {:>9} {:>9} {:>13} {:>9} {:>9} {:>14}",
-        "size", "sign", "encrypt", "sign+encrypt", "decrypt", "verify", "decrypt+verify"
-    );
+            "size", "sign", "encrypt", "sign+encrypt", "decrypt", "verify", "decrypt+verify"
+        );
+    }
     for &size in sizes {
         let mail = sample_mail(size);
         let (t_sign, signed) = median(runs, || smime::sign_message(&mail, &alice, &sign, SignMode::Detached))?;
@@ -87,6 +99,13 @@ pub fn run(sizes: &[usize], runs: usize) -> Result<()> {
         let (t_open, opened) = median(runs, || smime::open_message(&sealed, Some(&bob), &verify))?;
         if opened.layers.len() != 2 {
             return Err(siegel::Error::InvalidArgument("the benchmark's round trip lost a layer".into()));
+        }
+        if json {
+            println!(
+                "{{\"size\":{size},\"recipients\":{},\"sign\":{t_sign},\"encrypt\":{t_enc},\"signEncrypt\":{t_both},\"decrypt\":{t_dec},\"verify\":{t_ver},\"decryptVerify\":{t_open}}}",
+                recipients.len()
+            );
+            continue;
         }
         println!(
             "{:>10} {:>9.2} {:>9.2} {:>13.2} {:>9.2} {:>9.2} {:>14.2}",

@@ -126,6 +126,15 @@ enum Command {
         /// Repetitions per measurement (the median is printed).
         #[arg(long, default_value_t = 5)]
         runs: usize,
+        /// Content cipher (aes-256-gcm, aes-256-cbc, ...).
+        #[arg(long, default_value = "aes-256-gcm")]
+        cipher: String,
+        /// Encrypt to Bob's certificate this many times (default: to Bob and Alice).
+        #[arg(long)]
+        recipients: Option<usize>,
+        /// One JSON object per size instead of the table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -408,6 +417,8 @@ fn run(command: Command) -> Outcome {
             let json = serde_json::to_string_pretty(&store.entries()).map_err(|e| fail(e.to_string()))?;
             stdout(format!("{json}\n").as_bytes())
         }
-        Command::Bench { sizes, runs } => bench::run(&sizes, runs).map_err(Failure::from),
+        Command::Bench { sizes, runs, cipher, recipients, json } => {
+            bench::run(&sizes, runs, &cipher, recipients, json).map_err(Failure::from)
+        }
     }
 }
