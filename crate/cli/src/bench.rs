@@ -82,7 +82,7 @@ pub fn run(sizes: &[usize], runs: usize, cipher: &str, recipients: Option<usize>
             recipients.len()
         );
         println!(
-        "{:>10} {:>9} {:>9} {:>13} {:>9} {:>9} {:>14}",
+            "{:>10} {:>9} {:>9} {:>13} {:>9} {:>9} {:>14}",
             "size", "sign", "encrypt", "sign+encrypt", "decrypt", "verify", "decrypt+verify"
         );
     }
