@@ -136,7 +136,7 @@ async function main() {
   }
   const esbuild = await import("esbuild");
   for (const lib of ["pkijs", "forge"]) {
-    await esbuild.build({ entryPoints: [path.join(HERE, "js", `${lib}.js`)], bundle: true, format: "esm", minify: true,
+    await esbuild.build({ entryPoints: [path.join(HERE, "js", `${lib}.js`)], bundle: true, format: "esm", minify: true, keepNames: true,
       outfile: path.join(DIST, `${lib}.js`), logLevel: "warning" });
   }
   const allSizes = [...new Set([...sizes, MULTI.size])];
@@ -198,7 +198,7 @@ async function main() {
   const cell = (impl, cipher, row, op) => {
     const v = row?.[op];
     if (v === undefined) return "n/a (not run)";
-    if (typeof v === "string") { reasons.add(`${impl} ${cipher} ${human(row.size)}${row.recipients > 1 ? ` ×${row.recipients}` : ""} ${OP_NAMES[op]}: ${v}`); return "n/a"; }
+    if (typeof v === "string") { reasons.add(`${impl} ${cipher} ${human(row.size)}${row.recipients > 1 ? ` ×${row.recipients}` : ""} ${OP_NAMES[op]}: ${v.replace(/^n\/a: /, "")}`); return "n/a"; }
     const ref = (impl === "openssl") ? null : findRow("openssl", cipher, row)?.[op];
     const r = typeof ref === "number" ? ` (×${(v / ref).toFixed(2)})` : "";
     const few = row.runs?.[op] !== undefined && row.runs[op] < runs ? ` [${row.runs[op]} run${row.runs[op] > 1 ? "s" : ""}]` : "";
