@@ -8,7 +8,7 @@
 //!
 //! The CRLs are whatever the caller has (message, collection, cache): nothing is fetched here.
 
-use der::{Decode, Encode, Reader, SliceReader};
+use der::{Decode, Encode};
 use serde::Serialize;
 use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::crl::dp::{DistributionPoint, IssuingDistributionPoint, ReasonFlags};
@@ -142,7 +142,7 @@ impl Crl {
     /// Parses one DER CRL. Malformed input, or a recognised extension that does not decode, is an error.
     pub fn from_der(der: &[u8]) -> Result<Crl> {
         let list = CertificateList::from_der(der).map_err(Error::malformed("CRL"))?;
-        let tbs = tbs_bytes(der).map_err(Error::malformed("CRL"))?.to_vec();
+        let tbs = sig::signed_part(der).map_err(Error::malformed("CRL"))?.to_vec();
         let this_update = list.tbs_cert_list.this_update.to_unix_duration().as_secs();
         let next_update = list.tbs_cert_list.next_update.map(|n| n.to_unix_duration().as_secs());
         let mut crl = Crl {
@@ -314,19 +314,6 @@ impl Crl {
                 }
         })
     }
-}
-
-/// The raw TBSCertList TLV inside a CertificateList.
-fn tbs_bytes(der: &[u8]) -> der::Result<&[u8]> {
-    let mut reader = SliceReader::new(der)?;
-    let tbs = reader.sequence(|r| {
-        let tbs = r.tlv_bytes()?;
-        // The rest (algorithm, signature) was checked by the typed decode.
-        let rest = r.remaining_len();
-        r.read_slice(rest)?;
-        Ok(tbs)
-    })?;
-    reader.finish(tbs)
 }
 
 fn strip_zeros(b: &[u8]) -> Vec<u8> {

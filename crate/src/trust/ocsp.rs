@@ -11,7 +11,7 @@
 //! leaves it to the client; responders normally carry id-pkix-ocsp-nocheck and are short-lived).
 
 use der::asn1::{Null, OctetString};
-use der::{Decode, Encode, Reader, SliceReader};
+use der::{Decode, Encode};
 use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{AuthorityInfoAccessSyntax, ExtendedKeyUsage, KeyUsages};
@@ -211,7 +211,7 @@ fn verify(
     issuer: &Certificate,
     ctx: &OcspContext<'_>,
 ) -> core::result::Result<RevocationStatus, String> {
-    let tbs = tbs_bytes(raw).map_err(|_| "the OCSP response is malformed".to_string())?;
+    let tbs = sig::signed_part(raw).map_err(|_| "the OCSP response is malformed".to_string())?;
     verify_signature(tbs, basic, issuer, ctx)?;
 
     let data = &basic.tbs_response_data;
@@ -340,19 +340,6 @@ fn delegated(
     }
     let key = &responder.tbs_certificate.subject_public_key_info;
     Ok(if sig::needs_inherited_parameters(key) { sig::parameters(issuer_key) } else { None })
-}
-
-/// The raw tbsResponseData TLV inside a BasicOCSPResponse (what the signature covers, as sent).
-fn tbs_bytes(der: &[u8]) -> der::Result<&[u8]> {
-    let mut reader = SliceReader::new(der)?;
-    let tbs = reader.sequence(|r| {
-        let tbs = r.tlv_bytes()?;
-        // The rest (algorithm, signature, certs) was checked by the typed decode.
-        let rest = r.remaining_len();
-        r.read_slice(rest)?;
-        Ok(tbs)
-    })?;
-    reader.finish(tbs)
 }
 
 #[cfg(test)]

@@ -184,6 +184,21 @@ pub fn verify(
     }
 }
 
+/// The raw bytes of the signed part (the first element: TBSCertList, tbsResponseData, ...) of a
+/// `SEQUENCE { toBeSigned, algorithm, signature, ... }`, exactly as sent: what the signature covers.
+/// The caller has checked the rest with a typed decode.
+pub fn signed_part(der: &[u8]) -> der::Result<&[u8]> {
+    use der::Reader;
+    let mut reader = der::SliceReader::new(der)?;
+    let tbs = reader.sequence(|r| {
+        let tbs = r.tlv_bytes()?;
+        let rest = r.remaining_len();
+        r.read_slice(rest)?;
+        Ok(tbs)
+    })?;
+    reader.finish(tbs)
+}
+
 /// Verifies the signature on a certificate with its issuer's key.
 pub fn verify_certificate(
     cert: &x509_cert::Certificate,
