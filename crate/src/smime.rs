@@ -69,9 +69,66 @@ fn split(message: &[u8]) -> Result<Split<'_>> {
 
 /// The From address of a mail, if it has one.
 pub fn from_address(message: &[u8]) -> Option<String> {
-    let entity = mime::parse(message).ok()?;
-    let from = entity.headers.get("from")?;
-    mime::parse_address_list(from).into_iter().next().map(|a| a.email)
+    match sender(message) {
+        Sender::One(address) => Some(address),
+        Sender::Missing | Sender::Misleading { .. } => None,
+    }
+}
+
+/// Who a mail says it is from, as far as a signature can vouch for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sender {
+    /// No From header field (or no address in it).
+    Missing,
+    /// One From address, with nothing misleading around it.
+    One(String),
+    /// A From that a signature cannot vouch for, and why: several From fields or addresses, or a
+    /// display name that shows another address than the one the mail is from.
+    Misleading {
+        /// Readable, for the From check of every signer.
+        reason: String,
+    },
+}
+
+/// Reads the From header field of a mail for comparing it with a signer's certificate. Beyond the
+/// address, it looks for the spoofing tricks of "Johnny, you are fired" (2019): several From fields or
+/// addresses (readers show one of them), and a display name that is itself an address (`"alice@example.com"
+/// <mallory@example.net>`, plain or RFC 2047 encoded), which readers show instead of the address.
+pub fn sender(message: &[u8]) -> Sender {
+    let Ok(entity) = mime::parse(message) else { return Sender::Missing };
+    let fields: Vec<&str> = entity.headers.get_all("from").collect();
+    let Some(first) = fields.first() else { return Sender::Missing };
+    if fields.len() > 1 {
+        return Sender::Misleading { reason: format!("the mail has {} From header fields", fields.len()) };
+    }
+    let addresses = mime::parse_address_list(first);
+    let [address] = addresses.as_slice() else {
+        if addresses.is_empty() {
+            return Sender::Missing;
+        }
+        let list: Vec<&str> = addresses.iter().map(|a| a.email.as_str()).collect();
+        return Sender::Misleading {
+            reason: format!(
+                "the mail names {} senders ({}), and a signature can vouch for one",
+                list.len(),
+                list.join(", ")
+            ),
+        };
+    };
+    let email = address.email.trim().to_string();
+    let name = address.display_name.as_deref().map(mime::decode_header_words).unwrap_or_default();
+    if let Some(shown) = addresses_in(&name).into_iter().find(|a| !a.eq_ignore_ascii_case(&email)) {
+        return Sender::Misleading { reason: format!("the sender's name shows {shown}, but the mail is from {email}") };
+    }
+    Sender::One(email)
+}
+
+/// The things that look like mail addresses in free text (a display name).
+fn addresses_in(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || "<>()[]\"',;:".contains(c))
+        .filter(|w| w.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.')))
+        .map(str::to_string)
+        .collect()
 }
 
 /// The MIME entity of a mail, ready to be signed or encrypted: its Content-* header fields and
@@ -284,10 +341,15 @@ pub fn decrypt_message(message: &[u8], identity: &Identity) -> Result<(Vec<u8>, 
 pub fn verify_message(message: &[u8], options: &VerifyOptions) -> Result<(Vec<u8>, SignatureReport)> {
     let s = split(message)?;
     let mut options = options.clone();
+    let mut misleading = None;
     if options.from.is_none() {
-        options.from = from_address(message);
+        match sender(message) {
+            Sender::One(address) => options.from = Some(address),
+            Sender::Misleading { reason } => misleading = Some(reason),
+            Sender::Missing => {}
+        }
     }
-    let verified = match kind(&s.entity) {
+    let mut verified = match kind(&s.entity) {
         Kind::DetachedSigned => {
             let [content, signature] = s.entity.children.as_slice() else {
                 return Err(Error::bad(
@@ -301,7 +363,20 @@ pub fn verify_message(message: &[u8], options: &VerifyOptions) -> Result<(Vec<u8
         Kind::Encrypted => return Err(Error::NotSmime("the message is encrypted; decrypt it first".into())),
         Kind::Plain => return Err(Error::NotSmime("the message is not signed".into())),
     };
+    if let Some(reason) = misleading {
+        for signer in &mut verified.report.signers {
+            signer.from_address = verify::Check::Failed { reason: reason.clone() };
+        }
+    }
     Ok((assemble(&s.outer, &verified.content), verified.report))
+}
+
+/// The S/MIME parts of a MIME tree, depth first.
+fn nested_smime(e: &Entity<'_>, out: &mut Vec<Kind>) {
+    match kind(e) {
+        Kind::Plain => e.children.iter().for_each(|c| nested_smime(c, out)),
+        k => out.push(k),
+    }
 }
 
 /// One layer of protection, outermost first.
@@ -322,6 +397,11 @@ pub enum Layer {
 pub struct Opened {
     /// The layers, outermost first.
     pub layers: Vec<Layer>,
+    /// S/MIME parts found inside the innermost mail that are not the whole mail: a signed part in an
+    /// unsigned multipart/mixed, an encrypted part between plain ones. They are neither verified nor
+    /// decrypted: a signature over part of a mail says nothing about the rest, and decrypting a part
+    /// to show it next to an attacker's parts is the EFAIL direct exfiltration attack. A reader says so.
+    pub unopened_parts: Vec<Kind>,
     /// The innermost mail: the outer header fields and the plain MIME entity.
     #[serde(skip)]
     pub message: Vec<u8>,
@@ -332,13 +412,9 @@ pub struct Opened {
 pub fn open_message(message: &[u8], identity: Option<&Identity>, options: &VerifyOptions) -> Result<Opened> {
     let mut layers = Vec::new();
     let mut current = message.to_vec();
-    let mut options = options.clone();
-    if options.from.is_none() {
-        options.from = from_address(message);
-    }
     for _ in 0..MAX_LAYERS {
-        let k = kind(&mime::parse(&current)?);
-        match k {
+        let entity = mime::parse(&current)?;
+        match kind(&entity) {
             Kind::Encrypted => {
                 let identity = identity.ok_or_else(|| {
                     Error::InvalidArgument("the message is encrypted; an identity is needed to read it".into())
@@ -348,11 +424,18 @@ pub fn open_message(message: &[u8], identity: Option<&Identity>, options: &Verif
                 current = next;
             }
             Kind::DetachedSigned | Kind::OpaqueSigned => {
-                let (next, report) = verify_message(&current, &options)?;
+                let (next, report) = verify_message(&current, options)?;
                 layers.push(Layer::Signed(report));
                 current = next;
             }
-            Kind::Plain => return Ok(Opened { layers, message: current }),
+            Kind::Plain => {
+                let mut unopened_parts = Vec::new();
+                for child in &entity.children {
+                    nested_smime(child, &mut unopened_parts);
+                }
+                drop(entity);
+                return Ok(Opened { layers, unopened_parts, message: current });
+            }
         }
     }
     Err(Error::LimitExceeded(format!("more than {MAX_LAYERS} nested S/MIME layers")))

@@ -187,6 +187,9 @@ pub struct SignerReport {
     pub signature_algorithm: String,
     /// The signingTime attribute, RFC 3339.
     pub signing_time: Option<String>,
+    /// The signingTime is plausible: not in the future (beyond [`CLOCK_SKEW`]) and not before the
+    /// certificate was valid. Skipped when the signature has no signingTime.
+    pub signing_time_check: Check,
     /// The signature, the messageDigest and contentType attributes.
     pub signature: Check,
     /// A chain from the signer's certificate to a trusted root (RFC 5280 path validation).
@@ -223,6 +226,7 @@ impl SignerReport {
             && self.validity.passed()
             && self.key_usage.passed()
             && self.email_protection.passed()
+            && !matches!(self.signing_time_check, Check::Failed { .. })
             && matches!(self.revocation, Check::Passed | Check::Skipped { .. })
     }
 
@@ -279,6 +283,7 @@ impl SignatureReport {
                 ("certificate validity", &s.validity),
                 ("key usage", &s.key_usage),
                 ("extended key usage", &s.email_protection),
+                ("signing time", &s.signing_time_check),
                 ("revocation", &s.revocation),
             ] {
                 if let Check::Failed { reason } | Check::Unknown { reason } = check {
@@ -399,7 +404,12 @@ pub fn verify(cms_data: &[u8], detached: Option<&[u8]>, options: &VerifyOptions)
 
 /// Whether a signer passes every check but revocation.
 fn trusted_but_revocation(s: &SignerReport) -> bool {
-    s.valid() && s.chain.passed() && s.validity.passed() && s.key_usage.passed() && s.email_protection.passed()
+    s.valid()
+        && s.chain.passed()
+        && s.validity.passed()
+        && s.key_usage.passed()
+        && s.email_protection.passed()
+        && !matches!(s.signing_time_check, Check::Failed { .. })
 }
 
 /// RFC 5280 validation of the signer's certificate through the message's and the supplied certificates.
@@ -439,15 +449,17 @@ fn verify_signer(
         .chain(options.intermediates.iter())
         .chain(options.trust.iter())
         .find(|c| matches_signer(c, &si.sid));
-    let signing_time = attr_value(si, oids::ATTR_SIGNING_TIME)
+    let signed_at = attr_value(si, oids::ATTR_SIGNING_TIME)
         .and_then(|v| x509_cert::time::Time::from_der(&v.to_der().ok()?).ok())
-        .map(|t| clock::format_rfc3339(t.to_unix_duration().as_secs()));
+        .map(|t| t.to_unix_duration().as_secs());
+    let signing_time = signed_at.map(clock::format_rfc3339);
     let mut report = SignerReport {
         certificate: signer_cert.map(cert::Summary::of),
         certificate_der: signer_cert.and_then(|c| c.to_der().ok()),
         digest_algorithm: oids::name(&si.digest_alg.oid),
         signature_algorithm: oids::name(&si.signature_algorithm.oid),
         signing_time,
+        signing_time_check: Check::Skipped { reason: "the signature has no signingTime".into() },
         signature: Check::fail("not checked"),
         chain: Check::Skipped { reason: "no signer certificate".into() },
         chain_path: Vec::new(),
@@ -529,6 +541,9 @@ fn verify_signer(
             clock::format_rfc3339(now)
         ))
     };
+    if let Some(at) = signed_at {
+        report.signing_time_check = signing_time_check(at, now, signer_cert);
+    }
     report.key_usage = if cert::can_sign(signer_cert) {
         Check::Passed
     } else {
@@ -552,6 +567,30 @@ fn verify_signer(
     (report, used_alt)
 }
 
+/// How far in the future a signingTime may lie (clocks differ) before it is reported.
+pub const CLOCK_SKEW: u64 = 5 * 60;
+
+/// A signingTime in the future, or from before the certificate was valid, is a claim the signer's
+/// own clock or an attacker made up ("Johnny, you are fired", 2019): the signature is not trusted.
+fn signing_time_check(at: u64, now: u64, signer: &Certificate) -> Check {
+    if at > now.saturating_add(CLOCK_SKEW) {
+        return Check::fail(format!(
+            "the signature claims to be made at {}, which is in the future (it is now {})",
+            clock::format_rfc3339(at),
+            clock::format_rfc3339(now)
+        ));
+    }
+    let not_before = signer.tbs_certificate.validity.not_before.to_unix_duration().as_secs();
+    if at < not_before {
+        return Check::fail(format!(
+            "the signature claims to be made at {}, before its certificate was valid (from {})",
+            clock::format_rfc3339(at),
+            clock::format_rfc3339(not_before)
+        ));
+    }
+    Check::Passed
+}
+
 #[allow(clippy::too_many_arguments)]
 fn check_signature(
     si: &SignerInfo,
@@ -562,6 +601,17 @@ fn check_signature(
     signer_cert: &Certificate,
     options: &VerifyOptions,
 ) -> (Check, bool) {
+    // S/MIME signs MIME entities, which are id-data (RFC 8551 section 2.4.2). A valid signature over
+    // another content type (a time-stamp token, a receipt, ...) must not pass for signed mail.
+    if *econtent_type != oids::DATA {
+        return (
+            Check::fail(format!(
+                "the signed content is {}, not mail (id-data): the signature was made for something else",
+                oids::name(econtent_type)
+            )),
+            false,
+        );
+    }
     let digest = match Digest::from_oid(&si.digest_alg.oid) {
         Ok(d) => d,
         Err(e) => return (Check::fail(e.to_string()), false),
@@ -699,6 +749,32 @@ mod tests {
             check_revocation: true,
             ..VerifyOptions::default()
         }
+    }
+
+    #[test]
+    fn signing_time_must_be_neither_in_the_future_nor_before_the_certificate() {
+        let id = Identity::from_pkcs12(&data("pki/carol.p12"), "secret").unwrap();
+        let content = b"Content-Type: text/plain\r\n\r\nhi\r\n";
+        let at = |t: &str| crate::sign::SignOptions {
+            signing_time: Some(clock::parse_rfc3339(t).unwrap()),
+            ..Default::default()
+        };
+        let now = clock::parse_rfc3339("2030-01-01T00:00:00Z").unwrap();
+        let options = VerifyOptions { time: Some(now), ..options(&[]) };
+        let check = |t: &str| {
+            let der = crate::sign::sign(content, &id, &at(t), false).unwrap();
+            verify(&der, None, &options).unwrap().report.signers.remove(0)
+        };
+        let s = check("2029-12-31T00:00:00Z");
+        assert_eq!(s.signing_time_check, Check::Passed);
+        assert_eq!(check("2030-01-01T00:04:00Z").signing_time_check, Check::Passed, "within the clock skew");
+        let future = check("2030-01-01T00:06:00Z");
+        assert!(future.signing_time_check.reason().unwrap().contains("in the future"));
+        assert!(!future.trusted() && future.valid());
+        // Siegel refuses to sign so; a made-up signingTime from before the certificate is caught.
+        let carol = cert::parse_certificates(&data("pki/carol.crt")).unwrap().remove(0);
+        let early = signing_time_check(clock::parse_rfc3339("2001-01-01").unwrap(), now, &carol);
+        assert!(early.reason().unwrap().contains("before its certificate was valid"));
     }
 
     /// An opaque SignedData by `who`, with `crl` put into its `crls` field (outside the signature).

@@ -276,6 +276,7 @@ fn open_with(message: &[u8], identity: Option<&identity::Identity>, options: JsV
     let obj = js_sys::Object::new();
     set(&obj, "message", &bytes(&opened.message))?;
     set(&obj, "layers", &to_js(&opened.layers)?)?;
+    set(&obj, "unopenedParts", &to_js(&opened.unopened_parts)?)?;
     // The certificates of signers that are valid and trusted: correspondents to encrypt to later.
     let trusted = js_sys::Array::new();
     for layer in &opened.layers {

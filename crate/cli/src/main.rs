@@ -59,6 +59,9 @@ enum Command {
         /// Which chain certificates to include.
         #[arg(long, default_value = "without-root", value_parser = ["none", "without-root", "with-root"])]
         chain: String,
+        /// The signingTime attribute to write (RFC 3339); default now. For tests and re-creating old mail.
+        #[arg(long, value_name = "RFC3339")]
+        signing_time: Option<String>,
     },
     /// Encrypt the mail on stdin to the given certificates (add your own to read it later).
     Encrypt {
@@ -329,7 +332,14 @@ fn parse<T: std::str::FromStr<Err = siegel::Error>>(s: &str) -> Result<T, Failur
 
 fn run(command: Command) -> Outcome {
     match command {
-        Command::Sign { identity, password, opaque, digest, pss, chain } => {
+        Command::Sign { identity, password, opaque, digest, pss, chain, signing_time } => {
+            let signing_time = match signing_time {
+                Some(t) => Some(
+                    siegel::clock::parse_rfc3339(&t)
+                        .ok_or_else(|| fail(format!("--signing-time {t:?} is not an RFC 3339 time")))?,
+                ),
+                None => None,
+            };
             let id = load_identities(&[identity], &password.require()?)?;
             let options = SignOptions {
                 digest: parse::<SigningDigest>(&digest)?,
@@ -339,6 +349,7 @@ fn run(command: Command) -> Outcome {
                     "with-root" => ChainInclusion::WithRoot,
                     _ => ChainInclusion::WithoutRoot,
                 },
+                signing_time,
                 ..SignOptions::default()
             };
             let mode = if opaque { SignMode::Opaque } else { SignMode::Detached };
@@ -389,8 +400,20 @@ fn run(command: Command) -> Outcome {
             let json = serde_json::to_string_pretty(&opened).map_err(|e| fail(e.to_string()))?;
             eprintln!("{json}");
             stdout(&opened.message)?;
+            if !opened.unopened_parts.is_empty() {
+                eprintln!(
+                    "siegel: warning: the mail contains {} signed or encrypted part(s) that are not the whole mail; \
+                     they were neither verified nor decrypted",
+                    opened.unopened_parts.len()
+                );
+            }
             for layer in &opened.layers {
                 if let Layer::Signed(r) = layer {
+                    for s in &r.signers {
+                        if let siegel::verify::Check::Failed { reason } = &s.from_address {
+                            eprintln!("siegel: warning: {reason}");
+                        }
+                    }
                     if r.verdict != Verdict::Trusted {
                         return Err(Failure {
                             code: 1,
