@@ -159,12 +159,34 @@ const contentOps = {
     await touch();
     return sealed;
   },
-  async open({ raw }) {
+  async open({ raw }, sender) {
     const opened = await mail.open(raw, trustedCertificates);
     await touch();
+    await showVerdict(sender.tab?.id, opened.summary);
     return opened;
   },
 };
+
+const BADGES = {
+  trusted: ["\u2713", "#1e7b34"],
+  invalid: ["\u2717", "#b3261e"],
+  mismatch: ["!", "#b3261e"],
+  untrusted: ["?", "#8a5a00"],
+  unknown: ["?", "#8a5a00"],
+  unsigned: ["", "#777777"],
+};
+
+/**
+ * The toolbar badge of the tab says what the mail open in it amounts to. The badge is browser chrome:
+ * neither the webmail nor mail content can draw it, so unsigned HTML imitating Siegel's banner cannot
+ * imitate the badge too.
+ */
+async function showVerdict(tabId, summary) {
+  if (tabId === undefined) return;
+  const [text, color] = BADGES[summary.shown] || BADGES.unsigned;
+  await chrome.action.setBadgeText({ tabId, text });
+  await chrome.action.setBadgeBackgroundColor({ tabId, color });
+}
 
 /** True for a content script of this extension running in a web page's tab. */
 function fromContentScript(sender) {
@@ -174,7 +196,7 @@ function fromContentScript(sender) {
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   const name = message && typeof message.op === "string" ? message.op : "";
   if (Object.hasOwn(contentOps, name) && fromContentScript(sender)) {
-    contentOps[name](message)
+    contentOps[name](message, sender)
       .then((result) => sendResponse({ ok: true, result }))
       .catch((e) => sendResponse({ ok: false, error: { ...describeError(e), ...(e && e.missing ? { missing: e.missing } : {}) } }));
     return true;

@@ -133,9 +133,13 @@
     });
   }
 
-  /** Opens an S/MIME message of the adapter in the extension's reader frame. */
+  /**
+   * Opens a message of the adapter. S/MIME mail is shown in the extension's reader frame. Plain mail is left
+   * to the webmail, with a "Not signed" note, unless it holds signed or encrypted parts that are not the
+   * whole mail (a partly signed mail, EFAIL's encrypted part between attacker HTML): then the reader shows
+   * it, saying those parts were neither verified nor decrypted, with no remote content.
+   */
   async function attachMessage(ctx) {
-    if (!ctx.smime) return;
     const note = document.createElement("siegel-note");
     const root = note.attachShadow({ mode: "closed" });
     root.innerHTML = `<style>${TOOLBAR_CSS}</style><div class="bar"><span class="brand">Siegel</span><span class="status" role="status"></span></div>`;
@@ -144,7 +148,12 @@
     status.textContent = t("readerOpening", undefined, "Opening…");
     try {
       const raw = await ctx.getRaw();
-      const { token } = await call("open", { raw: toBase64(raw) });
+      const { token, summary } = await call("open", { raw: toBase64(raw) });
+      if (!ctx.smime && !summary.unopenedParts) {
+        status.textContent = t("readerUnsigned", undefined, "Not signed.");
+        note.dataset.status = "unsigned";
+        return;
+      }
       const frame = document.createElement("iframe");
       frame.src = chrome.runtime.getURL(`reader/reader.html#${encodeURIComponent(token)}`);
       frame.title = "Siegel";

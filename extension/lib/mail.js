@@ -7,6 +7,7 @@ import * as certstore from "./certstore.js";
 import { engine } from "./engine.js";
 import { fromBase64, toBase64 } from "./bytes.js";
 import { effectiveSettings } from "./settings.js";
+import { verdictOf } from "./verdict.js";
 
 export class MailError extends Error {
   constructor(code, message, extra = {}) {
@@ -122,13 +123,16 @@ function forget() {
   for (const [token, entry] of opened) if (now - entry.at > TTL) opened.delete(token);
 }
 
-function summarise(layers) {
+function summarise(layers, unopenedParts) {
   const encrypted = layers.find((l) => l.layer === "encrypted");
   const signed = layers.filter((l) => l.layer === "signed");
   return {
     encrypted: Boolean(encrypted),
     signed: signed.length > 0,
     verdict: signed.length ? signed[signed.length - 1].verdict : null,
+    // The reader's verdict (see lib/verdict.js): what the toolbar badge shows.
+    shown: verdictOf(layers).key,
+    unopenedParts: unopenedParts.length,
   };
 }
 
@@ -166,8 +170,9 @@ export async function open(rawBase64, trusted) {
   const parsed = siegel.parseMessage(result.message);
   forget();
   const token = crypto.randomUUID();
-  opened.set(token, { at: Date.now(), layers: result.layers, parsed });
-  return { token, summary: summarise(result.layers) };
+  const unopenedParts = result.unopenedParts || [];
+  opened.set(token, { at: Date.now(), layers: result.layers, unopenedParts, parsed });
+  return { token, summary: summarise(result.layers, unopenedParts) };
 }
 
 /** The opened message for the reader page: headers, text, html, attachments (base64) and the layers. */
@@ -175,9 +180,10 @@ export function take(token) {
   forget();
   const entry = opened.get(token);
   if (!entry) throw new MailError("expired-message", "This message is no longer open; open it again in your webmail.");
-  const { parsed, layers } = entry;
+  const { parsed, layers, unopenedParts } = entry;
   return {
     layers,
+    unopenedParts,
     headers: parsed.headers,
     text: parsed.text ?? null,
     html: parsed.html ?? null,

@@ -3,41 +3,56 @@
 // content cannot draw on, and the content below it: text as text, HTML in a sandboxed frame with no scripts
 // and no remote content, attachments as downloads. The webmail page cannot read any of it (other origin).
 import { call, errorText, localize, t } from "../ui/rpc.js";
+import { CHECKS, verdictOf } from "../lib/verdict.js";
 
 const $ = (id) => document.getElementById(id);
 localize();
 
-function verdictOf(layers) {
-  const signed = layers.filter((l) => l.layer === "signed");
-  if (!signed.length) return { key: "unsigned" };
-  const last = signed[signed.length - 1];
-  const signer = last.signers[0];
-  if (last.verdict === "invalid") return { key: "invalid", signer };
-  if (signer && signer.fromAddress && signer.fromAddress.status === "failed") return { key: "mismatch", signer };
-  if (last.verdict === "trusted") return { key: "trusted", signer };
-  if (last.verdict === "unknown") return { key: "unknown", signer };
-  return { key: "untrusted", signer };
-}
-
-function describe(layers) {
+function describe(layers, unopenedParts) {
   const encrypted = layers.find((l) => l.layer === "encrypted");
-  const { key, signer } = verdictOf(layers);
-  const who = signer?.certificate?.emails?.[0] || signer?.certificate?.subject || "?";
+  const { key, signers, reason } = verdictOf(layers);
+  // Every signer is named: a second signature must not hide behind the first.
+  const who = signers.map((s) => s.certificate?.emails?.[0] || s.certificate?.subject || "?").join(", ") || "?";
   const parts = [];
   const texts = {
-    trusted: t("readerTrusted", [who], `Signed by ${who}: valid and trusted.`),
-    invalid: t("readerInvalid", undefined, "Invalid signature: the message was changed after it was signed, or the signature is damaged."),
-    mismatch: t("readerMismatch", [who], `Signed by ${who}, but the sender address differs from the certificate's.`),
-    unknown: t("readerUnknown", [who], `Signed by ${who}: valid, but its revocation status is unknown.`),
-    untrusted: t("readerUntrusted", [who], `Signed by ${who}: valid, but not trusted (the certificate does not chain to a trusted CA).`),
-    unsigned: t("readerUnsigned", undefined, "Not signed."),
+    trusted: () => t("readerTrusted", [who], `Signed by ${who}: valid and trusted.`),
+    invalid: () => t("readerInvalid", undefined, "Invalid signature: the message was changed after it was signed, or the signature is damaged."),
+    mismatch: () => t("readerMismatch", [who, reason], `Signed by ${who}, but not by the sender: ${reason}`),
+    unknown: () => t("readerUnknown", [who], `Signed by ${who}: valid, but its revocation status is unknown.`),
+    untrusted: () => t("readerUntrusted", [who, reason], `Signed by ${who}: valid, but not trusted: ${reason}`),
+    unsigned: () => t("readerUnsigned", undefined, "Not signed."),
   };
-  parts.push(texts[key]);
+  parts.push(texts[key]());
   if (encrypted) {
     const how = `${encrypted.cipher}${encrypted.integrityProtected ? "" : ` — ${t("readerNoIntegrity", undefined, "not integrity-protected")}`}`;
     parts.push(t("readerEncrypted", [how], `Encrypted (${how}).`));
   }
-  return { key, signer, text: parts.join(" ") };
+  if (unopenedParts?.length) {
+    parts.push(t("readerUnopenedParts", undefined, "This mail contains signed or encrypted parts that are not the whole mail. Siegel neither verified nor decrypted them."));
+  }
+  return { key, text: parts.join(" ") };
+}
+
+/**
+ * Mail HTML made inert before it is shown: parsed without running anything (DOMParser), then stripped of
+ * what could load, navigate or submit (scripts, meta refresh, link, base, frames, objects, forms) and of
+ * event handler attributes. The sandbox and the CSP of the frame block the same things again; this way a
+ * single layer failing (EFAIL's meta refresh, a browser bug) does not leak the plaintext.
+ */
+function inert(html) {
+  const doc = new DOMParser().parseFromString(html, "text/html");
+  const dangerous = "script, meta, link, base, iframe, frame, frameset, object, embed, applet, form, portal, noscript, template";
+  doc.querySelectorAll(dangerous).forEach((e) => e.remove());
+  for (const el of doc.querySelectorAll("*")) {
+    for (const { name, value } of [...el.attributes]) {
+      // Links stay (following one is the user's choice); anything fetched on its own must be inline data.
+      const link = /^href$/i.test(name) && /^(a|area)$/i.test(el.localName);
+      const fetched = /^(src|srcset|href|action|formaction|background|poster|data|ping|lowsrc|dynsrc|xlink:href)$/i.test(name);
+      const allowed = link ? /^(https?:|mailto:|#)/i : /^(data:|cid:)/i;
+      if (/^on/i.test(name) || (fetched && !allowed.test(value.trim()))) el.removeAttribute(name);
+    }
+  }
+  return doc.documentElement.outerHTML;
 }
 
 function details(layers) {
@@ -65,7 +80,7 @@ function details(layers) {
       add(t("fieldFingerprint", undefined, "SHA-256 fingerprint"), c.sha256_fingerprint);
       add(t("readerSignedAt", undefined, "Signed at"), s.signingTime);
       add(t("readerAlgorithm", undefined, "Algorithm"), `${s.signatureAlgorithm} / ${s.digestAlgorithm}`);
-      for (const check of ["signature", "chain", "validity", "keyUsage", "emailProtection", "fromAddress", "revocation"]) {
+      for (const check of [...CHECKS, "fromAddress"]) {
         const r = s[check];
         if (r) add(check, `${r.status}${r.reason ? `: ${r.reason}` : ""}`);
       }
@@ -95,7 +110,7 @@ async function main() {
     $("banner-text").textContent = errorText(e);
     return;
   }
-  const { key, text } = describe(message.layers);
+  const { key, text } = describe(message.layers, message.unopenedParts);
   const banner = $("banner");
   banner.dataset.verdict = key;
   $("banner-text").textContent = text;
@@ -108,7 +123,7 @@ async function main() {
     // No scripts (empty sandbox), no remote content (CSP): a decrypted HTML part cannot fetch anything.
     const csp = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:";
     const frame = $("html");
-    frame.srcdoc = `<!doctype html><meta http-equiv="Content-Security-Policy" content="${csp}"><base target="_blank">${message.html}`;
+    frame.srcdoc = `<!doctype html><meta http-equiv="Content-Security-Policy" content="${csp}"><base target="_blank">${inert(message.html)}`;
     frame.hidden = false;
   } else if (message.text !== null) {
     $("text").textContent = message.text;

@@ -1,0 +1,176 @@
+// EFAIL (2018) and the signature spoofing of "Johnny, you are fired" (2019), against the extension's reading
+// view in the demo webmail. The crafted mails are crate/tests/data/attacks/*.eml (make-attacks.py; the crate's
+// tests/attacks.rs checks the core's side of each). Bob reads them; a listener on 127.0.0.1:8599, where their
+// remote content points, must never be asked for anything; the plaintext never reaches the page; the banner
+// (extension-owned, outside the mail's frame) and the toolbar badge (browser chrome) tell the truth.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { ROOT, buildExtension } from "./harness.mjs";
+import { Webmail } from "./mail-harness.mjs";
+
+const ATTACKS = join(ROOT, "crate", "tests", "data", "attacks");
+const SECRET = "The launch code is 0451-7781.";
+const BOB = "bob@example.com";
+
+let webmail;
+let bob;
+let leaks = [];
+let listener;
+
+const banner = async (reader) => ({
+  verdict: await reader.locator("#banner").getAttribute("data-verdict"),
+  text: await reader.locator("#banner-text").textContent(),
+});
+
+/** Everything the webmail page's own DOM holds (the reader frame is another origin: not included). */
+const pageText = (page) => page.evaluate(() => document.documentElement.outerHTML);
+
+/** The toolbar badge texts of every tab, read in the extension's worker. */
+async function badges() {
+  return bob.worker.evaluate(async () => {
+    const tabs = await chrome.tabs.query({});
+    return Promise.all(tabs.map((t) => chrome.action.getBadgeText({ tabId: t.id })));
+  });
+}
+
+async function read(subject, file) {
+  webmail.deliver(BOB, readFileSync(join(ATTACKS, file)));
+  return webmail.openMessage(bob.page, subject);
+}
+
+/** Waits a moment for any request the mail could still make, then asserts none reached the listener. */
+async function assertNoLeak() {
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.deepEqual(leaks, [], "nothing may be fetched from the attacker's server");
+}
+
+describe("EFAIL and signature spoofing in the reading view", () => {
+  before(async () => {
+    listener = createServer((req, res) => {
+      leaks.push(req.url);
+      res.end();
+    });
+    await new Promise((resolve, reject) => listener.once("error", reject).listen(8599, "127.0.0.1", resolve));
+    const extension = buildExtension();
+    webmail = await Webmail.start();
+    bob = await webmail.browserFor(extension, BOB, { p12: "bob.p12" });
+  });
+
+  after(async () => {
+    await bob?.close();
+    webmail?.stop();
+    listener?.close();
+  });
+
+  test("EFAIL direct exfiltration: the encrypted part between attacker HTML is not decrypted, nothing leaks", { timeout: 60_000 }, async () => {
+    leaks = [];
+    const reader = await read("EFAIL direct", "efail-direct.eml");
+    const b = await banner(reader);
+    assert.equal(b.verdict, "unsigned");
+    assert.match(b.text, /neither verified nor decrypted/);
+    const frameText = await reader.locator("body").evaluate((body) => body.outerHTML);
+    assert.ok(!frameText.includes("0451"), "the reader shows no plaintext");
+    assert.ok(!(await pageText(bob.page)).includes("0451"), "the page holds no plaintext");
+    await assertNoLeak();
+  });
+
+  test("CBC mail is marked not integrity-protected and its remote content stays blocked", { timeout: 60_000 }, async () => {
+    leaks = [];
+    const reader = await read("CBC remote content", "cbc-remote.eml");
+    const b = await banner(reader);
+    assert.match(b.text, /AES-256-CBC — not integrity-protected/);
+    // The plaintext is in the reader's sandboxed frame, which the webmail page cannot read.
+    const html = reader.frameLocator("#html");
+    await html.locator("p").waitFor();
+    assert.equal(await html.locator("p").textContent(), SECRET);
+    assert.equal(await html.locator("meta[http-equiv=refresh], link, img[src^='http']").count(), 0, "nothing that fetches survives");
+    assert.ok(!(await pageText(bob.page)).includes("0451"), "the page holds no plaintext");
+    await assertNoLeak();
+  });
+
+  test("CBC malleability: an IV flip still decrypts, and the mail is marked not integrity-protected", { timeout: 60_000 }, async () => {
+    const reader = await read("CBC flipped", "cbc-flipped.eml");
+    assert.match((await banner(reader)).text, /not integrity-protected/);
+    // "Content-Type" became "Xontent-Type": the HTML arrives as plain text, shown as text.
+    assert.match(await reader.locator("#text").textContent(), /<p>The launch code/);
+  });
+
+  test("AES-GCM detects the same flip: an error, nothing shown", { timeout: 60_000 }, async () => {
+    webmail.deliver(BOB, readFileSync(join(ATTACKS, "gcm-flipped.eml")));
+    await webmail.click(bob.page, "GCM flipped");
+    const note = bob.page.locator("siegel-note[data-status=error]");
+    await note.waitFor({ timeout: 30_000 });
+    assert.equal(await bob.page.locator("iframe[data-siegel-reader]").count(), 0);
+  });
+
+  test("several signers: one untrusted signer makes the mail not trusted, and every signer is named", { timeout: 60_000 }, async () => {
+    const b = await banner(await read("Two signers", "two-signers-untrusted.eml"));
+    assert.equal(b.verdict, "untrusted");
+    assert.match(b.text, /^Signed by alice@example\.com, alice@example\.com: valid, but not trusted: .*Untrusted Root/);
+  });
+
+  test("several signers, one signature broken: invalid", { timeout: 60_000 }, async () => {
+    assert.equal((await banner(await read("One bad signature", "two-signers-one-invalid.eml"))).verdict, "invalid");
+  });
+
+  test("eContentType confusion: a genuine signature over non-mail content is invalid", { timeout: 60_000 }, async () => {
+    const reader = await read("Not data", "econtent-type.eml");
+    assert.equal((await banner(reader)).verdict, "invalid");
+  });
+
+  test("partial signing: a signed part inside an unsigned mail is not a signed mail", { timeout: 60_000 }, async () => {
+    const b = await banner(await read("Partly signed", "partial-signed.eml"));
+    assert.equal(b.verdict, "unsigned");
+    assert.match(b.text, /^Not signed\. This mail contains signed or encrypted parts/);
+  });
+
+  test("signed mail forwarded inside unsigned mail: not signed, and the badge clears", { timeout: 60_000 }, async () => {
+    // First a signed mail: the badge shows its verdict ...
+    await webmail.openMessage(bob.page, "Two signers");
+    assert.ok((await badges()).includes("?"), `badges: ${await badges()}`);
+    // ... which an unsigned mail clears.
+    webmail.deliver(BOB, readFileSync(join(ATTACKS, "forwarded-signed.eml")));
+    await webmail.click(bob.page, "Forwarded");
+    await bob.page.locator("siegel-note[data-status=unsigned]").waitFor({ timeout: 30_000 });
+    assert.equal(await bob.page.locator("iframe[data-siegel-reader]").count(), 0);
+    assert.deepEqual([...new Set(await badges())], [""]);
+  });
+
+  for (const [subject, file, reason] of [
+    ["Display name", "display-name.eml", /not by the sender: the sender's name shows alice@example\.com, but the mail is from carol@example\.com/],
+    ["Encoded display name", "display-name-encoded.eml", /the sender's name shows alice@example\.com/],
+    ["Two senders", "two-from.eml", /names 2 senders/],
+    ["Wrong sender", "from-mismatch.eml", /the mail is from alice@example\.com, but the certificate is for carol@example\.com/],
+    ["No email in certificate", "no-email-signer.eml", /the certificate names no email address/],
+  ]) {
+    test(`From tricks: ${subject}`, { timeout: 60_000 }, async () => {
+      const b = await banner(await read(subject, file));
+      assert.equal(b.verdict, "mismatch");
+      assert.match(b.text, reason);
+      assert.equal([...new Set(await badges())].filter(Boolean).join(), "!");
+    });
+  }
+
+  test("a signing time in the future is not trusted", { timeout: 60_000 }, async () => {
+    const b = await banner(await read("From the future", "future-signing-time.eml"));
+    assert.equal(b.verdict, "untrusted");
+    assert.match(b.text, /2099-01-01T00:00:00Z, which is in the future/);
+  });
+
+  test("unsigned HTML imitating Siegel's banner gets no reader, a 'Not signed' note and no badge", { timeout: 60_000 }, async () => {
+    await webmail.openMessage(bob.page, "Wrong sender");
+    assert.ok((await badges()).includes("!"));
+    webmail.deliver(BOB, readFileSync(join(ATTACKS, "fake-banner.eml")));
+    await webmail.click(bob.page, "Fake banner");
+    await bob.page.locator("siegel-note[data-status=unsigned]").waitFor({ timeout: 30_000 });
+    assert.equal(await bob.page.locator("iframe[data-siegel-reader]").count(), 0);
+    assert.deepEqual([...new Set(await badges())], [""]);
+    // The imitation is drawn by the webmail inside its own sandboxed mail frame, never in Siegel's place.
+    const frame = bob.page.frameLocator("#message-html");
+    assert.match(await frame.locator("#banner").textContent(), /valid and trusted/);
+    assert.equal(await bob.page.locator("#banner").count(), 0);
+  });
+});
