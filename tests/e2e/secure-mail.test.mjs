@@ -4,88 +4,28 @@
 // fails closed without a recipient certificate; tampered, untrusted, mismatched and OpenSSL-written mail
 // read as they should.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
-import { PKI, ROOT, buildExtension, launchWithExtension } from "./harness.mjs";
+import { PKI, ROOT, buildExtension } from "./harness.mjs";
+import { Webmail, files } from "./mail-harness.mjs";
 
-const PASSPHRASE = "correct horse battery staple";
 const SECRET_LINE = "The launch code is 0451 — keep it between us.";
 
-let server;
-let data;
-let base;
+let webmail;
 let extension;
 const work = mkdtempSync(join(tmpdir(), "siegel-secure-mail-"));
 
-const inbox = (user) => join(data, user, "INBOX", "new");
-const sent = (user) => join(data, user, "Sent", "new");
-const files = (dir) => readdirSync(dir).map((f) => join(dir, f));
+const inbox = (user) => webmail.inbox(user);
+const sent = (user) => webmail.sent(user);
+const deliver = (user, raw) => webmail.deliver(user, raw);
+const browserFor = (user, setup) => webmail.browserFor(extension, user, setup);
+const openMessage = (page, subject) => webmail.openMessage(page, subject);
 
 function siegelCli(args, input) {
   return execFileSync(join(ROOT, "target", "debug", "siegel"), args, { input, env: { ...process.env, SIEGEL_PW: "secret" } });
-}
-
-/** Drops a raw message into a user's Inbox the way a mail server would (Maildir tmp → new). */
-function deliver(user, raw) {
-  const name = `${Date.now()}.${Math.random().toString(36).slice(2)}.e2e`;
-  writeFileSync(join(data, user, "INBOX", "tmp", name), raw);
-  execFileSync("mv", [join(data, user, "INBOX", "tmp", name), join(inbox(user), name)]);
-  return name;
-}
-
-async function startServer() {
-  execFileSync("cargo", ["build", "-q", "-p", "siegel-webmail", "-p", "siegel-cli"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
-  data = mkdtempSync(join(tmpdir(), "siegel-mail-data-"));
-  server = spawn(join(ROOT, "target", "debug", "siegel-webmail"), ["--listen", "127.0.0.1:0", "--data", data], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const line = await new Promise((resolve, reject) => {
-    createInterface({ input: server.stdout }).once("line", resolve);
-    server.once("exit", (code) => reject(new Error(`siegel-webmail exited with ${code}`)));
-  });
-  base = line.match(/http:\/\/[^/\s]+/)[0];
-}
-
-/** A browser with the extension, set up as `user`'s: identity, trusted root, contacts. */
-async function browserFor(user, { p12, contacts = [] }) {
-  const b = await launchWithExtension(extension);
-  const options = await b.context.newPage();
-  await options.goto(`chrome-extension://${b.extensionId}/options/options.html`);
-  await options.locator("body[data-ready]").waitFor();
-  await options.setInputFiles("#import-file", join(PKI, p12));
-  await options.fill("#import-password", "secret");
-  await options.fill("#import-passphrase", PASSPHRASE);
-  await options.fill("#import-passphrase2", PASSPHRASE);
-  await options.click("#import-button");
-  await options.waitForFunction((u) => document.querySelector("#import-message").textContent.includes(`Imported ${u}`), user);
-  // The organisation's CA bundle (root and issuing CA), as an admin hands it out.
-  await options.setInputFiles("#trust-file", join(PKI, "chain.pem"));
-  await options.waitForFunction(() => /added/.test(document.querySelector("#trust-message").textContent));
-  for (const c of contacts) {
-    await options.setInputFiles("#contact-file", join(PKI, c));
-    await options.waitForFunction((name) => document.querySelector("#contact-list").textContent.includes(name), c.replace(".crt", "@example.com"));
-  }
-  await options.close();
-  const page = await b.context.newPage();
-  await page.goto(`${base}/#/signin`);
-  await page.click(`button.user[data-user="${user}"]`);
-  await page.locator("#message-list, #empty-folder").first().waitFor();
-  return { ...b, page };
-}
-
-/** Opens the Inbox message whose subject contains `subject`; returns the reader frame. */
-async function openMessage(page, subject) {
-  await page.goto(`${base}/#/folder/INBOX`);
-  await page.reload(); // the same hash would not re-render the list
-  await page.locator("#message-list .message-row", { hasText: subject }).first().click();
-  await page.locator("iframe[data-siegel-reader]").waitFor({ timeout: 30_000 });
-  const reader = page.frameLocator("iframe[data-siegel-reader]");
-  await reader.locator("body[data-ready], #banner[data-verdict=error]").first().waitFor({ timeout: 30_000 });
-  return reader;
 }
 
 describe("signed and encrypted mail through the webmail", () => {
@@ -96,14 +36,14 @@ describe("signed and encrypted mail through the webmail", () => {
 
   before(async () => {
     extension = buildExtension();
-    await startServer();
+    webmail = await Webmail.start();
   });
 
   after(async () => {
     await alice?.close();
     await bob?.close();
-    server?.kill();
-    for (const dir of [data, work]) if (dir) rmSync(dir, { recursive: true, force: true });
+    webmail?.stop();
+    rmSync(work, { recursive: true, force: true });
   });
 
   test("Alice sends Bob a signed and encrypted mail with a 5 MB attachment", { timeout: 180_000 }, async () => {
@@ -186,7 +126,7 @@ describe("signed and encrypted mail through the webmail", () => {
   test("encrypting to a recipient without a certificate sends nothing and keeps the draft", { timeout: 60_000 }, async () => {
     const { page } = alice;
     const before = { carol: files(inbox("carol@example.com")).length, sent: files(sent("alice@example.com")).length };
-    await page.goto(`${base}/#/compose`);
+    await page.goto(`${webmail.base}/#/compose`);
     await page.locator("siegel-compose[data-ready]").waitFor();
     await page.fill("#compose-to", "bob@example.com, carol@example.com");
     await page.fill("#compose-subject", "For both of you");
