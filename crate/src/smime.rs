@@ -336,8 +336,11 @@ pub fn open_message(message: &[u8], identity: Option<&Identity>, options: &Verif
     if options.from.is_none() {
         options.from = from_address(message);
     }
-    for _ in 0..MAX_LAYERS {
+    loop {
         let k = kind(&mime::parse(&current)?);
+        if k != Kind::Plain && layers.len() >= MAX_LAYERS {
+            return Err(Error::LimitExceeded(format!("more than {MAX_LAYERS} nested S/MIME layers")));
+        }
         match k {
             Kind::Encrypted => {
                 let identity = identity.ok_or_else(|| {
@@ -355,5 +358,25 @@ pub fn open_message(message: &[u8], identity: Option<&Identity>, options: &Verif
             Kind::Plain => return Ok(Opened { layers, message: current }),
         }
     }
-    Err(Error::LimitExceeded(format!("more than {MAX_LAYERS} nested S/MIME layers")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_are_limited() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/pki");
+        let alice = Identity::from_pkcs12(&std::fs::read(format!("{dir}/alice.p12")).unwrap(), "secret").unwrap();
+        let mut mail = b"From: alice@example.com\r\nContent-Type: text/plain\r\n\r\nhi\r\n".to_vec();
+        for layers in 1..=MAX_LAYERS + 1 {
+            mail = sign_message(&mail, &alice, &SignOptions::default(), SignMode::Opaque).unwrap();
+            let opened = open_message(&mail, None, &VerifyOptions::default());
+            if layers <= MAX_LAYERS {
+                assert_eq!(opened.unwrap().layers.len(), layers);
+            } else {
+                assert!(matches!(opened, Err(Error::LimitExceeded(_))), "{opened:?}");
+            }
+        }
+    }
 }
