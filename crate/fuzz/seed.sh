@@ -25,11 +25,30 @@ for f in "$data"/pki/*.crt; do
   base64 -d < <(grep -v -- '-----' "$f") > "$c/certificates/$(basename "$f" .crt).der" 2>/dev/null || true
   cp "$c/certificates/$(basename "$f" .crt).der" "$c/ber/" 2>/dev/null || true
 done
+# A Windows serialized store (.sst) of the test CAs and Bob: the header, one certificate element
+# (id 0x20, encoding 1, length, DER) each, the end marker; little-endian.
+le32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+{
+  printf '\0\0\0\0CERT'
+  for n in root intermediate bob; do
+    f="$c/certificates/$n.der"
+    [ -s "$f" ] || continue
+    printf "$(le32 32)$(le32 1)$(le32 "$(wc -c < "$f")")"
+    cat "$f"
+  done
+  printf '\0\0\0\0\0\0\0\0\0\0\0\0'
+} > "$c/certificates/cas.sst"
 
-# Mails from the CLI (built from the main workspace; needs a stable toolchain).
+# Earlier crashes (regressions/<target>/) are good starting points too.
+for t in "${targets[@]}"; do
+  for f in "$here/regressions/$t"/*; do [ -f "$f" ] && cp "$f" "$c/$t/regression-$(basename "$f")"; done
+done
+
+# Mails from the CLI (built from the main workspace on the default, stable toolchain; the first run
+# compiles it unless `cargo test` already did).
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cli() { (cd "$here/../.." && cargo run -q -p siegel-cli -- "$@"); }
+cli() { (cd "$here/../.." && cargo run -q --locked -p siegel-cli -- "$@"); }
 export SIEGEL_FUZZ_PW=secret
 crlf() { sed 's/$/\r/' > "$1"; }
 crlf "$tmp/plain.eml" <<'MAIL'

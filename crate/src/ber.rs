@@ -75,6 +75,46 @@ pub fn der_children(element: &[u8]) -> Result<Vec<&[u8]>> {
     Ok(out)
 }
 
+/// Most elements of one SET, or of one context-tagged constructed element (which may be an IMPLICIT
+/// SET OF), that [`check_sets`] lets through.
+pub const MAX_SET_ELEMENTS: usize = 1024;
+
+/// Checks that no SET (universal tag 17) and no context-tagged constructed element in a DER element
+/// has more than [`MAX_SET_ELEMENTS`] elements, at any depth, including the DER inside OCTET STRINGs
+/// (certificate extensions). The `der` crate sorts every SET OF it decodes by insertion, in time
+/// quadratic in its length (8000 small elements take seconds), so untrusted DER goes through this
+/// first. Fails only with [`Error::LimitExceeded`]: what does not parse is left to the decoder.
+pub fn check_sets(der: &[u8]) -> Result<()> {
+    fn walk(element: &[u8], depth: usize) -> Result<()> {
+        let Some(&tag) = element.first() else { return Ok(()) };
+        if depth > MAX_DEPTH {
+            return Ok(());
+        }
+        if tag == 0x04 {
+            // An OCTET STRING that holds DER (extension values): look inside.
+            let mut p = Parser { data: element, pos: 0, elements: 0 };
+            return match p.header() {
+                Ok((_, false, Some(len))) if matches!(element.get(p.pos), Some(0x30 | 0x31)) => {
+                    walk(element.get(p.pos..p.pos + len).unwrap_or_default(), depth + 1)
+                }
+                _ => Ok(()),
+            };
+        }
+        if tag & 0x20 == 0 {
+            return Ok(());
+        }
+        let Ok(children) = der_children(element) else { return Ok(()) };
+        if (tag == 0x31 || tag & 0xc0 == 0x80) && children.len() > MAX_SET_ELEMENTS {
+            return Err(Error::LimitExceeded(format!(
+                "an ASN.1 SET with {} elements (at most {MAX_SET_ELEMENTS})",
+                children.len()
+            )));
+        }
+        children.into_iter().try_for_each(|c| walk(c, depth + 1))
+    }
+    walk(der, 0)
+}
+
 enum Content<'a> {
     Primitive(&'a [u8]),
     /// A primitive whose content is the concatenation of these chunks (a flattened constructed string).
@@ -291,6 +331,15 @@ impl<'a> Node<'a> {
     }
 }
 
+/// One DER element with a minimal definite length, for tests that build input by hand.
+#[cfg(test)]
+pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    write_length(&mut out, content.len());
+    out.extend_from_slice(content);
+    out
+}
+
 /// Turns a constructed string into a primitive one with `tag`, joining its chunks without copying.
 fn flatten(node: &mut Node<'_>, tag: Vec<u8>) {
     let mut leaves = Vec::new();
@@ -373,6 +422,33 @@ mod tests {
             ber.extend_from_slice(&[0, 0]);
         }
         assert!(matches!(to_der(&ber), Err(Error::LimitExceeded(_))));
+    }
+
+    #[test]
+    fn element_count_limit() {
+        let nulls = |n: usize| tlv(0x30, &[0x05, 0x00].repeat(n));
+        // The outer SEQUENCE counts too.
+        assert!(to_der(&nulls(MAX_ELEMENTS - 1)).is_ok());
+        assert!(matches!(to_der(&nulls(MAX_ELEMENTS)), Err(Error::LimitExceeded(_))));
+    }
+
+    #[test]
+    fn set_size_limit() {
+        let set = |tag: u8, n: usize| tlv(tag, &tlv(0x04, b"x").repeat(n));
+        for tag in [0x31, 0xa0, 0xa3] {
+            assert!(check_sets(&set(tag, MAX_SET_ELEMENTS)).is_ok());
+            assert!(matches!(check_sets(&set(tag, MAX_SET_ELEMENTS + 1)), Err(Error::LimitExceeded(_))), "{tag:x}");
+        }
+        // SEQUENCE OF is not sorted when decoded: any length.
+        assert!(check_sets(&set(0x30, MAX_SET_ELEMENTS + 1)).is_ok());
+        // At any depth, and inside OCTET STRINGs that hold DER (certificate extensions).
+        let deep =
+            tlv(0x30, &[tlv(0x02, &[1]), tlv(0xa3, &tlv(0x30, &tlv(0x04, &set(0x31, MAX_SET_ELEMENTS + 1))))].concat());
+        assert!(matches!(check_sets(&deep), Err(Error::LimitExceeded(_))));
+        // What does not parse is left to the decoder.
+        for junk in [&[][..], &[0x31], &[0x31, 0x05, 0x04], &[0x04, 0x02, 0x30, 0x80]] {
+            assert!(check_sets(junk).is_ok());
+        }
     }
 
     #[test]

@@ -157,6 +157,7 @@ pub fn parse_certificates(data: &[u8]) -> Result<Vec<Certificate>> {
     let text = core::str::from_utf8(data).ok().filter(|t| t.contains("-----BEGIN"));
     let Some(text) = text else {
         let der = crate::ber::to_der(data).map_err(|_| Error::bad("certificate", "neither PEM nor DER"))?;
+        crate::ber::check_sets(&der)?;
         return Ok(vec![Certificate::from_der(&der).map_err(Error::malformed("certificate"))?]);
     };
     let mut out = Vec::new();
@@ -169,6 +170,7 @@ pub fn parse_certificates(data: &[u8]) -> Result<Vec<Certificate>> {
         };
         let pem = &block[..end + end_marker.len()];
         let (_, der) = der::pem::decode_vec(pem.as_bytes()).map_err(Error::malformed("PEM certificate"))?;
+        crate::ber::check_sets(&der)?;
         out.push(Certificate::from_der(&der).map_err(Error::malformed("certificate"))?);
         rest = &block[end + end_marker.len()..];
     }

@@ -60,6 +60,10 @@ fn default_icv_len() -> u8 {
     12
 }
 
+/// Most RecipientInfos one EnvelopedData or AuthEnvelopedData may hold (and most recipients
+/// [`encrypt`] writes, so that everything Siegel writes it also reads).
+pub const MAX_RECIPIENTS: usize = 1024;
+
 /// How to encrypt.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -77,6 +81,12 @@ pub struct EncryptOptions {
 pub fn encrypt(content: &[u8], recipients: &[Certificate], options: &EncryptOptions) -> Result<Vec<u8>> {
     if recipients.is_empty() {
         return Err(Error::InvalidArgument("no recipients to encrypt to".into()));
+    }
+    if recipients.len() > MAX_RECIPIENTS {
+        return Err(Error::LimitExceeded(format!(
+            "{} recipients (at most {MAX_RECIPIENTS} per message)",
+            recipients.len()
+        )));
     }
     let mut rng = rand_core::OsRng;
     let mut cek = Zeroizing::new(vec![0u8; options.cipher.key_len()]);
@@ -237,9 +247,11 @@ pub fn decrypt(data: &[u8], identity: &Identity) -> Result<Decrypted> {
 /// As [`decrypt`], for an already parsed `ContentInfo`.
 pub fn decrypt_content_info(ci: &ContentInfo, identity: &Identity) -> Result<Decrypted> {
     let (recip_infos, eci, mac, aad) = if ci.content_type == oids::ENVELOPED_DATA {
+        check_limits(&ci.content)?;
         let ed: EnvelopedData = ci.content.decode_as().map_err(Error::malformed("CMS EnvelopedData"))?;
         (ed.recip_infos, ed.encrypted_content, None, None)
     } else if ci.content_type == oids::AUTH_ENVELOPED_DATA {
+        check_limits(&ci.content)?;
         let aed: AuthEnvelopedData = ci.content.decode_as().map_err(Error::malformed("CMS AuthEnvelopedData"))?;
         let aad = match &aed.auth_attrs {
             Some(a) => Some(a.to_der().map_err(Error::malformed("CMS AuthEnvelopedData"))?),
@@ -283,6 +295,53 @@ pub fn decrypt_content_info(ci: &ContentInfo, identity: &Identity) -> Result<Dec
             recipient_count: recip_infos.0.len(),
         },
     })
+}
+
+/// Counts the SET OFs of an EnvelopedData or AuthEnvelopedData before it is decoded, which sorts each
+/// (in time quadratic in its length): at most [`MAX_RECIPIENTS`] recipients, the verify module's
+/// limits for originator certificates and CRLs and for attributes, and [`crate::ber::check_sets`] for
+/// every other SET. What does not parse is left to the decoder.
+fn check_limits(content: &Any) -> Result<()> {
+    use crate::verify::{MAX_ATTRIBUTES, MAX_CERTIFICATES, MAX_CRLS};
+    let Ok(tlv) = content.to_der() else { return Ok(()) };
+    fn children(tlv: &[u8]) -> Vec<&[u8]> {
+        crate::ber::der_children(tlv).unwrap_or_default()
+    }
+    let at_most = |n: usize, max: usize, what: &str| {
+        if n > max {
+            return Err(Error::LimitExceeded(format!("an encrypted CMS message with {n} {what} (at most {max})")));
+        }
+        Ok(())
+    };
+    // version, [0] originatorInfo, recipientInfos, encryptedContentInfo, [1] attributes, (mac, [2] attributes).
+    for (i, field) in children(&tlv).into_iter().enumerate() {
+        match (i, field.first()) {
+            (_, Some(0x31)) => at_most(children(field).len(), MAX_RECIPIENTS, "recipients")?,
+            (1, Some(0xa0)) => {
+                for set in children(field) {
+                    let (max, what) = if set.first() == Some(&0xa0) {
+                        (MAX_CERTIFICATES, "originator certificates")
+                    } else {
+                        (MAX_CRLS, "originator CRLs")
+                    };
+                    at_most(children(set).len(), max, what)?;
+                }
+            }
+            (_, Some(0xa1 | 0xa2)) => {
+                let attrs = children(field);
+                at_most(attrs.len(), MAX_ATTRIBUTES, "attributes")?;
+                for attr in attrs {
+                    at_most(
+                        children(attr).get(1).map_or(0, |v| children(v).len()),
+                        MAX_ATTRIBUTES,
+                        "values of one attribute",
+                    )?;
+                }
+            }
+            _ => {}
+        }
+    }
+    crate::ber::check_sets(&tlv)
 }
 
 /// The recipients a message names, readable (for "not for us" errors and reports).
@@ -544,5 +603,62 @@ fn gcm_decrypt(key: &[u8], nonce: &[u8], aad: &[u8], buf: &mut [u8], tag: &[u8])
         24 => by_tag!(aes::Aes192),
         32 => by_tag!(aes::Aes256),
         _ => Err(Error::DecryptionFailed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ber::{self, tlv};
+
+    fn data(path: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    /// `message` (a DER ContentInfo with (Auth)EnvelopedData) with its fields changed by `edit`.
+    fn with_fields(message: &[u8], edit: impl FnOnce(&mut Vec<Vec<u8>>)) -> Vec<u8> {
+        let ci = ber::der_children(message).unwrap();
+        let inner = ber::der_children(ci[1]).unwrap()[0];
+        let mut fields: Vec<Vec<u8>> = ber::der_children(inner).unwrap().into_iter().map(<[u8]>::to_vec).collect();
+        edit(&mut fields);
+        tlv(0x30, &[ci[0].to_vec(), tlv(0xa0, &tlv(0x30, &fields.concat()))].concat())
+    }
+
+    /// The first element of a constructed element, `n` times, under `tag`.
+    fn repeated(tag: u8, of: &[u8], n: usize) -> Vec<u8> {
+        tlv(tag, &ber::der_children(of).unwrap()[0].repeat(n))
+    }
+
+    #[test]
+    fn recipient_and_attribute_counts_are_limited() {
+        let bob = Identity::from_pkcs12(&data("pki/bob.p12"), "secret").unwrap();
+        let bob_cert = bob.pairs()[0].certificate().clone();
+        let limited = |der: &[u8]| matches!(decrypt(der, &bob), Err(Error::LimitExceeded(_)));
+        for cipher in [Cipher::Aes256Gcm, Cipher::Aes256Cbc] {
+            let options = EncryptOptions { cipher, ..Default::default() };
+            let sealed = encrypt(b"hi", std::slice::from_ref(&bob_cert), &options).unwrap();
+            assert_eq!(decrypt(&sealed, &bob).unwrap().content, b"hi");
+            // version, recipientInfos, encryptedContentInfo, (mac).
+            assert_eq!(with_fields(&sealed, |f| assert_eq!(f[1][0], 0x31)), sealed);
+            for (n, over) in [(MAX_RECIPIENTS, false), (MAX_RECIPIENTS + 1, true)] {
+                let edited = with_fields(&sealed, |f| f[1] = repeated(0x31, &f[1], n));
+                assert_eq!(limited(&edited), over, "{n} recipients");
+            }
+            // Attributes after the encrypted content: unprotectedAttrs [1] or authAttrs [1].
+            let attr = tlv(0x30, &[vec![0x06, 0x01, 0x2a], tlv(0x31, &[0x05, 0x00])].concat());
+            for (n, over) in [(crate::verify::MAX_ATTRIBUTES, false), (crate::verify::MAX_ATTRIBUTES + 1, true)] {
+                let edited = with_fields(&sealed, |f| f.insert(3, tlv(0xa1, &attr.repeat(n))));
+                assert_eq!(limited(&edited), over, "{n} attributes");
+            }
+            // originatorInfo [0] { [0] certificates }.
+            let cert = bob_cert.to_der().unwrap();
+            for (n, over) in [(crate::verify::MAX_CERTIFICATES, false), (crate::verify::MAX_CERTIFICATES + 1, true)] {
+                let edited = with_fields(&sealed, |f| f.insert(1, tlv(0xa0, &tlv(0xa0, &cert.repeat(n)))));
+                assert_eq!(limited(&edited), over, "{n} originator certificates");
+            }
+        }
+        // What Siegel writes it reads: no more recipients than that.
+        let many = vec![bob_cert; MAX_RECIPIENTS + 1];
+        assert!(matches!(encrypt(b"hi", &many, &EncryptOptions::default()), Err(Error::LimitExceeded(_))));
     }
 }

@@ -412,9 +412,13 @@ pub struct Opened {
 pub fn open_message(message: &[u8], identity: Option<&Identity>, options: &VerifyOptions) -> Result<Opened> {
     let mut layers = Vec::new();
     let mut current = message.to_vec();
-    for _ in 0..MAX_LAYERS {
+    loop {
         let entity = mime::parse(&current)?;
-        match kind(&entity) {
+        let k = kind(&entity);
+        if k != Kind::Plain && layers.len() >= MAX_LAYERS {
+            return Err(Error::LimitExceeded(format!("more than {MAX_LAYERS} nested S/MIME layers")));
+        }
+        match k {
             Kind::Encrypted => {
                 let identity = identity.ok_or_else(|| {
                     Error::InvalidArgument("the message is encrypted; an identity is needed to read it".into())
@@ -438,5 +442,25 @@ pub fn open_message(message: &[u8], identity: Option<&Identity>, options: &Verif
             }
         }
     }
-    Err(Error::LimitExceeded(format!("more than {MAX_LAYERS} nested S/MIME layers")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_are_limited() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/pki");
+        let alice = Identity::from_pkcs12(&std::fs::read(format!("{dir}/alice.p12")).unwrap(), "secret").unwrap();
+        let mut mail = b"From: alice@example.com\r\nContent-Type: text/plain\r\n\r\nhi\r\n".to_vec();
+        for layers in 1..=MAX_LAYERS + 1 {
+            mail = sign_message(&mail, &alice, &SignOptions::default(), SignMode::Opaque).unwrap();
+            let opened = open_message(&mail, None, &VerifyOptions::default());
+            if layers <= MAX_LAYERS {
+                assert_eq!(opened.unwrap().layers.len(), layers);
+            } else {
+                assert!(matches!(opened, Err(Error::LimitExceeded(_))), "{opened:?}");
+            }
+        }
+    }
 }

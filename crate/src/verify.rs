@@ -98,6 +98,16 @@ impl core::fmt::Debug for Fetcher {
 /// The most sources fetched for one signature.
 const MAX_FETCHES: usize = 16;
 
+/// Most SignerInfos (and digestAlgorithms) one SignedData may hold: each signer costs a signature
+/// check and a path validation.
+pub const MAX_SIGNERS: usize = 64;
+/// Most certificates one SignedData may carry.
+pub const MAX_CERTIFICATES: usize = 256;
+/// Most CRLs one SignedData may carry.
+pub const MAX_CRLS: usize = 64;
+/// Most signed (or unsigned) attributes of one signer, and most values of one attribute.
+pub const MAX_ATTRIBUTES: usize = 64;
+
 /// The CRL distribution points and OCSP responders for every certificate of a path but the anchor.
 pub fn revocation_sources(path: &PathReport) -> Vec<RevocationSource> {
     let mut out = Vec::new();
@@ -319,6 +329,7 @@ pub fn verify(cms_data: &[u8], detached: Option<&[u8]>, options: &VerifyOptions)
         return Err(Error::NotSmime(format!("CMS content {} is not signed", oids::name(&ci.content_type))));
     }
     let sd_tlv = ci.content.to_der().map_err(Error::malformed("CMS SignedData"))?;
+    check_limits(&sd_tlv)?;
     let sd = SignedData::from_der(&sd_tlv).map_err(Error::malformed("CMS SignedData"))?;
 
     let content: Vec<u8> = match (detached, &sd.encap_content_info.econtent) {
@@ -400,6 +411,47 @@ pub fn verify(cms_data: &[u8], detached: Option<&[u8]>, options: &VerifyOptions)
         },
         content,
     })
+}
+
+/// Counts the SET OFs of a DER SignedData before it is decoded, against [`MAX_SIGNERS`],
+/// [`MAX_CERTIFICATES`], [`MAX_CRLS`] and [`MAX_ATTRIBUTES`], and every other SET against
+/// [`ber::MAX_SET_ELEMENTS`]: decoding sorts every SET OF (in time quadratic in its length), and each
+/// signer is verified. What does not parse is left to the decoder.
+fn check_limits(sd_tlv: &[u8]) -> Result<()> {
+    fn children(tlv: &[u8]) -> Vec<&[u8]> {
+        ber::der_children(tlv).unwrap_or_default()
+    }
+    let at_most = |n: usize, max: usize, what: &str| {
+        if n > max {
+            return Err(Error::LimitExceeded(format!("a CMS SignedData with {n} {what} (at most {max})")));
+        }
+        Ok(())
+    };
+    // version, digestAlgorithms, encapContentInfo, [0] certificates, [1] crls, signerInfos.
+    for (i, field) in children(sd_tlv).into_iter().enumerate() {
+        match (i, field.first()) {
+            (1, Some(0x31)) => at_most(children(field).len(), MAX_SIGNERS, "digest algorithms")?,
+            (3.., Some(0xa0)) => at_most(children(field).len(), MAX_CERTIFICATES, "certificates")?,
+            (3.., Some(0xa1)) => at_most(children(field).len(), MAX_CRLS, "CRLs")?,
+            (3.., Some(0x31)) => {
+                let signers = children(field);
+                at_most(signers.len(), MAX_SIGNERS, "signers")?;
+                // SignerInfo: ..., [0] signedAttrs, ..., [1] unsignedAttrs; Attribute: type, SET OF values.
+                for attrs in
+                    signers.iter().flat_map(|si| children(si)).filter(|f| matches!(f.first(), Some(0xa0 | 0xa1)))
+                {
+                    let attrs = children(attrs);
+                    at_most(attrs.len(), MAX_ATTRIBUTES, "attributes in one signer")?;
+                    for attr in attrs {
+                        let values = children(attr).get(1).map_or(0, |v| children(v).len());
+                        at_most(values, MAX_ATTRIBUTES, "values of one attribute")?;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    ber::check_sets(sd_tlv)
 }
 
 /// Whether a signer passes every check but revocation.
@@ -841,6 +893,72 @@ mod tests {
         let v = verify(&signed_with_crl("alice", None), None, &o).unwrap();
         assert_eq!(v.report.verdict, Verdict::ValidUntrusted);
         assert!(v.report.failure().unwrap().contains("KeyCompromise"), "{:?}", v.report.failure());
+    }
+
+    /// `signed` (a DER ContentInfo with SignedData) with its SignedData fields changed by `edit`.
+    fn with_fields(signed: &[u8], edit: impl FnOnce(&mut Vec<Vec<u8>>)) -> Vec<u8> {
+        use crate::ber::tlv;
+        let ci = ber::der_children(signed).unwrap();
+        let sd = ber::der_children(ci[1]).unwrap()[0];
+        let mut fields: Vec<Vec<u8>> = ber::der_children(sd).unwrap().into_iter().map(<[u8]>::to_vec).collect();
+        edit(&mut fields);
+        tlv(0x30, &[ci[0].to_vec(), tlv(0xa0, &tlv(0x30, &fields.concat()))].concat())
+    }
+
+    /// The first element of a constructed element, `n` times, under `tag`.
+    fn repeated(tag: u8, of: &[u8], n: usize) -> Vec<u8> {
+        crate::ber::tlv(tag, &ber::der_children(of).unwrap()[0].repeat(n))
+    }
+
+    #[test]
+    fn signed_data_counts_are_limited() {
+        use crate::ber::tlv;
+        let signed = signed_with_crl("bob", None);
+        let limited = |der: &[u8]| matches!(verify(der, None, &options(&[])), Err(Error::LimitExceeded(_)));
+        assert!(!limited(&signed));
+        // version, digestAlgorithms, encapContentInfo, [0] certificates, signerInfos.
+        assert_eq!(with_fields(&signed, |f| assert_eq!(f.len(), 5)), signed);
+        let field = |i: usize, max: usize, tag: u8| {
+            for (n, over) in [(max, false), (max + 1, true)] {
+                let edited = with_fields(&signed, |f| f[i] = repeated(tag, &f[i], n));
+                assert_eq!(limited(&edited), over, "field {i} with {n} elements");
+            }
+        };
+        field(1, MAX_SIGNERS, 0x31);
+        field(3, MAX_CERTIFICATES, 0xa0);
+        field(4, MAX_SIGNERS, 0x31);
+        // CRLs go before the signerInfos.
+        let crl = Crl::parse_all(&data("crl/root.crl")).unwrap()[0].der().to_vec();
+        for (n, over) in [(MAX_CRLS, false), (MAX_CRLS + 1, true)] {
+            let edited = with_fields(&signed, |f| f.insert(4, tlv(0xa1, &crl.repeat(n))));
+            assert_eq!(limited(&edited), over, "{n} CRLs");
+        }
+        // A signer's signed attributes, and the values of one.
+        let signer = |edit: &dyn Fn(&[u8]) -> Vec<u8>| {
+            with_fields(&signed, |f| {
+                let si = ber::der_children(&f[4]).unwrap()[0];
+                let si: Vec<Vec<u8>> = ber::der_children(si)
+                    .unwrap()
+                    .into_iter()
+                    .map(|x| if x[0] == 0xa0 { edit(x) } else { x.to_vec() })
+                    .collect();
+                f[4] = tlv(0x31, &tlv(0x30, &si.concat()));
+            })
+        };
+        assert!(!limited(&signer(&|attrs| repeated(0xa0, attrs, MAX_ATTRIBUTES))));
+        assert!(limited(&signer(&|attrs| repeated(0xa0, attrs, MAX_ATTRIBUTES + 1))));
+        let values = |n: usize| {
+            signer(&|attrs| {
+                let first = ber::der_children(attrs).unwrap()[0];
+                let [oid, values] = ber::der_children(first).unwrap()[..] else { panic!("an attribute") };
+                tlv(0xa0, &tlv(0x30, &[oid.to_vec(), repeated(0x31, values, n)].concat()))
+            })
+        };
+        assert!(!limited(&values(MAX_ATTRIBUTES)));
+        assert!(limited(&values(MAX_ATTRIBUTES + 1)));
+        // Any other SET, e.g. deep inside a certificate.
+        let big_rdn = tlv(0x30, &tlv(0x31, &tlv(0x30, &[0x06, 0x01, 0x2a, 0x05, 0x00]).repeat(1025)));
+        assert!(limited(&with_fields(&signed, |f| f[3] = tlv(0xa0, &tlv(0x30, &big_rdn)))));
     }
 
     #[test]

@@ -1,4 +1,9 @@
-//! Fixed test identities and certificates shared by the fuzz targets (loaded once).
+//! What the fuzz targets feed their input to, one function per target, and the fixed test identities
+//! and certificates they use (loaded once).
+//!
+//! Shared by the fuzz targets (`fuzz_target!(|data| common::cms(data))`) and by the stable regression
+//! test `crate/tests/fuzz_regressions.rs`, which replays every file under `regressions/<target>/`
+//! through the same function; so it depends only on `siegel` and `x509-cert`.
 #![allow(dead_code)]
 
 use std::sync::OnceLock;
@@ -40,4 +45,122 @@ pub fn bob_cert() -> &'static Certificate {
 pub fn verify_options() -> siegel::verify::VerifyOptions {
     let (not_before, _) = siegel::cert::validity(bob_cert());
     siegel::verify::VerifyOptions { trust: vec![root().clone()], time: Some(not_before + 3600), ..Default::default() }
+}
+
+/// What a fuzz target does with one input.
+pub type Target = fn(&[u8]);
+
+/// Every target by name, as in `Cargo.toml` and `regressions/<target>/`.
+pub const TARGETS: &[(&str, Target)] = &[
+    ("ber", ber),
+    ("certificates", certificates),
+    ("cms", cms),
+    ("crl", crl),
+    ("mime", mime),
+    ("pkcs12", pkcs12),
+    ("smime_open", smime_open),
+];
+
+/// `ber`: the BER normaliser; DER output is a fixed point.
+pub fn ber(data: &[u8]) {
+    let _ = siegel::ber::looks_like_der(data);
+    if let Ok(der) = siegel::ber::to_der(data) {
+        let again = siegel::ber::to_der(&der).expect("DER output re-parses");
+        assert_eq!(again, der, "to_der is idempotent");
+        let _ = siegel::ber::der_children(&der);
+    }
+    let _ = siegel::ber::der_children(data);
+}
+
+/// `certificates`: certificate parsing and what is read from each, and trust store import (PEM, DER,
+/// .p7b, .sst).
+pub fn certificates(data: &[u8]) {
+    use siegel::cert;
+    if let Ok(certs) = cert::parse_certificates(data) {
+        for c in &certs {
+            let _ = cert::Summary::of(c);
+            let _ = cert::emails(c);
+            let _ = cert::crl_distribution_urls(c);
+            let _ = cert::subject_key_id(c);
+            let _ = cert::validity(c);
+            let _ = cert::rsa_public_key(c);
+            let _ = siegel::trust::ocsp::responder_urls(c);
+        }
+    }
+    let mut store = siegel::trust::store::TrustStore::new();
+    if store.import(data).is_ok() {
+        let _ = store.entries();
+        let _ = store.anchors();
+    }
+}
+
+/// `cms`: SignedData verification (opaque, and detached with a fixed content), and decryption with
+/// Bob's identity.
+pub fn cms(data: &[u8]) {
+    use siegel::verify::{verify, VerifyOptions};
+    let _ = verify(data, None, &VerifyOptions::default());
+    let _ = verify(data, Some(b"Content-Type: text/plain\r\n\r\nhello\r\n"), &verify_options());
+    if let Ok(ci) = siegel::envelope::parse_content_info(data) {
+        let _ = siegel::envelope::decrypt_content_info(&ci, bob());
+    }
+    let _ = siegel::envelope::decrypt(data, bob());
+}
+
+/// `crl`: CRL parsing, and the input as the only OCSP response for Bob's certificate.
+pub fn crl(data: &[u8]) {
+    use siegel::trust::crl::Crl;
+    use siegel::trust::ocsp::{check, OcspContext};
+    if let Ok(crls) = Crl::parse_all(data) {
+        for crl in &crls {
+            let _ = (crl.issuer(), crl.this_update(), crl.next_update(), crl.is_delta());
+        }
+    }
+    let responses = [data.to_vec()];
+    let (not_before, _) = siegel::cert::validity(bob_cert());
+    let ctx = OcspContext { responses: &responses, time: not_before + 3600, allow_sha1: true, nonce: None, skew: 300 };
+    let _ = check(bob_cert(), intermediate(), &ctx);
+}
+
+/// `mime`: parsing, then everything read from every entity.
+pub fn mime(data: &[u8]) {
+    use siegel::mime::{self, Entity};
+    fn walk(e: &Entity<'_>) {
+        let _ = e.decoded_body();
+        let _ = e.text();
+        let _ = e.disposition();
+        let _ = e.filename();
+        let _ = e.is_attachment();
+        let _ = siegel::smime::kind(e);
+        for h in &e.headers.0 {
+            let _ = mime::decode_header_words(&h.value);
+            let _ = mime::parse_address_list(&h.value);
+        }
+        for name in ["subject", "from", "to", "content-type"] {
+            let _ = e.headers.get_decoded(name);
+        }
+        for c in &e.children {
+            walk(c);
+        }
+    }
+    if let Ok(entity) = mime::parse(data) {
+        walk(&entity);
+        let _ = mime::readable(&entity);
+    }
+    let _ = siegel::smime::from_address(data);
+    let _ = mime::canonicalize_crlf(data);
+}
+
+/// `pkcs12`: import with the test password and with the empty one.
+pub fn pkcs12(data: &[u8]) {
+    use siegel::identity::Identity;
+    let _ = Identity::from_pkcs12(data, "secret");
+    let _ = Identity::from_pkcs12(data, "");
+}
+
+/// `smime_open`: open, decrypt and verify a whole mail with Bob's identity and the test root trusted.
+pub fn smime_open(data: &[u8]) {
+    let options = verify_options();
+    let _ = siegel::smime::open_message(data, Some(bob()), &options);
+    let _ = siegel::smime::decrypt_message(data, bob());
+    let _ = siegel::smime::verify_message(data, &options);
 }

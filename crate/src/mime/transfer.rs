@@ -205,6 +205,30 @@ mod tests {
     }
 
     #[test]
+    fn decoded_sizes_are_bounded_by_the_input() {
+        // Neither decoder can be made to grow its input: base64 gives at most 3 bytes per 4, quoted-printable
+        // at most one byte per input byte, whatever the input.
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let alphabet = b"=AZaz09+/ \t\r\n=3D=\n=\r\n";
+        for len in 0..3000usize {
+            let input: Vec<u8> = (0..len % 300)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    if x % 3 == 0 {
+                        x as u8
+                    } else {
+                        alphabet[(x >> 8) as usize % alphabet.len()]
+                    }
+                })
+                .collect();
+            assert!(decode_base64_lenient(&input).map_or(0, |d| d.len()) <= input.len() / 4 * 3 + 2, "{input:?}");
+            assert!(quoted_printable_decode(&input).len() <= input.len(), "{input:?}");
+        }
+    }
+
+    #[test]
     fn qp_decoding_is_lenient() {
         assert_eq!(quoted_printable_decode(b"a=3D=\r\nb =zz=4\n"), b"a=b =zz=4\n");
         assert_eq!(quoted_printable_decode(b"soft=\nbreak"), b"softbreak");

@@ -138,9 +138,26 @@ pub struct Crl {
     unusable: Option<String>,
 }
 
+/// How many revokedCertificates a DER CRL lists, counted without decoding it (0 when it does not parse).
+fn raw_entry_count(der: &[u8]) -> usize {
+    fn children(tlv: &[u8]) -> Vec<&[u8]> {
+        crate::ber::der_children(tlv).unwrap_or_default()
+    }
+    let is_time = |f: &&[u8]| matches!(f.first(), Some(0x17 | 0x18));
+    // TBSCertList: version?, signature, issuer, thisUpdate, nextUpdate?, revokedCertificates?, [0] crlExtensions?
+    let tbs = children(der).first().map(|t| children(t)).unwrap_or_default();
+    let revoked = tbs.iter().skip_while(|f| !is_time(f)).find(|f| !is_time(f)).filter(|f| f.first() == Some(&0x30));
+    revoked.map_or(0, |r| children(r).len())
+}
+
 impl Crl {
     /// Parses one DER CRL. Malformed input, or a recognised extension that does not decode, is an error.
     pub fn from_der(der: &[u8]) -> Result<Crl> {
+        crate::ber::check_sets(der)?;
+        let entries = raw_entry_count(der);
+        if entries > MAX_ENTRIES {
+            return Err(Error::LimitExceeded(format!("CRL with {entries} entries (at most {MAX_ENTRIES})")));
+        }
         let list = CertificateList::from_der(der).map_err(Error::malformed("CRL"))?;
         let tbs = sig::signed_part(der).map_err(Error::malformed("CRL"))?.to_vec();
         let this_update = list.tbs_cert_list.this_update.to_unix_duration().as_secs();
@@ -906,6 +923,23 @@ mod tests {
             bad[i] ^= 0xff;
             let _ = Crl::from_der(&bad);
         }
+    }
+
+    #[test]
+    fn entries_are_counted_before_decoding() {
+        use crate::ber::tlv;
+        // tbsCertList { signature, issuer, thisUpdate, revokedCertificates }, signatureAlgorithm, signature.
+        let crl = |entries: usize| {
+            let alg = tlv(0x30, &[0x06, 0x01, 0x2a]);
+            let time = tlv(0x17, b"250101000000Z");
+            let tbs =
+                tlv(0x30, &[alg.clone(), tlv(0x30, &[]), time, tlv(0x30, &[0x30, 0x00].repeat(entries))].concat());
+            tlv(0x30, &[tbs, alg, vec![0x03, 0x01, 0x00]].concat())
+        };
+        assert_eq!(raw_entry_count(&crl(3)), 3);
+        assert!(matches!(Crl::from_der(&crl(3)), Err(Error::Malformed { .. })));
+        let result = Crl::from_der(&crl(MAX_ENTRIES + 1));
+        assert!(matches!(result, Err(Error::LimitExceeded(_))), "{result:?}");
     }
 
     #[test]

@@ -168,6 +168,7 @@ fn evaluate(der: &[u8], cert: &Certificate, issuer: &Certificate, ctx: &OcspCont
     if der.len() > MAX_RESPONSE_LEN {
         return None;
     }
+    crate::ber::check_sets(der).ok()?;
     let response = OcspResponse::from_der(der).ok()?;
     if response.response_status != OcspResponseStatus::Successful {
         return None;
@@ -177,6 +178,7 @@ fn evaluate(der: &[u8], cert: &Certificate, issuer: &Certificate, ctx: &OcspCont
         return None;
     }
     let raw = bytes.response.as_bytes();
+    crate::ber::check_sets(raw).ok()?;
     let basic = BasicOcspResponse::from_der(raw).ok()?;
     let single = basic.tbs_response_data.responses.iter().find(|s| matches(&s.cert_id, cert, issuer))?;
     Some(verify(raw, &basic, single, issuer, ctx).unwrap_or_else(|reason| RevocationStatus::Unknown { reason }))

@@ -218,6 +218,9 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 /// blocks (keys, CRLs) are skipped.
 fn parse_pem(text: &str) -> Result<Vec<Certificate>> {
     const BEGIN: &str = "-----BEGIN ";
+    if text.matches(BEGIN).count() > MAX_ITEMS {
+        return Err(Error::LimitExceeded(format!("more than {MAX_ITEMS} PEM blocks in one file")));
+    }
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find(BEGIN) {
@@ -234,7 +237,9 @@ fn parse_pem(text: &str) -> Result<Vec<Certificate>> {
         let der = || pem_body(label, &body[..end]);
         match label {
             "CERTIFICATE" | "X509 CERTIFICATE" => {
-                out.push(Certificate::from_der(&ber::to_der(&der()?)?).map_err(Error::malformed("PEM certificate"))?)
+                let cert_der = ber::to_der(&der()?)?;
+                ber::check_sets(&cert_der)?;
+                out.push(Certificate::from_der(&cert_der).map_err(Error::malformed("PEM certificate"))?)
             }
             "PKCS7" | "PKCS #7 SIGNED DATA" | "CMS" => match parse_der(&der()?)? {
                 (StoreFormat::Pkcs7, certs) => out.extend(certs),
@@ -296,6 +301,7 @@ fn parse_der(data: &[u8]) -> Result<(StoreFormat, Vec<Certificate>)> {
         }
         // Certificate: tbsCertificate SEQUENCE, ...
         Some(0x30) => {
+            ber::check_sets(&der)?;
             let cert =
                 Certificate::from_der(&der).map_err(|e| not_a_collection(Some(format!("not a certificate: {e}"))))?;
             Ok((StoreFormat::Der, vec![cert]))
@@ -315,14 +321,17 @@ fn signed_data_certificates(signed_data: &[u8]) -> Result<Vec<Certificate>> {
     let Some(set) = fields[3..].iter().find(|f| f.first() == Some(&0xA0)) else {
         return Ok(Vec::new());
     };
+    let choices = ber::der_children(set)?;
+    // Counted before any is decoded.
+    if choices.iter().filter(|c| c.first() == Some(&0x30)).count() > MAX_ITEMS {
+        return Err(Error::LimitExceeded(format!("more than {MAX_ITEMS} certificates in one file")));
+    }
     let mut out = Vec::new();
-    for choice in ber::der_children(set)? {
+    for choice in choices {
         if choice.first() != Some(&0x30) {
             continue;
         }
-        if out.len() >= MAX_ITEMS {
-            return Err(Error::LimitExceeded(format!("more than {MAX_ITEMS} certificates in one file")));
-        }
+        ber::check_sets(choice)?;
         out.push(Certificate::from_der(choice).map_err(Error::malformed("certificate in PKCS#7"))?);
     }
     Ok(out)
@@ -358,6 +367,7 @@ fn parse_sst(data: &[u8]) -> Result<Vec<Certificate>> {
         pos += len;
         if id == SST_CERTIFICATE {
             let der = ber::to_der(value)?;
+            ber::check_sets(&der)?;
             let cert = Certificate::from_der(&der)
                 .map_err(|e| Error::bad(".sst file", format!("element {elements} is not a certificate: {e}")))?;
             out.push(cert);
@@ -517,6 +527,34 @@ mod tests {
             sst.extend_from_slice(&[3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
         }
         sst.extend_from_slice(&[0; 12]);
+        assert!(matches!(TrustStore::new().import(&sst), Err(Error::LimitExceeded(_))));
+    }
+
+    #[test]
+    fn too_many_certificates_or_pem_blocks_is_a_limit() {
+        use crate::ber::tlv;
+        // A bare SignedData (version, digestAlgorithms, encapContentInfo, [0] certificates, signerInfos)
+        // whose certificates are counted before any is decoded.
+        let p7b = |n: usize| {
+            let certificates = tlv(0xa0, &[0x30, 0x00].repeat(n));
+            tlv(0x30, &[&[0x02, 0x01, 0x01][..], &[0x31, 0x00], &[0x30, 0x00], &certificates, &[0x31, 0x00]].concat())
+        };
+        let result = TrustStore::new().import(&p7b(MAX_ITEMS + 1));
+        assert!(matches!(result, Err(Error::LimitExceeded(_))), "{result:?}");
+        assert!(matches!(TrustStore::new().import(&p7b(2)), Err(Error::Malformed { .. })));
+        let pem = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n".repeat(MAX_ITEMS + 1);
+        assert!(matches!(TrustStore::new().import(pem.as_bytes()), Err(Error::LimitExceeded(_))));
+    }
+
+    #[test]
+    fn huge_sets_inside_certificates_are_refused_before_decoding() {
+        use crate::ber::{tlv, MAX_SET_ELEMENTS};
+        // SEQUENCE { SEQUENCE { ... SET { AttributeTypeAndValue x 1025 } ... } }: an RDN too big to sort.
+        let atv = tlv(0x30, &[0x06, 0x01, 0x2a, 0x05, 0x00]);
+        let cert = tlv(0x30, &tlv(0x30, &tlv(0x30, &tlv(0x31, &atv.repeat(MAX_SET_ELEMENTS + 1)))));
+        assert!(matches!(TrustStore::new().import(&cert), Err(Error::LimitExceeded(_))));
+        assert!(matches!(crate::cert::parse_certificates(&cert), Err(Error::LimitExceeded(_))));
+        let sst = serialized_store(&[&cert]);
         assert!(matches!(TrustStore::new().import(&sst), Err(Error::LimitExceeded(_))));
     }
 
