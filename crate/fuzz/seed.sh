@@ -93,6 +93,10 @@ for m in plain multi; do
   cli encrypt --to "$data/pki/bob.crt" --cipher aes-128-cbc --key-transport rsa-oaep < "$tmp/$m.eml" > "$tmp/$m-enc-cbc.eml"
   cli encrypt --to "$data/pki/bob.crt" < "$tmp/$m-signed.eml" > "$tmp/$m-triple.eml"
 done
+# The crafted attack mails (EFAIL, signature spoofing) are good seeds for the odd corners.
+for f in "$data"/attacks/*.eml; do
+  cp "$f" "$c/mime/attack-$(basename "$f")"; cp "$f" "$c/smime_open/attack-$(basename "$f")"
+done
 for f in "$tmp"/*-*.eml; do
   cp "$f" "$c/mime/"; cp "$f" "$c/smime_open/"
 done
