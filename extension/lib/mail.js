@@ -112,7 +112,7 @@ export async function seal(draft, request, trusted) {
     try {
       mail = siegel.encryptMessage(mail, certificates, { cipher: settings.encryptionAlgorithms[0], ...validation.options });
     } catch (e) {
-      // A refused recipient: say which revocation sources could not be had, if that is why.
+      // A refused recipient: also say which revocation sources could not be fetched (why a status is unknown).
       if (e && e.name === "unusable-certificate" && validation.failed?.length) {
         throw new MailError("unusable-certificate", `${e.message} (could not fetch: ${validation.failed.join(", ")})`);
       }
