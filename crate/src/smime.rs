@@ -229,13 +229,13 @@ pub fn check_recipients_against(recipients: &[Certificate], options: &VerifyOpti
 /// responses it got): the CRL distribution points and OCSP responders of the certificates on the path of
 /// every recipient whose revocation status the CRLs and OCSP responses in `options` leave undecided.
 /// Duplicates (a CA shared by several recipients) are listed once. Empty when everything is decided, and
-/// for a recipient whose path fails for another reason ([`check_recipients_against`] then says why).
+/// for a recipient whose path fails any other check, so that only certificates that chain to a trusted CA
+/// (with valid signatures) can make the host fetch anything ([`check_recipients_against`] says why not).
 pub fn recipient_revocation_sources(
     recipients: &[Certificate],
     options: &VerifyOptions,
 ) -> Vec<verify::RevocationSource> {
-    use crate::trust::crl::RevocationStatus;
-    use crate::trust::validate::{validate, MissingRevocation, Purpose};
+    use crate::trust::validate::{validate, MissingRevocation, Purpose, TrustVerdict};
     let anchors: Vec<&Certificate> = options.trust.iter().collect();
     let intermediates: Vec<&Certificate> = options.intermediates.iter().collect();
     let inputs = crate::trust::validate::Inputs {
@@ -253,7 +253,9 @@ pub fn recipient_revocation_sources(
     let mut out: Vec<verify::RevocationSource> = Vec::new();
     for r in recipients {
         let report = validate(r, &inputs, &validation);
-        if report.revocation.iter().any(|s| matches!(s, RevocationStatus::Unknown { .. })) {
+        // Only a path that passes every other check: a certificate whose signature or chain fails must not
+        // send the host to the addresses it names.
+        if report.verdict == TrustVerdict::Unknown {
             for source in verify::revocation_sources(&report) {
                 if !out.contains(&source) {
                     out.push(source);
@@ -500,6 +502,11 @@ mod tests {
         assert!(text.contains("erin@example.com") && text.contains("revocation status"), "{text}");
         // A path that fails for another reason lists nothing: the check says why.
         let untrusted = VerifyOptions { trust: certs("pki/other-root.crt"), ..options(&[]) };
-        assert!(recipient_revocation_sources(&[erin], &untrusted).is_empty());
+        assert!(recipient_revocation_sources(std::slice::from_ref(&erin), &untrusted).is_empty());
+        // Nor does a certificate whose signature is bad, even under a trusted, undecided CA.
+        let mut der = der::Encode::to_der(&erin).unwrap();
+        *der.last_mut().unwrap() ^= 1;
+        let forged = cert::parse_certificates(&der).unwrap();
+        assert!(recipient_revocation_sources(&forged, &options(&[])).is_empty());
     }
 }
