@@ -281,6 +281,48 @@ pub fn check_recipients_against(recipients: &[Certificate], options: &VerifyOpti
     check_recipients(recipients, &inputs, &options.validation_options())
 }
 
+/// Where revocation data for the recipients can be had, for a host that checks revocation before it
+/// encrypts (the extension fetches them, then calls [`check_recipients_against`] with the CRLs and OCSP
+/// responses it got): the CRL distribution points and OCSP responders of the certificates on the path of
+/// every recipient whose revocation status the CRLs and OCSP responses in `options` leave undecided.
+/// Duplicates (a CA shared by several recipients) are listed once. Empty when everything is decided, and
+/// for a recipient whose path fails any other check, so that only certificates that chain to a trusted CA
+/// (with valid signatures) can make the host fetch anything ([`check_recipients_against`] says why not).
+pub fn recipient_revocation_sources(
+    recipients: &[Certificate],
+    options: &VerifyOptions,
+) -> Vec<verify::RevocationSource> {
+    use crate::trust::validate::{validate, MissingRevocation, Purpose, TrustVerdict};
+    let anchors: Vec<&Certificate> = options.trust.iter().collect();
+    let intermediates: Vec<&Certificate> = options.intermediates.iter().collect();
+    let inputs = crate::trust::validate::Inputs {
+        anchors: &anchors,
+        intermediates: &intermediates,
+        crls: &options.crls,
+        ocsp_responses: &options.ocsp_responses,
+    };
+    let validation = crate::trust::validate::ValidationOptions {
+        purpose: Purpose::EmailEncryption,
+        check_revocation: true,
+        missing_revocation: MissingRevocation::Unknown,
+        ..options.validation_options()
+    };
+    let mut out: Vec<verify::RevocationSource> = Vec::new();
+    for r in recipients {
+        let report = validate(r, &inputs, &validation);
+        // Only a path that passes every other check: a certificate whose signature or chain fails must not
+        // send the host to the addresses it names.
+        if report.verdict == TrustVerdict::Unknown {
+            for source in verify::revocation_sources(&report) {
+                if !out.contains(&source) {
+                    out.push(source);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Encrypts a MIME entity and returns the application/pkcs7-mime entity.
 pub fn encrypt_entity(entity: &[u8], recipients: &[Certificate], options: &EncryptOptions) -> Result<Vec<u8>> {
     let now = clock::now_unix();
@@ -462,5 +504,116 @@ mod tests {
                 assert!(matches!(opened, Err(Error::LimitExceeded(_))), "{opened:?}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trust::crl::Crl;
+    use crate::trust::validate::MissingRevocation;
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+
+    fn data(path: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(path)
+    }
+
+    fn certs(path: &str) -> Vec<Certificate> {
+        cert::parse_certificates(&std::fs::read(data(path)).unwrap()).unwrap()
+    }
+
+    fn crls(paths: &[&str]) -> Vec<Crl> {
+        paths.iter().flat_map(|p| Crl::parse_all(&std::fs::read(data(p)).unwrap()).unwrap()).collect()
+    }
+
+    /// A recipient certificate issued by the test PKI's issuing CA (on Bob's key) that names where its
+    /// revocation status is published: a CRL distribution point and an OCSP responder.
+    fn erin() -> Certificate {
+        let dir = std::env::temp_dir().join(format!("siegel-smime-sources-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl").current_dir(&dir).args(args).output().unwrap_or_else(|e| {
+                panic!("this test needs the openssl 3 CLI (installed by the project's setup), it did not run: {e}")
+            });
+            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        std::fs::write(
+            dir.join("ext.cnf"),
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n\
+             extendedKeyUsage=emailProtection\nsubjectAltName=email:erin@example.com\n\
+             crlDistributionPoints=URI:http://crl.example.test/issuing.crl\n\
+             authorityInfoAccess=OCSP;URI:http://ocsp.example.test/\n",
+        )
+        .unwrap();
+        let (key, ca, ca_key) = (data("pki/bob.key"), data("pki/intermediate.crt"), data("pki/intermediate.key"));
+        let s = |p: &Path| p.to_str().unwrap().to_string();
+        openssl(&["req", "-new", "-key", &s(&key), "-subj", "/O=Siegel Test/CN=Erin", "-out", "erin.csr"]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "erin.csr",
+            "-CA",
+            &s(&ca),
+            "-CAkey",
+            &s(&ca_key),
+            "-set_serial",
+            "0x5EC1E2",
+            "-days",
+            "30",
+            "-extfile",
+            "ext.cnf",
+            "-out",
+            "erin.crt",
+        ]);
+        let cert = cert::parse_certificates(&std::fs::read(dir.join("erin.crt")).unwrap()).unwrap().remove(0);
+        let _ = std::fs::remove_dir_all(&dir);
+        cert
+    }
+
+    fn options(crl_files: &[&str]) -> VerifyOptions {
+        VerifyOptions {
+            trust: certs("pki/root.crt"),
+            intermediates: certs("pki/intermediate.crt"),
+            crls: crls(crl_files),
+            ..VerifyOptions::default()
+        }
+    }
+
+    #[test]
+    fn revocation_sources_of_recipients_are_what_is_undecided() {
+        let erin = erin();
+        // Nothing supplied: Erin's CRL distribution point and OCSP responder, once even for two recipients
+        // on the same path. The issuing CA names no source of its own, so it adds nothing.
+        let sources = recipient_revocation_sources(&[erin.clone(), erin.clone()], &options(&[]));
+        let listed: Vec<(&str, &str)> = sources.iter().map(|s| (s.kind, s.url.as_str())).collect();
+        assert_eq!(listed, [("crl", "http://crl.example.test/issuing.crl"), ("ocsp", "http://ocsp.example.test/")]);
+        assert!(sources.iter().all(|s| s.certificate.contains("CN=Erin")));
+        assert!(sources[1].request.as_ref().is_some_and(|r| !r.is_empty()) && sources[1].request_base64.is_some());
+        // The CRLs decide every certificate of the path: nothing left to fetch, and Erin may be encrypted to.
+        let decided = options(&["crl/root.crl", "crl/intermediate.crl"]);
+        assert!(recipient_revocation_sources(std::slice::from_ref(&erin), &decided).is_empty());
+        let strict = VerifyOptions { check_revocation: true, missing_revocation: MissingRevocation::Fail, ..decided };
+        check_recipients_against(std::slice::from_ref(&erin), &strict).unwrap();
+        // Alice's certificate is on the issuing CA's CRL: refused, naming her and the reason.
+        let err = check_recipients_against(&certs("pki/alice.crt"), &strict).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("alice@example.com") && text.contains("revoked") && text.contains("KeyCompromise"),
+            "{text}"
+        );
+        // Without the issuing CA's CRL Erin's status is unknown, which refuses her under MissingRevocation::Fail.
+        let unknown = VerifyOptions { crls: crls(&["crl/root.crl"]), ..strict };
+        let text = check_recipients_against(std::slice::from_ref(&erin), &unknown).unwrap_err().to_string();
+        assert!(text.contains("erin@example.com") && text.contains("revocation status"), "{text}");
+        // A path that fails for another reason lists nothing: the check says why.
+        let untrusted = VerifyOptions { trust: certs("pki/other-root.crt"), ..options(&[]) };
+        assert!(recipient_revocation_sources(std::slice::from_ref(&erin), &untrusted).is_empty());
+        // Nor does a certificate whose signature is bad, even under a trusted, undecided CA.
+        let mut der = der::Encode::to_der(&erin).unwrap();
+        *der.last_mut().unwrap() ^= 1;
+        let forged = cert::parse_certificates(&der).unwrap();
+        assert!(recipient_revocation_sources(&forged, &options(&[])).is_empty());
     }
 }

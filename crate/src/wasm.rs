@@ -186,6 +186,22 @@ pub fn encrypt_message(message: &[u8], recipients: Vec<js_sys::Uint8Array>, opti
     smime::encrypt_message(message, &certs, &options).map_err(throw)
 }
 
+/// Where the revocation status of the recipients' certificates can be had, for checking it before
+/// encrypting: `[{ kind: "crl"|"ocsp", url, certificate, requestBase64? }]` for every certificate on a
+/// recipient's path that the options' `crls` and `ocspResponses` leave undecided (a CRL is fetched with
+/// GET; an OCSP request, base64 here, is POSTed as `application/ocsp-request`). Options as for
+/// [`encrypt_message`]'s validation: `{ trust, intermediates, crls, ocspResponses, time }`. The host
+/// fetches them and passes the results to `encryptMessage` as `crls` and `ocspResponses`.
+#[wasm_bindgen(js_name = revocationSources)]
+pub fn revocation_sources(recipients: Vec<js_sys::Uint8Array>, options: JsValue) -> JsResult<JsValue> {
+    let o: JsVerifyOptions = from_js(options, "revocation options")?;
+    let mut certs = Vec::new();
+    for r in recipients {
+        certs.extend(cert::parse_certificates(&r.to_vec()).map_err(throw)?);
+    }
+    to_js(&smime::recipient_revocation_sources(&certs, &o.into_options()?))
+}
+
 /// Options of verification, as a JS object.
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]

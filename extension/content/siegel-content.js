@@ -8,9 +8,28 @@
 
   const t = (key, subs, fallback) => chrome.i18n.getMessage(key, subs) || fallback;
 
+  // The longest an operation may take before it counts as lost (sealing 50 MB takes seconds, not minutes).
+  const CALL_TIMEOUT = 5 * 60 * 1000;
+
+  /**
+   * Asks the service worker. The browser may stop the worker at any time (idle, memory, update, or
+   * DevTools); a call it never answers (the channel closed, the extension reloaded, or no answer in
+   * CALL_TIMEOUT) is the error "worker-stopped", never a hang and never a result.
+   */
   async function call(op, args = {}) {
-    const reply = await chrome.runtime.sendMessage({ op, ...args });
-    if (!reply) throw Object.assign(new Error("Siegel's background worker did not answer."), { code: "internal" });
+    let timer;
+    let reply;
+    try {
+      reply = await Promise.race([
+        chrome.runtime.sendMessage({ op, ...args }),
+        new Promise((resolve) => (timer = setTimeout(() => resolve(undefined), CALL_TIMEOUT))),
+      ]);
+    } catch {
+      reply = undefined; // "message channel closed", "Receiving end does not exist", "context invalidated"
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!reply) throw Object.assign(new Error("Siegel's background worker stopped before it answered."), { code: "worker-stopped" });
     if (!reply.ok) throw Object.assign(new Error(reply.error.message), reply.error);
     return reply.result;
   }
@@ -19,6 +38,9 @@
     const code = e && e.code ? String(e.code).replace(/[^A-Za-z0-9]/g, "_") : "";
     // Messages that name recipients or addresses are more useful than a generic translation.
     if (e && (e.code === "no-certificate" || e.code === "no-identity")) return e.message;
+    // A recipient refused by certificate validation (revoked, revocation unknown, not trusted): the core's
+    // reason names the recipient and why, in a localised frame.
+    if (e && e.code === "unusable-certificate") return t("composeRefused", [e.message], `Not sent: ${e.message}`);
     return (code && chrome.i18n.getMessage(`error_${code}`)) || (e && e.message) || String(e);
   }
 
@@ -78,12 +100,18 @@
     };
     ctx.mount(host);
 
+    // Until the worker has said what policy requires, Send stays with Siegel (fail closed): a policy that
+    // forces encryption must not be bypassed because the settings could not be read.
+    let known = false;
     const update = () => {
-      const on = sign.checked || encrypt.checked;
+      const on = sign.checked || encrypt.checked || !known;
       ctx.setIntercept(on);
       host.dataset.sign = String(sign.checked);
       host.dataset.encrypt = String(encrypt.checked);
+      host.dataset.signLocked = String(sign.disabled);
+      host.dataset.encryptLocked = String(encrypt.disabled);
     };
+    update();
     try {
       const draft = await ctx.getDraft();
       const state = await call("composeState", { from: draft.from });
@@ -91,6 +119,7 @@
       encrypt.checked = state.encrypt;
       sign.disabled = state.signLocked;
       encrypt.disabled = state.encryptLocked;
+      known = true;
       if (!state.unlocked) say(t("composeLocked", undefined, "Siegel is locked: unlock it (toolbar button) to sign or encrypt."));
       else if (!state.hasIdentity) say(t("composeNoIdentity", [draft.from], `No identity for ${draft.from}.`));
     } catch (e) {
@@ -103,7 +132,13 @@
 
     let busy = false;
     ctx.onSendRequested(async () => {
-      if (!(sign.checked || encrypt.checked) || busy) return;
+      if (busy) return;
+      if (!known) {
+        // Siegel has Send but does not know the policy: send nothing, and say so.
+        say(t("composeUnknownState", undefined, "Siegel could not read its settings, so nothing was sent. Reload the page and send again."), "error");
+        return;
+      }
+      if (!(sign.checked || encrypt.checked)) return;
       busy = true;
       try {
         // Progress in three steps: reading the draft, sealing it in the service worker, handing it over.

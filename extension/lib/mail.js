@@ -4,6 +4,7 @@
 
 import * as keyring from "./keyring.js";
 import * as certstore from "./certstore.js";
+import * as revocation from "./revocation.js";
 import { engine } from "./engine.js";
 import { fromBase64, toBase64 } from "./bytes.js";
 import { effectiveSettings } from "./settings.js";
@@ -82,6 +83,12 @@ export async function seal(draft, request, trusted) {
     }
   }
   const identity = sign || encrypt ? keyring.identityFor(from) : null;
+  let validation = {};
+  if (encrypt) {
+    // To every recipient and to the sender, so that the Sent folder stays readable.
+    certificates.push(identity.encryptionCertificate());
+    validation = await recipientValidation(siegel, certificates, settings, trusted);
+  }
 
   const headers = [["From", draft.from], ["To", (draft.to || []).join(", ")]];
   if (draft.cc?.length) headers.push(["Cc", draft.cc.join(", ")]);
@@ -103,15 +110,39 @@ export async function seal(draft, request, trusted) {
     });
   }
   if (encrypt) {
-    // To every recipient and to the sender, so that the Sent folder stays readable.
-    certificates.push(identity.encryptionCertificate());
-    const { trust, intermediates } = await collection(trusted);
-    mail = siegel.encryptMessage(mail, certificates, {
-      cipher: settings.encryptionAlgorithms[0],
-      ...(trust.length ? { trust, intermediates } : {}),
-    });
+    try {
+      mail = siegel.encryptMessage(mail, certificates, { cipher: settings.encryptionAlgorithms[0], ...validation.options });
+    } catch (e) {
+      // A refused recipient: also say which revocation sources could not be fetched (why a status is unknown).
+      if (e && e.name === "unusable-certificate" && validation.failed?.length) {
+        throw new MailError("unusable-certificate", `${e.message} (could not fetch: ${validation.failed.join(", ")})`);
+      }
+      throw e;
+    }
   }
   return { raw: toBase64(mail), signed: sign, encrypted: encrypt };
+}
+
+/**
+ * How `encryptMessage` validates the recipients (the sender's own certificate among them): against the CA
+ * collection in force when there is one. With `checkCRLOnSend` every certificate on every recipient's path
+ * must be shown not revoked by a CRL or an OCSP response fetched now from where the certificates say;
+ * revoked refuses the message naming the recipient and the reason, and so does a status that stays unknown
+ * (no source, unreachable, stale or badly signed data): fail closed, as the policy describes.
+ * Returns `{ options, failed }`: the validation options, and the sources that could not be fetched.
+ */
+async function recipientValidation(siegel, certificates, settings, trusted) {
+  const { trust, intermediates } = await collection(trusted);
+  if (!settings.checkCRLOnSend) return { options: trust.length ? { trust, intermediates } : {}, failed: [] };
+  if (trust.length === 0) {
+    throw new MailError(
+      "revocation-no-trust",
+      "Checking revocation before sending needs the trusted certificate authorities, and none are set. The message was not sent.",
+    );
+  }
+  const sources = siegel.revocationSources(certificates, { trust, intermediates });
+  const { crls, ocspResponses, failed } = await revocation.fetchAll(sources, settings.crlRetrievalTimeout);
+  return { options: { trust, intermediates, crls, ocspResponses, checkRevocation: true, missingRevocation: "fail" }, failed };
 }
 
 // Opened messages wait here, by token, until the reader page fetches them (never the webmail page).

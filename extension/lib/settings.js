@@ -26,7 +26,7 @@ export const DEFAULTS = Object.freeze({
 /** Keys a user may change in the options page (the rest are policy-only). */
 export const USER_KEYS = Object.freeze([
   "alwaysSign", "alwaysEncrypt", "clearSign", "encryptionAlgorithms", "signingAlgorithms",
-  "includeCertificateChain", "disableCRLCheck", "autoLockMinutes",
+  "includeCertificateChain", "checkCRLOnSend", "disableCRLCheck", "autoLockMinutes",
 ]);
 
 function validValue(key, value) {

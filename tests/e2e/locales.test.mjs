@@ -1,10 +1,11 @@
 // Every string a user sees is localised: each key the pages and workers use exists in every locale, with
-// the same substitutions, and Chromium started in German, Polish and Chinese shows the translations.
+// the same substitutions, and Chromium started in German, Polish and Chinese shows the translations
+// (of the options page, and of an error the service worker reports: a wrong passphrase).
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { EXTENSION, buildExtension, launchWithExtension } from "./harness.mjs";
+import { EXTENSION, PASSPHRASE, PKI, buildExtension, launchWithExtension } from "./harness.mjs";
 
 const LOCALES = ["en", "de", "pl", "zh_CN"];
 const messages = Object.fromEntries(
@@ -48,6 +49,17 @@ test("Chromium in German, Polish and Chinese shows the options page translated",
       await page.locator("body[data-ready]").waitFor();
       assert.equal(await page.locator("#identities h2").textContent(), messages[locale].identitiesHeading.message, locale);
       assert.equal(await page.locator("#import-button").textContent(), messages[locale].importButton.message, locale);
+      // A wrong passphrase is told in the user's language too.
+      await page.setInputFiles("#import-file", join(PKI, "alice.p12"));
+      await page.fill("#import-password", "secret");
+      await page.fill("#import-passphrase", PASSPHRASE);
+      await page.fill("#import-passphrase2", PASSPHRASE);
+      await page.click("#import-button");
+      await page.locator("#lock-button:not([hidden])").click();
+      await page.fill("#unlock-passphrase", "not the passphrase");
+      await page.click("#unlock-form button[type=submit]");
+      const wrong = messages[locale].error_wrong_passphrase.message;
+      await page.waitForFunction((m) => document.querySelector("#unlock-message").textContent === m, wrong);
     } finally {
       await browser.close();
     }

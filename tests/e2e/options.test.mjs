@@ -5,9 +5,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { P12, PKI, buildExtension, launchWithExtension, pemBody } from "./harness.mjs";
+import { EXTENSION, P12, PASSPHRASE, PKI, buildExtension, launchWithExtension, pemBody } from "./harness.mjs";
 
-const PASSPHRASE = "correct horse battery staple";
+const EN = JSON.parse(readFileSync(join(EXTENSION, "_locales", "en", "messages.json"), "utf8"));
 
 describe("options page", () => {
   let browser;
@@ -113,7 +113,13 @@ describe("options page", () => {
     await page.fill("#unlock-passphrase", "not the passphrase");
     await page.click("#unlock-form button[type=submit]");
     await page.waitForFunction(() => /wrong/i.test(document.querySelector("#unlock-message").textContent));
+    // A clear sentence from the locale (locales.test.mjs checks it translated), not an exception or a stack.
+    assert.equal(await page.locator("#unlock-message").textContent(), EN.error_wrong_passphrase.message);
     assert.equal(await page.locator("#lock-state").getAttribute("data-state"), "locked");
+    assert.equal(await page.inputValue("#unlock-passphrase"), "", "the wrong passphrase is not left in the field");
+    // Nothing was unlocked: the service worker itself says so.
+    const status = await page.evaluate(() => chrome.runtime.sendMessage({ op: "status" }));
+    assert.equal(status.result.unlocked, false);
     // While locked, importing more is refused before anything is stored.
     const message = await importFile(join(PKI, "bob.p12"), "secret");
     assert.match(message, /locked/i);
