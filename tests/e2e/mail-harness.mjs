@@ -1,37 +1,26 @@
-// The demo webmail for end-to-end tests: a siegel-webmail server on a free loopback port with its own Maildir
-// tree, mail dropped into Inboxes the way a mail server would, and a Chromium with the extension set up as
-// one of its users (identity, trusted CA bundle, contacts).
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+// The demo webmail for the reading tests: harness.mjs's webmail (startWebmail) with mail dropped into Inboxes
+// the way a mail server would, a Chromium with the extension set up as one of its users (identity, trusted CA
+// bundle, contacts), and messages opened in Siegel's reader.
+import { execFileSync } from "node:child_process";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { PKI, ROOT, launchWithExtension } from "./harness.mjs";
-
-export const PASSPHRASE = "correct horse battery staple";
+import { PKI, ROOT, launchWithExtension, setUp, signIn, startWebmail } from "./harness.mjs";
 
 export class Webmail {
-  /** Builds and starts the webmail (and the CLI, which tests use to write mail). */
+  /** Builds and starts the webmail, and builds the CLI, which tests use to write mail. */
   static async start() {
-    execFileSync("cargo", ["build", "-q", "-p", "siegel-webmail", "-p", "siegel-cli"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
-    const data = mkdtempSync(join(tmpdir(), "siegel-mail-data-"));
-    const server = spawn(join(ROOT, "target", "debug", "siegel-webmail"), ["--listen", "127.0.0.1:0", "--data", data], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const line = await new Promise((resolve, reject) => {
-      createInterface({ input: server.stdout }).once("line", resolve);
-      server.once("exit", (code) => reject(new Error(`siegel-webmail exited with ${code}`)));
-    });
-    return new Webmail(server, data, line.match(/http:\/\/[^/\s]+/)[0]);
+    execFileSync("cargo", ["build", "-q", "-p", "siegel-cli"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
+    return new Webmail(await startWebmail());
   }
 
-  constructor(server, data, base) {
-    Object.assign(this, { server, data, base });
+  constructor(webmail) {
+    this.webmail = webmail;
+    this.base = webmail.base;
+    this.data = webmail.data;
   }
 
   stop() {
-    this.server.kill();
-    rmSync(this.data, { recursive: true, force: true });
+    this.webmail.stop();
   }
 
   inbox(user) {
@@ -50,31 +39,16 @@ export class Webmail {
     return name;
   }
 
-  /** A browser with the extension, set up as `user`'s: identity, trusted root, contacts; signed in. */
+  /** A browser with the extension, set up as `user`'s (identity, the test CA bundle, contacts) and signed in. */
   async browserFor(extension, user, { p12, contacts = [] }) {
     const b = await launchWithExtension(extension);
-    const options = await b.context.newPage();
-    await options.goto(`chrome-extension://${b.extensionId}/options/options.html`);
-    await options.locator("body[data-ready]").waitFor();
-    await options.setInputFiles("#import-file", join(PKI, p12));
-    await options.fill("#import-password", "secret");
-    await options.fill("#import-passphrase", PASSPHRASE);
-    await options.fill("#import-passphrase2", PASSPHRASE);
-    await options.click("#import-button");
-    await options.waitForFunction((u) => document.querySelector("#import-message").textContent.includes(`Imported ${u}`), user);
-    // The organisation's CA bundle (root and issuing CA), as an admin hands it out.
-    await options.setInputFiles("#trust-file", join(PKI, "chain.pem"));
-    await options.waitForFunction(() => /added/.test(document.querySelector("#trust-message").textContent));
-    for (const c of contacts) {
-      await options.setInputFiles("#contact-file", join(PKI, c));
-      await options.waitForFunction((name) => document.querySelector("#contact-list").textContent.includes(name), c.replace(".crt", "@example.com"));
-    }
+    const options = await setUp(b, {
+      p12: join(PKI, p12),
+      trust: [join(PKI, "chain.pem")],
+      contacts: contacts.map((c) => ({ file: join(PKI, c), email: c.replace(".crt", "@example.com") })),
+    });
     await options.close();
-    const page = await b.context.newPage();
-    await page.goto(`${this.base}/#/signin`);
-    await page.click(`button.user[data-user="${user}"]`);
-    await page.locator("#message-list, #empty-folder").first().waitFor();
-    return { ...b, page };
+    return { ...b, page: await signIn(b, this.base, user) };
   }
 
   /** Clicks the Inbox message whose subject contains `subject`. */
