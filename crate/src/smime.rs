@@ -505,11 +505,6 @@ mod tests {
             }
         }
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
     use crate::trust::crl::Crl;
     use crate::trust::validate::MissingRevocation;
     use std::path::{Path, PathBuf};
@@ -615,5 +610,23 @@ mod tests {
         *der.last_mut().unwrap() ^= 1;
         let forged = cert::parse_certificates(&der).unwrap();
         assert!(recipient_revocation_sources(&forged, &options(&[])).is_empty());
+    }
+
+    #[test]
+    fn a_signer_sends_the_reader_to_its_revocation_sources_only_when_otherwise_trusted() {
+        let bob = Identity::from_pkcs12(&std::fs::read(data("pki/bob.p12")).unwrap(), "secret").unwrap();
+        let key = bob.pairs()[0].private_key_pkcs8().unwrap();
+        let erin = Identity::new(vec![crate::identity::KeyPair::new(&key, erin()).unwrap()], vec![]).unwrap();
+        let mut der =
+            sign::sign(b"Content-Type: text/plain\r\n\r\nhi\r\n", &erin, &SignOptions::default(), false).unwrap();
+        let checking = |trust: &str| VerifyOptions { trust: certs(trust), check_revocation: true, ..options(&[]) };
+        let sources = |der: &[u8], o: &VerifyOptions| {
+            verify::verify(der, None, o).unwrap().report.signers[0].revocation_sources.len()
+        };
+        assert_eq!(sources(&der, &checking("pki/root.crt")), 2, "a trusted path, undecided: its CRL and OCSP URLs");
+        assert_eq!(sources(&der, &checking("pki/other-root.crt")), 0, "an untrusted path names nothing to fetch");
+        // A broken signature (the last byte of the signature value) names nothing either.
+        *der.last_mut().unwrap() ^= 1;
+        assert_eq!(sources(&der, &checking("pki/root.crt")), 0);
     }
 }

@@ -40,6 +40,9 @@ pub struct VerifyOptions {
     pub check_revocation: bool,
     /// What a certificate that no CRL covers means when revocation is checked (default: unknown).
     pub missing_revocation: MissingRevocation,
+    /// A certificate that names no CRL distribution point or OCSP responder passes the revocation check
+    /// (reported as skipped), instead of leaving it unknown; see [`ValidationOptions::accept_unpublished`].
+    pub accept_unpublished: bool,
     /// Certificate policy inputs of path validation (default: any policy).
     pub policy: PolicySettings,
     /// DER OCSP responses (fetched by the host for the report's `revocationSources`).
@@ -79,6 +82,7 @@ impl VerifyOptions {
             allow_sha1: self.allow_sha1,
             check_revocation: self.check_revocation,
             missing_revocation: self.missing_revocation,
+            accept_unpublished: self.accept_unpublished,
             policy: self.policy.clone(),
             ..ValidationOptions::default()
         }
@@ -533,7 +537,18 @@ fn verify_signer(
     report.signature = signature;
 
     let mut path = validate_signer_path(signer_cert, message_certs, crls, &options.ocsp_responses, options, now);
-    let undecided = path.revocation.iter().any(|s| matches!(s, RevocationStatus::Unknown { .. }));
+    // Only a valid signature whose path passes every other check may send a host (or the fetcher) to the
+    // addresses its certificates name: anything else would let any mail make the reader fetch a URL of
+    // the sender's choosing (a read receipt), and could not become trusted anyway.
+    let only_revocation_undecided = match path.verdict {
+        TrustVerdict::Unknown => true,
+        TrustVerdict::NotTrusted => {
+            !path.failures.is_empty()
+                && path.failures.iter().all(|f| matches!(f, validate::Failure::RevocationUnknown { .. }))
+        }
+        TrustVerdict::Trusted => false,
+    };
+    let undecided = only_revocation_undecided && report.signature.passed();
     if options.check_revocation && undecided {
         report.revocation_sources = revocation_sources(&path);
         // With network access, fetch what the path names and validate again.
@@ -577,6 +592,9 @@ fn verify_signer(
                 _ => None,
             }) {
                 Some(reason) => Check::Unknown { reason },
+                None if path.revocation.contains(&RevocationStatus::Unpublished) => Check::Skipped {
+                    reason: "a certificate of the chain names no CRL distribution point or OCSP responder".into(),
+                },
                 None => Check::Passed,
             },
         };
@@ -827,6 +845,29 @@ mod tests {
         let carol = cert::parse_certificates(&data("pki/carol.crt")).unwrap().remove(0);
         let early = signing_time_check(clock::parse_rfc3339("2001-01-01").unwrap(), now, &carol);
         assert!(early.reason().unwrap().contains("before its certificate was valid"));
+    }
+
+    #[test]
+    fn unpublished_revocation_passes_only_when_accepted() {
+        // Carol's certificate names no CRL distribution point or OCSP responder; the root's CRL covers
+        // the issuing CA.
+        let der = signed_with_crl("carol", None);
+        let unknown = verify(&der, None, &options(&["crl/root.crl"])).unwrap().report;
+        assert_eq!(unknown.verdict, Verdict::Unknown);
+        let accepting = VerifyOptions { accept_unpublished: true, ..options(&["crl/root.crl"]) };
+        let report = verify(&der, None, &accepting).unwrap().report;
+        assert_eq!(report.verdict, Verdict::Trusted);
+        assert!(matches!(report.signers[0].revocation, Check::Skipped { .. }));
+        assert!(report.signers[0]
+            .path_validation
+            .as_ref()
+            .unwrap()
+            .revocation
+            .contains(&RevocationStatus::Unpublished));
+        // A CRL that covers the certificate still decides: Alice is revoked on the issuing CA's CRL.
+        let alice = signed_with_crl("alice", None);
+        let both = VerifyOptions { accept_unpublished: true, ..options(&["crl/root.crl", "crl/intermediate.crl"]) };
+        assert_eq!(verify(&alice, None, &both).unwrap().report.verdict, Verdict::ValidUntrusted);
     }
 
     /// An opaque SignedData by `who`, with `crl` put into its `crls` field (outside the signature).

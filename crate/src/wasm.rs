@@ -223,6 +223,8 @@ struct JsVerifyOptions {
     check_revocation: bool,
     /// "unknown" (default) or "fail": what a certificate no CRL covers means.
     missing_revocation: Option<MissingRevocation>,
+    /// A certificate that names no CRL distribution point or OCSP responder passes the revocation check.
+    accept_unpublished: bool,
 }
 
 impl JsVerifyOptions {
@@ -248,6 +250,7 @@ impl JsVerifyOptions {
             ocsp_responses: self.ocsp_responses.into_iter().map(serde_bytes::ByteBuf::into_vec).collect(),
             crls,
             missing_revocation: self.missing_revocation.unwrap_or_default(),
+            accept_unpublished: self.accept_unpublished,
             ..VerifyOptions::default()
         })
     }

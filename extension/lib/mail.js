@@ -167,28 +167,54 @@ function summarise(layers, unopenedParts) {
   };
 }
 
-/** Opens a raw S/MIME message: decrypts with any unlocked identity, verifies; returns `{ token, summary }`. */
-export async function open(rawBase64, trusted) {
-  const siegel = await engine();
-  const raw = fromBase64(rawBase64);
-  const options = await collection(trusted);
-  let result;
+/** Decrypts (with any unlocked identity, when the core asks for one) and verifies every layer of `raw`. */
+function openWith(siegel, raw, options) {
   try {
-    result = siegel.openMessage(raw, options);
+    return siegel.openMessage(raw, options);
   } catch (e) {
     // Encrypted: the core asks for an identity. Try each unlocked one (the key history is inside each).
     if (!e || e.name !== "invalid-argument") throw e;
     let lastError = null;
     for (const identity of keyring.unlockedIdentities()) {
       try {
-        result = identity.openMessage(raw, options);
-        break;
+        return identity.openMessage(raw, options);
       } catch (err) {
         lastError = err;
         if (!err || err.name !== "not-for-us") break;
       }
     }
-    if (!result) throw lastError || new MailError("not-for-us", "This message was not encrypted to any of your keys.");
+    throw lastError || new MailError("not-for-us", "This message was not encrypted to any of your keys.");
+  }
+}
+
+/** The revocation sources the signers' paths leave undecided (the core lists them only for otherwise trusted paths). */
+function undecidedSources(layers) {
+  const out = new Map();
+  for (const layer of layers) {
+    if (layer.layer !== "signed") continue;
+    for (const s of layer.signers) for (const src of s.revocationSources || []) out.set(`${src.kind} ${src.url}`, src);
+  }
+  return [...out.values()];
+}
+
+/**
+ * Opens a raw S/MIME message: decrypts with any unlocked identity, verifies; returns `{ token, summary }`.
+ * Unless `disableCRLCheck` is set, revocation is checked: CRLs and OCSP answers the message carries count, a
+ * certificate whose CA publishes no status passes (`acceptUnpublished`), and what the signers' certificates
+ * publish but nothing at hand decides is fetched (lib/revocation.js) and the message verified again. What
+ * cannot be fetched leaves the verdict "revocation status unknown".
+ */
+export async function open(rawBase64, trusted) {
+  const siegel = await engine();
+  const raw = fromBase64(rawBase64);
+  const { settings } = await effectiveSettings();
+  const checkRevocation = !settings.disableCRLCheck;
+  const options = { ...(await collection(trusted)), checkRevocation, acceptUnpublished: true };
+  let result = openWith(siegel, raw, options);
+  const sources = checkRevocation ? undecidedSources(result.layers) : [];
+  if (sources.length) {
+    const { crls, ocspResponses } = await revocation.fetchAll(sources, settings.crlRetrievalTimeout);
+    if (crls.length || ocspResponses.length) result = openWith(siegel, raw, { ...options, crls, ocspResponses });
   }
   // Correspondents' certificates are collected from mail whose signature is valid and trusted.
   for (const der of result.trustedSignerCertificates || []) {

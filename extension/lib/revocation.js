@@ -1,5 +1,6 @@
-// Revocation data for checking recipients before encrypting (setting/policy `checkCRLOnSend`): the core
-// says where each recipient's path publishes it (CRL distribution points, OCSP responders); this worker
+// Revocation data for checking recipients before encrypting (setting/policy `checkCRLOnSend`) and signers
+// when reading (unless `disableCRLCheck`): the core says where each path publishes it (CRL distribution
+// points, OCSP responders; only for paths that pass every other check); this worker
 // fetches them (plain HTTP(S), no cookies, a timeout each) and hands the bytes back to the core, which
 // verifies them. Nothing fetched is trusted as such: a CRL or OCSP response counts only when its signature
 // and freshness check out in the core. What cannot be fetched leaves the status unknown, and unknown

@@ -27,6 +27,7 @@ import {
   EXTENSION, PASSPHRASE, PKI, ROOT, buildExtension, compose, contentScriptWorld, draftOf, launchWithExtension, send, setToggles, setUp, signIn,
   startWebmail,
 } from "./harness.mjs";
+import { Webmail } from "./mail-harness.mjs";
 
 const EN = JSON.parse(readFileSync(join(EXTENSION, "_locales", "en", "messages.json"), "utf8"));
 const POLICY_DIR = "/etc/chromium/policies/managed";
@@ -347,5 +348,26 @@ describe("revocation before sending", () => {
     assert.equal(r.result.status, "error");
     assert.match(r.result.message, /carol@example\.com.*revoked.*KeyCompromise/);
     assert.ok(r.fetched.includes("POST /ocsp application/ocsp-request"), `fetched ${r.fetched}`);
+  });
+
+  test("reading (disableCRLCheck off): the signer's CRL is fetched; a revoked signer is not trusted, a good one is", { timeout: 90_000 }, async () => {
+    Object.assign(up, { "/root.crl": true, "/issuing.crl": true, "/ocsp": true });
+    const reading = new Webmail(mail);
+    const signed = (who, subject) => {
+      const entity = join(dir, "entity.txt");
+      writeFileSync(entity, `Content-Type: text/plain\r\n\r\n${subject}\r\n`);
+      const smime = execFileSync("openssl", ["cms", "-sign", "-in", entity, "-signer", join(dir, `${who}.crt`), "-inkey", join(PKI, `${who}.key`),
+        "-certfile", join(dir, "issuing.crt")]);
+      return Buffer.concat([Buffer.from(`From: ${who}@example.com\r\nTo: alice@example.com\r\nSubject: ${subject}\r\n`), smime]);
+    };
+    asked.length = 0;
+    reading.deliver("alice@example.com", signed("bob", "Signed by Bob"));
+    let reader = await reading.openMessage(page, "Signed by Bob");
+    assert.equal(await reader.locator("#banner").getAttribute("data-verdict"), "trusted");
+    assert.ok(asked.includes("GET /issuing.crl"), `fetched ${asked}`);
+    reading.deliver("alice@example.com", signed("carol", "Signed by Carol"));
+    reader = await reading.openMessage(page, "Signed by Carol");
+    assert.equal(await reader.locator("#banner").getAttribute("data-verdict"), "untrusted");
+    assert.match(await reader.locator("#banner-text").textContent(), /revoked at .*KeyCompromise/);
   });
 });

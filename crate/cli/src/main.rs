@@ -185,6 +185,10 @@ struct VerifyArgs {
     /// verdict "unknown") or fail (not trusted).
     #[arg(long, value_name = "unknown|fail", default_value = "unknown")]
     missing_crl: String,
+    /// A certificate that names no CRL distribution point or OCSP responder passes the revocation check
+    /// (its CA publishes no status), instead of leaving it unknown.
+    #[arg(long)]
+    accept_unpublished: bool,
 }
 
 /// A failure with the exit code it maps to.
@@ -320,6 +324,7 @@ impl VerifyArgs {
             ocsp_responses,
             crls,
             missing_revocation,
+            accept_unpublished: self.accept_unpublished,
             fetch,
             ..VerifyOptions::default()
         })

@@ -104,6 +104,11 @@ pub enum RevocationStatus {
         /// What was missing or wrong, readable.
         reason: String,
     },
+    /// The certificate names no CRL distribution point and no OCSP responder, and no CRL or OCSP response
+    /// at hand covers it: its CA publishes no status for it. Only when the validation options accept that
+    /// ([`ValidationOptions::accept_unpublished`](crate::trust::validate::ValidationOptions)); else it is
+    /// `Unknown`.
+    Unpublished,
 }
 
 /// One revoked-certificate entry, decoded.
@@ -874,6 +879,7 @@ mod tests {
                     RevocationStatus::Good => "good".to_string(),
                     RevocationStatus::Revoked { reason, .. } => format!("revoked({reason:?})"),
                     RevocationStatus::Unknown { reason } => format!("unknown({reason})"),
+                    RevocationStatus::Unpublished => "unpublished".to_string(),
                 })
                 .collect();
             println!("{} {test}: [{}]", if ok { "PASS" } else { "FAIL" }, summary.join(", "));

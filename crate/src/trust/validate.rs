@@ -60,6 +60,11 @@ pub struct ValidationOptions {
     pub check_revocation: bool,
     /// What a certificate no CRL covers means, when revocation is checked.
     pub missing_revocation: MissingRevocation,
+    /// When revocation is checked: a certificate that names no CRL distribution point and no OCSP
+    /// responder, and that no CRL or OCSP response at hand covers, is [`RevocationStatus::Unpublished`]
+    /// and passes, instead of unknown. A reader uses it (its CA publishes nothing to check, as with many
+    /// in-house CAs); a strict sender check does not.
+    pub accept_unpublished: bool,
     /// Bounds on path building.
     pub limits: SearchLimits,
 }
@@ -73,6 +78,7 @@ impl Default for ValidationOptions {
             policy: PolicySettings::default(),
             check_revocation: false,
             missing_revocation: MissingRevocation::Unknown,
+            accept_unpublished: false,
             limits: SearchLimits::default(),
         }
     }
@@ -444,8 +450,14 @@ fn validate_path(path: &[&Certificate], inputs: &Inputs<'_>, options: &Validatio
                     None => status,
                 };
             }
+            if options.accept_unpublished
+                && matches!(status, RevocationStatus::Unknown { .. })
+                && !publishes_revocation(c)
+            {
+                status = RevocationStatus::Unpublished;
+            }
             match &status {
-                RevocationStatus::Good => {}
+                RevocationStatus::Good | RevocationStatus::Unpublished => {}
                 RevocationStatus::Revoked { revoked_at, reason } => failures.push(Failure::Revoked {
                     subject: name.clone(),
                     revoked_at: clock::format_rfc3339(*revoked_at),
@@ -579,4 +591,11 @@ fn end_entity_checks(c: &Certificate, purpose: Purpose, name: &str, failures: &m
         Ok(_) => {}
         Err(detail) => failures.push(Failure::Extension { subject: name.into(), detail }),
     }
+}
+
+/// Whether a certificate says where its revocation status is published: a CRL distribution point (any
+/// kind, not only http) or an OCSP responder.
+fn publishes_revocation(c: &Certificate) -> bool {
+    let cdp = const_oid::db::rfc5280::ID_CE_CRL_DISTRIBUTION_POINTS;
+    c.tbs_certificate.extensions.iter().flatten().any(|e| e.extn_id == cdp) || !ocsp::responder_urls(c).is_empty()
 }
