@@ -72,8 +72,8 @@ describe("EFAIL and signature spoofing in the reading view", () => {
     assert.equal(b.verdict, "unsigned");
     assert.match(b.text, /neither verified nor decrypted/);
     const frameText = await reader.locator("body").evaluate((body) => body.outerHTML);
-    assert.ok(!frameText.includes("0451"), "the reader shows no plaintext");
-    assert.ok(!(await pageText(bob.page)).includes("0451"), "the page holds no plaintext");
+    assert.ok(!frameText.includes("launch code"), `the reader shows no plaintext: ${frameText}`);
+    assert.ok(!(await pageText(bob.page)).includes("launch code"), "the page holds no plaintext");
     await assertNoLeak();
   });
 
@@ -87,7 +87,7 @@ describe("EFAIL and signature spoofing in the reading view", () => {
     await html.locator("p").waitFor();
     assert.equal(await html.locator("p").textContent(), SECRET);
     assert.equal(await html.locator("meta[http-equiv=refresh], link, img[src^='http']").count(), 0, "nothing that fetches survives");
-    assert.ok(!(await pageText(bob.page)).includes("0451"), "the page holds no plaintext");
+    assert.ok(!(await pageText(bob.page)).includes("launch code"), "the page holds no plaintext");
     await assertNoLeak();
   });
 
