@@ -50,7 +50,6 @@ const EXAMPLE = {
   alwaysSign: true,
   encryptionAlgorithms: ["aes-256-gcm", "aes-128-gcm"],
   includeCertificateChain: "withoutRoot",
-  checkCRLOnSend: true,
   crlRetrievalTimeout: 10000,
   directoryUrl: "https://directory.example.com/",
   autoLockMinutes: 15,
