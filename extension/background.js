@@ -198,7 +198,7 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (Object.hasOwn(contentOps, name) && fromContentScript(sender)) {
     contentOps[name](message, sender)
       .then((result) => sendResponse({ ok: true, result }))
-      .catch((e) => sendResponse({ ok: false, error: { ...describeError(e), ...(e && e.missing ? { missing: e.missing } : {}) } }));
+      .catch((e) => sendResponse({ ok: false, error: { ...describeError(e), ...(e && e.missing ? { missing: e.missing, required: Boolean(e.required) } : {}) } }));
     return true;
   }
   const op = Object.hasOwn(ops, name) ? ops[name] : undefined;

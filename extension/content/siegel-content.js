@@ -37,6 +37,12 @@
   function errorText(e) {
     const code = e && e.code ? String(e.code).replace(/[^A-Za-z0-9]/g, "_") : "";
     // Messages that name recipients or addresses are more useful than a generic translation.
+    if (e && e.code === "no-certificate" && Array.isArray(e.missing)) {
+      const who = e.missing.join(", ");
+      return e.required
+        ? t("composeNoCertificateRequired", [who], e.message)
+        : t("composeNoCertificate", [who], e.message);
+    }
     if (e && (e.code === "no-certificate" || e.code === "no-identity")) return e.message;
     // A recipient refused by certificate validation (revoked, revocation unknown, not trusted): the core's
     // reason names the recipient and why, in a localised frame.

@@ -39,7 +39,8 @@ export async function protections(request) {
   const { settings, locked } = await effectiveSettings();
   const sign = locked.includes("alwaysSign") ? settings.alwaysSign || Boolean(request.sign) : Boolean(request.sign);
   const encrypt = locked.includes("alwaysEncrypt") ? settings.alwaysEncrypt || Boolean(request.encrypt) : Boolean(request.encrypt);
-  return { sign, encrypt, settings };
+  const encryptRequired = locked.includes("alwaysEncrypt") && settings.alwaysEncrypt;
+  return { sign, encrypt, encryptRequired, settings };
 }
 
 /**
@@ -61,7 +62,7 @@ export async function collection(trusted) {
  */
 export async function seal(draft, request, trusted) {
   const siegel = await engine();
-  const { sign, encrypt, settings } = await protections(request);
+  const { sign, encrypt, encryptRequired, settings } = await protections(request);
   const from = address(draft.from);
   const recipients = [...new Set([...(draft.to || []), ...(draft.cc || []), ...(draft.bcc || [])].map(address))].filter(Boolean);
   if (recipients.length === 0) throw new MailError("no-recipients", "The message has no recipients.");
@@ -75,10 +76,11 @@ export async function seal(draft, request, trusted) {
       else missing.push(r);
     }
     if (missing.length) {
+      // Under a policy that forces encryption, turning it off is no way out; the content script says which.
       throw new MailError(
         "no-certificate",
-        `No certificate for ${missing.join(", ")}. The message was not sent; import their certificates or turn encryption off.`,
-        { missing },
+        `No certificate for ${missing.join(", ")}. The message was not sent; import their certificates${encryptRequired ? "" : " or turn encryption off"}.`,
+        { missing, required: encryptRequired },
       );
     }
   }

@@ -105,6 +105,7 @@ describe("fail closed", () => {
     assert.equal(result.status, "error");
     assert.match(result.message, /carol@example\.com/, "the error names the recipient without a certificate");
     assert.doesNotMatch(result.message, /bob@example\.com/, "and only that one");
+    assert.equal(result.message, EN.composeNoCertificateRequired.message.replace("$1", "carol@example.com"), "no advice to turn encryption off");
     assert.deepEqual(await mail.mail(), before, "no Maildir and no folder got anything");
     assert.deepEqual(before, { files: [], listed: [] });
     assert.deepEqual(await draftOf(page), draft, "the draft is as it was: to, subject, body, attachment");

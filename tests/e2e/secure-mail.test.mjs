@@ -134,6 +134,7 @@ describe("signed and encrypted mail through the webmail", () => {
     await setToggles(page, { sign: true, encrypt: true });
     await page.click("#compose-send");
     await page.waitForFunction(() => document.querySelector("siegel-compose")?.dataset.status === "error");
+    assert.match(await page.locator("siegel-compose").getAttribute("data-message"), /^No certificate for carol@example\.com\. .*or turn encryption off\.$/);
     // The draft is intact, nothing reached any Maildir.
     assert.equal(await page.inputValue("#compose-to"), "bob@example.com, carol@example.com");
     assert.equal(await page.inputValue("#compose-body"), "Secret for two.");
