@@ -47,7 +47,7 @@ const jsonOut = opt("--json", null);
 const run = (cmd, argv, o = {}) => {
   const r = spawnSync(cmd, argv, { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30, ...o });
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(" ")}: ${r.status}\n${r.stderr}`);
-  return r.stdout.toString();
+  return r.stdout ? r.stdout.toString() : "";
 };
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
