@@ -48,7 +48,10 @@ pub use message::build_message;
 pub use parse::{parse, MAX_DEPTH, MAX_PARTS};
 pub use readable::{readable, Readable, ReadableAttachment};
 pub use rfc2047::{decode_header_words, encode_header_word};
-pub use transfer::{base64_lines, decode_base64_lenient, quoted_printable_decode, quoted_printable_encode};
+pub use transfer::{
+    base64_lines, base64_lines_len, decode_base64_lenient, quoted_printable_decode, quoted_printable_encode,
+    Base64Lines,
+};
 
 /// The `what` of every [`Error::Malformed`](crate::Error::Malformed) raised by this module.
 pub(crate) const WHAT: &str = "MIME message";

@@ -12,22 +12,104 @@ const LINE: usize = 76;
 
 /// Base64 in lines of 76 characters, each ending in CRLF (the last one too).
 pub fn base64_lines(data: &[u8]) -> Vec<u8> {
-    let encoded = STANDARD.encode(data);
-    let mut out = Vec::with_capacity(encoded.len() + encoded.len() / LINE * 2 + 2);
-    for chunk in encoded.as_bytes().chunks(LINE) {
-        out.extend_from_slice(chunk);
+    let mut w = Base64Lines::with_capacity(data.len());
+    w.push(data);
+    w.finish()
+}
+
+/// The length of [`base64_lines`] of `len` bytes.
+pub fn base64_lines_len(len: usize) -> usize {
+    let chars = len.div_ceil(3) * 4;
+    chars + chars.div_ceil(LINE) * 2
+}
+
+/// Bytes per encoded line (76 characters).
+const LINE_BYTES: usize = LINE / 4 * 3;
+/// Bytes encoded at a time: whole lines, small enough to stay in cache.
+const BLOCK: usize = LINE_BYTES * 256;
+
+/// A base64 encoder that takes its input in pieces and writes [`base64_lines`] of their
+/// concatenation, so that a large message can be encoded from its parts without first being
+/// assembled in one buffer.
+#[derive(Debug, Default)]
+pub struct Base64Lines {
+    out: Vec<u8>,
+    /// Input not yet encoded: less than one [`BLOCK`].
+    pending: Vec<u8>,
+}
+
+impl Base64Lines {
+    /// An encoder whose output has room for `len` bytes of input.
+    pub fn with_capacity(len: usize) -> Base64Lines {
+        Base64Lines { out: Vec::with_capacity(base64_lines_len(len)), pending: Vec::new() }
+    }
+
+    /// Encodes `data` after what was pushed before.
+    pub fn push(&mut self, mut data: &[u8]) {
+        if !self.pending.is_empty() {
+            let take = data.len().min(BLOCK - self.pending.len());
+            let (head, rest) = data.split_at(take);
+            self.pending.extend_from_slice(head);
+            data = rest;
+            if self.pending.len() < BLOCK {
+                return;
+            }
+            encode_lines(&self.pending, &mut self.out);
+            self.pending.clear();
+        }
+        let whole = data.len() / BLOCK * BLOCK;
+        let (blocks, rest) = data.split_at(whole);
+        encode_lines(blocks, &mut self.out);
+        self.pending.extend_from_slice(rest);
+    }
+
+    /// The encoded lines.
+    pub fn finish(mut self) -> Vec<u8> {
+        encode_lines(&self.pending, &mut self.out);
+        self.out
+    }
+}
+
+/// Appends `data` as base64 lines; every line is full except, possibly, the last one.
+fn encode_lines(data: &[u8], out: &mut Vec<u8>) {
+    for line in data.chunks(LINE_BYTES) {
+        let start = out.len();
+        out.resize(start + line.len().div_ceil(3) * 4, 0);
+        if let Some(dest) = out.get_mut(start..) {
+            // The destination has exactly the encoded length, so this cannot fail.
+            let written = STANDARD.encode_slice(line, dest).unwrap_or(0);
+            out.truncate(start + written);
+        }
         out.extend_from_slice(b"\r\n");
     }
-    out
 }
+
+/// Base64 characters decoded at a time (a multiple of 4, so every chunk but the last is whole).
+const DECODE_CHUNK: usize = 64 * 1024;
+
+const LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(true),
+);
 
 /// Decodes base64 as mail readers do: characters outside the alphabet (line breaks, spaces) are
 /// ignored, and padding may be missing. Data after a padding `=` ends the decoding.
+///
+/// Works in chunks, so that the only large allocation is the decoded output.
 pub fn decode_base64_lenient(data: &[u8]) -> Result<Vec<u8>> {
-    let mut clean: Vec<u8> = Vec::with_capacity(data.len());
+    let mut out = Vec::with_capacity(data.len() / 4 * 3 + 3);
+    let mut clean: Vec<u8> = Vec::with_capacity(DECODE_CHUNK.min(data.len()));
     for &b in data {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' => clean.push(b),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' => {
+                clean.push(b);
+                if clean.len() == DECODE_CHUNK {
+                    decode_into(&clean, &mut out)?;
+                    clean.clear();
+                }
+            }
             b'=' => break,
             _ => {}
         }
@@ -36,13 +118,19 @@ pub fn decode_base64_lenient(data: &[u8]) -> Result<Vec<u8>> {
     if clean.len() % 4 == 1 {
         clean.pop();
     }
-    const LENIENT: GeneralPurpose = GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        GeneralPurposeConfig::new()
-            .with_decode_padding_mode(DecodePaddingMode::RequireNone)
-            .with_decode_allow_trailing_bits(true),
-    );
-    LENIENT.decode(&clean).map_err(|e| Error::bad(WHAT, format!("bad base64: {e}")))
+    decode_into(&clean, &mut out)?;
+    Ok(out)
+}
+
+fn decode_into(clean: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    let start = out.len();
+    out.resize(start + clean.len().div_ceil(4) * 3, 0);
+    let written = match out.get_mut(start..) {
+        Some(dest) => LENIENT.decode_slice(clean, dest).map_err(|e| Error::bad(WHAT, format!("bad base64: {e}")))?,
+        None => 0,
+    };
+    out.truncate(start + written);
+    Ok(())
 }
 
 /// The upper-case hex digit for a nibble (0..=15).
@@ -154,6 +242,27 @@ mod tests {
         assert_eq!(two.len(), 76 + 2 + 4 + 2);
         assert_eq!(&two[76..78], b"\r\n");
         assert_eq!(base64_lines(b"hi"), b"aGk=\r\n");
+    }
+
+    #[test]
+    fn base64_in_pieces_is_base64_of_the_whole() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 + i / 13) as u8).collect();
+        let whole = base64_lines(&data);
+        assert_eq!(whole.len(), base64_lines_len(data.len()));
+        for cuts in [[1usize, 2, 3], [57, 58, 100], [14592, 14593, 60000], [0, 0, 199_999]] {
+            let mut w = Base64Lines::with_capacity(data.len());
+            let mut at = 0;
+            for c in cuts {
+                w.push(&data[at..c]);
+                at = c;
+            }
+            w.push(&data[at..]);
+            assert_eq!(w.finish(), whole, "{cuts:?}");
+        }
+        assert_eq!(decode_base64_lenient(&whole).unwrap(), data);
+        for n in 0..8 {
+            assert_eq!(base64_lines_len(n), base64_lines(&data[..n]).len());
+        }
     }
 
     #[test]

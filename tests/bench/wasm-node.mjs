@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Siegel wasm in Node: the same operations as the Chromium page (wasm-ops.js), on the wasm-pack
+// --target web build in target/wasm-bench/, loaded from the file. Node's globalThis.crypto.subtle
+// serves the async (WebCrypto) entry points. Prints one JSON object (compare.mjs reads it).
+//
+//   node tests/bench/wasm-node.mjs [--sizes 1024,102400] [--runs 5] [--cipher aes-256-gcm] [--recipients N] [--api async|sync]
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { runBench } from "./wasm-ops.js";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, "..", "..");
+const args = process.argv.slice(2);
+const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+const pkg = opt("--pkg", path.join(ROOT, "target", "wasm-bench"));
+
+const siegel = await import(path.join(pkg, "siegel.js"));
+const wasm = siegel.initSync({ module: fs.readFileSync(path.join(pkg, "siegel_bg.wasm")) });
+const result = await runBench({
+  siegel,
+  memory: wasm.memory,
+  files: async (name) => new Uint8Array(fs.readFileSync(path.join(ROOT, "crate", "tests", "data", "pki", name))),
+  sizes: opt("--sizes", "1024,102400,1048576").split(",").map(Number),
+  runs: Number(opt("--runs", "5")),
+  cipher: opt("--cipher", "aes-256-gcm"),
+  recipients: Number(opt("--recipients", "0")),
+  api: opt("--api", undefined),
+});
+result.node = process.version;
+console.log(JSON.stringify(result));
