@@ -73,12 +73,31 @@ struct SmimeCapability {
 /// Signs `content` and returns a DER `ContentInfo` holding `SignedData`. With `detached`, the
 /// content itself is left out (for multipart/signed); otherwise it is encapsulated (opaque signing).
 pub fn sign(content: &[u8], identity: &Identity, options: &SignOptions, detached: bool) -> Result<Vec<u8>> {
+    let digest: Digest = options.digest.into();
+    sign_prehashed(&digest.hash(content), (!detached).then_some(content), identity, options)
+}
+
+/// As [`sign`], with the content's digest (by `options.digest`) computed by the caller — by the
+/// host's SHA-2, say. `encapsulated` is the content for an opaque signature, `None` for a detached one.
+pub fn sign_prehashed(
+    content_digest: &[u8],
+    encapsulated: Option<&[u8]>,
+    identity: &Identity,
+    options: &SignOptions,
+) -> Result<Vec<u8>> {
     let now = options.signing_time.unwrap_or_else(clock::now_unix);
     let signer = identity.signing_pair(now)?;
     let encryption = identity.encryption_pair(now).ok().map(|p| p.certificate());
     let digest: Digest = options.digest.into();
+    if content_digest.len() != digest.output_len() {
+        return Err(Error::InvalidArgument(format!(
+            "a {digest:?} digest is {} bytes, not {}",
+            digest.output_len(),
+            content_digest.len()
+        )));
+    }
 
-    let attrs = signed_attributes(digest.hash(content), now, encryption, options.include_capabilities)?;
+    let attrs = signed_attributes(content_digest.to_vec(), now, encryption, options.include_capabilities)?;
     let attrs_der = attrs.to_der().map_err(crypto)?;
     let (signature, signature_algorithm) = sign_bytes(signer, digest, options.scheme, &attrs_der)?;
 
@@ -98,7 +117,10 @@ pub fn sign(content: &[u8], identity: &Identity, options: &SignOptions, detached
         certs.push(CertificateChoices::Certificate(c.clone()));
     }
 
-    let econtent = if detached { None } else { Some(Any::new(Tag::OctetString, content).map_err(crypto)?) };
+    let econtent = match encapsulated {
+        Some(content) => Some(Any::new(Tag::OctetString, content).map_err(crypto)?),
+        None => None,
+    };
     let signed = SignedData {
         version: CmsVersion::V1,
         digest_algorithms: SetOfVec::try_from(vec![AlgorithmIdentifierOwned { oid: digest.oid(), parameters: None }])

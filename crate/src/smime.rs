@@ -12,9 +12,19 @@ use x509_cert::Certificate;
 use crate::envelope::{self, EncryptOptions, EncryptionInfo};
 use crate::identity::Identity;
 use crate::mime::{self, Entity};
-use crate::sign::{self, SignOptions};
-use crate::verify::{self, SignatureReport, VerifyOptions};
-use crate::{alg::Digest, cert, clock, Error, Result};
+use crate::sign::SignOptions;
+use crate::verify::{SignatureReport, VerifyOptions};
+use crate::{cert, Error, Result};
+
+mod decrypting;
+mod encrypting;
+mod signing;
+mod verifying;
+
+pub use decrypting::Decrypting;
+pub use encrypting::Encrypting;
+pub use signing::Signing;
+pub use verifying::Verifying;
 
 /// How a signed message is shaped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,8 +87,9 @@ pub fn from_address(message: &[u8]) -> Option<String> {
 /// The MIME entity of a mail, ready to be signed or encrypted: its Content-* header fields and
 /// body, in CRLF, with 8-bit or long-line leaf bodies re-encoded (quoted-printable for text,
 /// base64 otherwise) so that the signed bytes survive 7-bit transport.
-fn inner_entity(e: &Entity<'_>) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(e.raw.len() + 256);
+///
+/// Appended to `out`.
+fn write_inner_entity(e: &Entity<'_>, out: &mut Vec<u8>) {
     let cte = e.headers.get("content-transfer-encoding").map(|v| v.trim().to_ascii_lowercase());
     let needs_encoding = !e.content_type.is_multipart()
         && matches!(cte.as_deref(), None | Some("7bit") | Some("8bit") | Some("binary"))
@@ -104,11 +115,10 @@ fn inner_entity(e: &Entity<'_>) -> Result<Vec<u8>> {
             out.extend_from_slice(b"Content-Transfer-Encoding: base64\r\n\r\n");
             out.extend_from_slice(&mime::base64_lines(e.body));
         }
-        return Ok(out);
+        return;
     }
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(&mime::canonicalize_crlf(e.body));
-    Ok(out)
 }
 
 fn is_7bit_safe(body: &[u8]) -> bool {
@@ -132,32 +142,22 @@ fn pkcs7_mime_part(smime_type: &str, der: &[u8]) -> Vec<u8> {
     out
 }
 
-fn assemble(outer: &[u8], entity: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(outer.len() + entity.len() + 20);
-    out.extend_from_slice(outer);
-    out.extend_from_slice(b"MIME-Version: 1.0\r\n");
-    out.extend_from_slice(entity);
-    out
-}
-
 /// Signs a whole mail (RFC 5322 on input; its header fields stay outside the signature).
 pub fn sign_message(message: &[u8], identity: &Identity, options: &SignOptions, mode: SignMode) -> Result<Vec<u8>> {
-    let s = split(message)?;
-    let entity = inner_entity(&s.entity)?;
-    Ok(assemble(&s.outer, &sign_entity(&entity, identity, options, mode)?))
+    Signing::new(message, options, mode)?.sign(identity, options)
 }
 
 /// Signs a MIME entity and returns the signed entity (multipart/signed or application/pkcs7-mime).
 pub fn sign_entity(entity: &[u8], identity: &Identity, options: &SignOptions, mode: SignMode) -> Result<Vec<u8>> {
     match mode {
-        SignMode::Opaque => Ok(pkcs7_mime_part("signed-data", &sign::sign(entity, identity, options, false)?)),
+        SignMode::Opaque => Ok(pkcs7_mime_part("signed-data", &crate::sign::sign(entity, identity, options, false)?)),
         SignMode::Detached => {
-            let der = sign::sign(entity, identity, options, true)?;
+            let der = crate::sign::sign(entity, identity, options, true)?;
             let mut b = boundary();
-            while entity.windows(b.len()).any(|w| w == b.as_bytes()) {
+            while mime::find_bytes(entity, b.as_bytes()).is_some() {
                 b = boundary();
             }
-            let micalg = Digest::from(options.digest).micalg();
+            let micalg = crate::alg::Digest::from(options.digest).micalg();
             let mut out = format!(
                 "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg={micalg};\r\n \
                  boundary=\"{b}\"\r\n\r\nThis is a cryptographically signed message in MIME format.\r\n\r\n--{b}\r\n"
@@ -183,9 +183,7 @@ pub fn sign_entity(entity: &[u8], identity: &Identity, options: &SignOptions, mo
 
 /// Encrypts a whole mail to `recipients` (include the sender's own certificate to keep Sent readable).
 pub fn encrypt_message(message: &[u8], recipients: &[Certificate], options: &EncryptOptions) -> Result<Vec<u8>> {
-    let s = split(message)?;
-    let entity = inner_entity(&s.entity)?;
-    Ok(assemble(&s.outer, &encrypt_entity(&entity, recipients, options)?))
+    Encrypting::new(message.to_vec(), recipients)?.encrypt(recipients, options)
 }
 
 /// Checks that every recipient certificate validates (RFC 5280, through [`crate::trust::validate`]) for
@@ -226,16 +224,7 @@ pub fn check_recipients_against(recipients: &[Certificate], options: &VerifyOpti
 
 /// Encrypts a MIME entity and returns the application/pkcs7-mime entity.
 pub fn encrypt_entity(entity: &[u8], recipients: &[Certificate], options: &EncryptOptions) -> Result<Vec<u8>> {
-    let now = clock::now_unix();
-    for r in recipients {
-        if !cert::valid_at(r, now) {
-            let s = cert::Summary::of(r);
-            return Err(Error::UnusableCertificate {
-                subject: s.emails.first().cloned().unwrap_or(s.subject),
-                reason: format!("it is valid from {} to {}", s.not_before, s.not_after),
-            });
-        }
-    }
+    encrypting::check_validity(recipients)?;
     let der = envelope::encrypt(entity, recipients, options)?;
     let smime_type = if options.cipher.is_authenticated() { "authEnveloped-data" } else { "enveloped-data" };
     Ok(pkcs7_mime_part(smime_type, &der))
@@ -269,39 +258,14 @@ pub fn kind(e: &Entity<'_>) -> Kind {
 /// Decrypts an encrypted mail; returns the mail with the decrypted entity in place of the
 /// application/pkcs7-mime one, and what protected it.
 pub fn decrypt_message(message: &[u8], identity: &Identity) -> Result<(Vec<u8>, EncryptionInfo)> {
-    let s = split(message)?;
-    if kind(&s.entity) != Kind::Encrypted {
-        return Err(Error::NotSmime("the message is not encrypted".into()));
-    }
-    let der = s.entity.decoded_body()?;
-    let d = envelope::decrypt(&der, identity)?;
-    Ok((assemble(&s.outer, &mime::canonicalize_crlf(&d.content)), d.info))
+    Decrypting::new(message.to_vec(), identity)?.decrypt()
 }
 
 /// Verifies a signed mail (detached or opaque). Returns the mail with the signed entity in place
 /// of the S/MIME wrapping, and the report. The From header is compared with the signer unless
 /// `options.from` is already set.
 pub fn verify_message(message: &[u8], options: &VerifyOptions) -> Result<(Vec<u8>, SignatureReport)> {
-    let s = split(message)?;
-    let mut options = options.clone();
-    if options.from.is_none() {
-        options.from = from_address(message);
-    }
-    let verified = match kind(&s.entity) {
-        Kind::DetachedSigned => {
-            let [content, signature] = s.entity.children.as_slice() else {
-                return Err(Error::bad(
-                    "S/MIME signed message",
-                    format!("multipart/signed must have 2 parts, this one has {}", s.entity.children.len()),
-                ));
-            };
-            verify::verify(&signature.decoded_body()?, Some(content.raw), &options)?
-        }
-        Kind::OpaqueSigned => verify::verify(&s.entity.decoded_body()?, None, &options)?,
-        Kind::Encrypted => return Err(Error::NotSmime("the message is encrypted; decrypt it first".into())),
-        Kind::Plain => return Err(Error::NotSmime("the message is not signed".into())),
-    };
-    Ok((assemble(&s.outer, &verified.content), verified.report))
+    Verifying::new(message.to_vec())?.verify(options)
 }
 
 /// One layer of protection, outermost first.
@@ -330,30 +294,46 @@ pub struct Opened {
 /// Decrypts and verifies every layer of a mail (signed inside encrypted, encrypted inside signed,
 /// triple-wrapped). An encrypted layer without an identity is an error.
 pub fn open_message(message: &[u8], identity: Option<&Identity>, options: &VerifyOptions) -> Result<Opened> {
+    open_owned(message.to_vec(), identity, options)
+}
+
+/// [`open_message`], taking the mail's buffer: every layer is unwrapped in place where it can be.
+pub fn open_owned(message: Vec<u8>, identity: Option<&Identity>, options: &VerifyOptions) -> Result<Opened> {
     let mut layers = Vec::new();
-    let mut current = message.to_vec();
+    let mut current = message;
     let mut options = options.clone();
     if options.from.is_none() {
-        options.from = from_address(message);
+        options.from = from_address(&current);
     }
     for _ in 0..MAX_LAYERS {
-        let k = kind(&mime::parse(&current)?);
-        match k {
+        match kind_of(&current)? {
             Kind::Encrypted => {
-                let identity = identity.ok_or_else(|| {
-                    Error::InvalidArgument("the message is encrypted; an identity is needed to read it".into())
-                })?;
-                let (next, info) = decrypt_message(&current, identity)?;
+                let (next, info) = Decrypting::new(current, need_identity(identity)?)?.decrypt()?;
                 layers.push(Layer::Encrypted(info));
                 current = next;
             }
             Kind::DetachedSigned | Kind::OpaqueSigned => {
-                let (next, report) = verify_message(&current, &options)?;
+                let (next, report) = Verifying::new(current)?.verify(&options)?;
                 layers.push(Layer::Signed(report));
                 current = next;
             }
             Kind::Plain => return Ok(Opened { layers, message: current }),
         }
     }
-    Err(Error::LimitExceeded(format!("more than {MAX_LAYERS} nested S/MIME layers")))
+    Err(too_many_layers())
+}
+
+/// What kind of S/MIME a whole mail is.
+pub fn kind_of(message: &[u8]) -> Result<Kind> {
+    Ok(kind(&mime::parse(message)?))
+}
+
+/// The identity an encrypted layer needs, or the error that says so.
+pub fn need_identity(identity: Option<&Identity>) -> Result<&Identity> {
+    identity.ok_or_else(|| Error::InvalidArgument("the message is encrypted; an identity is needed to read it".into()))
+}
+
+/// The error for a mail with more than [`MAX_LAYERS`] layers.
+pub fn too_many_layers() -> Error {
+    Error::LimitExceeded(format!("more than {MAX_LAYERS} nested S/MIME layers"))
 }

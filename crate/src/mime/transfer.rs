@@ -44,6 +44,12 @@ impl Base64Lines {
         Base64Lines { out: Vec::with_capacity(base64_lines_len(len)), pending: Vec::new() }
     }
 
+    /// An encoder that appends to `out`, reserving room for `len` bytes of input.
+    pub fn after(mut out: Vec<u8>, len: usize) -> Base64Lines {
+        out.reserve_exact(base64_lines_len(len));
+        Base64Lines { out, pending: Vec::new() }
+    }
+
     /// Encodes `data` after what was pushed before.
     pub fn push(&mut self, mut data: &[u8]) {
         if !self.pending.is_empty() {
@@ -99,7 +105,12 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
 ///
 /// Works in chunks, so that the only large allocation is the decoded output.
 pub fn decode_base64_lenient(data: &[u8]) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(data.len() / 4 * 3 + 3);
+    decode_base64_lenient_reserving(data, 0)
+}
+
+/// [`decode_base64_lenient`], with room for `extra` more bytes in the output's allocation.
+pub fn decode_base64_lenient_reserving(data: &[u8], extra: usize) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(data.len() / 4 * 3 + 3 + extra);
     let mut clean: Vec<u8> = Vec::with_capacity(DECODE_CHUNK.min(data.len()));
     for &b in data {
         match b {
