@@ -5,6 +5,9 @@
 //! Everything written uses CRLF line endings and 7-bit-safe transfer encodings, so that the signed
 //! bytes survive transport.
 
+use core::ops::Range;
+use std::borrow::Cow;
+
 use rand_core::RngCore;
 use serde::{Deserialize, Serialize};
 use x509_cert::Certificate;
@@ -18,11 +21,13 @@ use crate::{cert, Error, Result};
 
 mod decrypting;
 mod encrypting;
+mod output;
 mod signing;
 mod verifying;
 
 pub use decrypting::Decrypting;
 pub use encrypting::Encrypting;
+pub use output::Output;
 pub use signing::Signing;
 pub use verifying::Verifying;
 
@@ -86,10 +91,15 @@ pub fn from_address(message: &[u8]) -> Option<String> {
 
 /// The MIME entity of a mail, ready to be signed or encrypted: its Content-* header fields and
 /// body, in CRLF, with 8-bit or long-line leaf bodies re-encoded (quoted-printable for text,
-/// base64 otherwise) so that the signed bytes survive 7-bit transport.
-///
-/// Appended to `out`.
-fn write_inner_entity(e: &Entity<'_>, out: &mut Vec<u8>) {
+/// base64 otherwise) so that the signed bytes survive 7-bit transport. The header block (with its
+/// empty line) and the body come apart; the body is borrowed from the mail when it needs no change.
+struct InnerEntity<'a> {
+    header: Vec<u8>,
+    body: Cow<'a, [u8]>,
+}
+
+fn inner_entity<'a>(e: &Entity<'a>) -> InnerEntity<'a> {
+    let mut header = Vec::with_capacity(256);
     let cte = e.headers.get("content-transfer-encoding").map(|v| v.trim().to_ascii_lowercase());
     let needs_encoding = !e.content_type.is_multipart()
         && matches!(cte.as_deref(), None | Some("7bit") | Some("8bit") | Some("binary"))
@@ -101,24 +111,73 @@ fn write_inner_entity(e: &Entity<'_>, out: &mut Vec<u8>) {
             continue;
         }
         has_ct |= lower == "content-type";
-        out.extend_from_slice(format!("{}: {}\r\n", h.name, h.value).as_bytes());
+        header.extend_from_slice(format!("{}: {}\r\n", h.name, h.value).as_bytes());
     }
     if !has_ct {
         let charset = if e.body.is_ascii() { "us-ascii" } else { "utf-8" };
-        out.extend_from_slice(format!("Content-Type: text/plain; charset={charset}\r\n").as_bytes());
+        header.extend_from_slice(format!("Content-Type: text/plain; charset={charset}\r\n").as_bytes());
     }
-    if needs_encoding {
-        if e.content_type.mime_type.starts_with("text/") {
-            out.extend_from_slice(b"Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-            out.extend_from_slice(&mime::quoted_printable_encode(&mime::canonicalize_crlf(e.body)));
-        } else {
-            out.extend_from_slice(b"Content-Transfer-Encoding: base64\r\n\r\n");
-            out.extend_from_slice(&mime::base64_lines(e.body));
+    let body = if !needs_encoding {
+        header.extend_from_slice(b"\r\n");
+        mime::canonicalize_crlf(e.body)
+    } else if e.content_type.mime_type.starts_with("text/") {
+        header.extend_from_slice(b"Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+        Cow::Owned(mime::quoted_printable_encode(&mime::canonicalize_crlf(e.body)))
+    } else {
+        header.extend_from_slice(b"Content-Transfer-Encoding: base64\r\n\r\n");
+        Cow::Owned(mime::base64_lines(e.body))
+    };
+    InnerEntity { header, body }
+}
+
+/// A mail taken apart for signing or encrypting: the outer header fields, and the inner entity
+/// ([`inner_entity`]) at `entity` in `buf`.
+struct LaidOut {
+    outer: Vec<u8>,
+    buf: Vec<u8>,
+    entity: Range<usize>,
+}
+
+/// Takes a mail apart, laying out the inner entity in the mail's own buffer when the body needs no
+/// change: its header block is written over the end of the mail's header block, just before the
+/// body, which stays where it is. Otherwise the entity goes into a new buffer.
+fn lay_out(mut message: Vec<u8>) -> Result<LaidOut> {
+    let (outer, header, body) = {
+        let s = split(&message)?;
+        let inner = inner_entity(&s.entity);
+        let body = match inner.body {
+            Cow::Borrowed(b) => Ok(range_in(&message, b)),
+            Cow::Owned(v) => Err(v),
+        };
+        (s.outer, inner.header, body)
+    };
+    match body {
+        Ok(body) if header.len() <= body.start => {
+            let start = body.start - header.len();
+            if let Some(room) = message.get_mut(start..body.start) {
+                room.copy_from_slice(&header);
+            }
+            Ok(LaidOut { outer, buf: message, entity: start..body.end })
         }
-        return;
+        Ok(body) => {
+            let mut buf = header;
+            buf.extend_from_slice(message.get(body).unwrap_or_default());
+            let entity = 0..buf.len();
+            Ok(LaidOut { outer, buf, entity })
+        }
+        Err(encoded) => {
+            let mut buf = header;
+            buf.extend_from_slice(&encoded);
+            let entity = 0..buf.len();
+            Ok(LaidOut { outer, buf, entity })
+        }
     }
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(&mime::canonicalize_crlf(e.body));
+}
+
+/// Position of `inner` (a sub-slice of `outer`) in `outer`.
+fn range_in(outer: &[u8], inner: &[u8]) -> Range<usize> {
+    let start = (inner.as_ptr() as usize).saturating_sub(outer.as_ptr() as usize);
+    start..start + inner.len()
 }
 
 fn is_7bit_safe(body: &[u8]) -> bool {
@@ -144,7 +203,7 @@ fn pkcs7_mime_part(smime_type: &str, der: &[u8]) -> Vec<u8> {
 
 /// Signs a whole mail (RFC 5322 on input; its header fields stay outside the signature).
 pub fn sign_message(message: &[u8], identity: &Identity, options: &SignOptions, mode: SignMode) -> Result<Vec<u8>> {
-    Signing::new(message, options, mode)?.sign(identity, options)
+    Ok(Signing::new(message.to_vec(), options, mode)?.sign(identity, options)?.into_vec())
 }
 
 /// Signs a MIME entity and returns the signed entity (multipart/signed or application/pkcs7-mime).
@@ -183,7 +242,7 @@ pub fn sign_entity(entity: &[u8], identity: &Identity, options: &SignOptions, mo
 
 /// Encrypts a whole mail to `recipients` (include the sender's own certificate to keep Sent readable).
 pub fn encrypt_message(message: &[u8], recipients: &[Certificate], options: &EncryptOptions) -> Result<Vec<u8>> {
-    Encrypting::new(message.to_vec(), recipients)?.encrypt(recipients, options)
+    Ok(Encrypting::new(message.to_vec(), recipients)?.encrypt(recipients, options)?.into_vec())
 }
 
 /// Checks that every recipient certificate validates (RFC 5280, through [`crate::trust::validate`]) for

@@ -159,10 +159,36 @@ struct JsSignOptions {
 /// Signs a whole mail (RFC 5322 header + MIME entity). Options:
 /// `{ digest: "sha256"|"sha384"|"sha512", scheme: "rsa-pkcs1v15"|"rsa-pss", chain, includeCapabilities, opaque }`.
 #[wasm_bindgen(js_name = signMessage)]
-pub fn sign_message(message: &[u8], identity: &Identity, options: JsValue) -> JsResult<Vec<u8>> {
+pub fn sign_message(message: Vec<u8>, identity: &Identity, options: JsValue) -> JsResult<js_sys::Uint8Array> {
     let o: JsSignOptions = from_js(options, "sign options")?;
     let mode = if o.opaque { SignMode::Opaque } else { SignMode::Detached };
-    smime::sign_message(message, &identity.0, &o.sign, mode).map_err(throw)
+    let signed = Signing::new(message, &o.sign, mode).and_then(|job| job.sign(&identity.0, &o.sign)).map_err(throw)?;
+    output_to_js(&signed)
+}
+
+/// Copies a finished mail into a new `Uint8Array`, piece by piece: it is never whole in wasm memory.
+fn output_to_js(output: &smime::Output) -> JsResult<js_sys::Uint8Array> {
+    let total = output.len();
+    let out = js_sys::Uint8Array::new_with_length(u32::try_from(total).map_err(|_| too_large())?);
+    let mut at = 0usize;
+    let mut fits = true;
+    output.write_to(&mut |piece| {
+        let end = at + piece.len();
+        if end <= total {
+            out.subarray(at as u32, end as u32).copy_from(piece);
+        } else {
+            fits = false;
+        }
+        at = end;
+    });
+    if !fits || at != total {
+        return Err(throw(Error::Crypto("the output's pieces do not add up to its length".into())));
+    }
+    Ok(out)
+}
+
+fn too_large() -> JsValue {
+    throw(Error::LimitExceeded("the message is larger than 4 GB".into()))
 }
 
 /// [`sign_message`] with the content digest by WebCrypto: a Promise of the same signed mail.
@@ -170,13 +196,12 @@ pub fn sign_message(message: &[u8], identity: &Identity, options: JsValue) -> Js
 pub fn sign_message_async(message: Vec<u8>, identity: &Identity, options: JsValue) -> JsResult<js_sys::Promise> {
     let o: JsSignOptions = from_js(options, "sign options")?;
     let mode = if o.opaque { SignMode::Opaque } else { SignMode::Detached };
-    let job = Signing::new(&message, &o.sign, mode).map_err(throw)?;
-    drop(message);
+    let job = Signing::new(message, &o.sign, mode).map_err(throw)?;
     let identity = identity.0.clone();
     Ok(wasm_bindgen_futures::future_to_promise(async move {
         let digest = webcrypto::digest_of(job.content(), job.digest()).await;
         let signed = job.finish(&digest, &identity, &o.sign).map_err(throw)?;
-        Ok(bytes(&signed))
+        Ok(output_to_js(&signed)?.into())
     }))
 }
 
@@ -199,9 +224,14 @@ struct JsEncryptOptions {
 /// emailProtection), the verification options `{ trust, intermediates, crls, checkRevocation, ... }`:
 /// throws `unusable-certificate` naming the recipient and the reason.
 #[wasm_bindgen(js_name = encryptMessage)]
-pub fn encrypt_message(message: Vec<u8>, recipients: Vec<js_sys::Uint8Array>, options: JsValue) -> JsResult<Vec<u8>> {
+pub fn encrypt_message(
+    message: Vec<u8>,
+    recipients: Vec<js_sys::Uint8Array>,
+    options: JsValue,
+) -> JsResult<js_sys::Uint8Array> {
     let (certs, options) = encryption(recipients, options)?;
-    Encrypting::new(message, &certs).and_then(|job| job.encrypt(&certs, &options)).map_err(throw)
+    let sealed = Encrypting::new(message, &certs).and_then(|job| job.encrypt(&certs, &options)).map_err(throw)?;
+    output_to_js(&sealed)
 }
 
 /// [`encrypt_message`] with the content encryption by WebCrypto: a Promise of the encrypted mail.
@@ -217,7 +247,7 @@ pub fn encrypt_message_async(
         let key = ContentKey::generate(options.cipher);
         let encrypted = webcrypto::encrypt_content(&key, job.take_content()).await.map_err(throw)?;
         let sealed = job.finish(&key, encrypted, &certs, &options).map_err(throw)?;
-        Ok(bytes(&sealed))
+        Ok(output_to_js(&sealed)?.into())
     }))
 }
 

@@ -24,6 +24,7 @@ import zlib from "node:zlib";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
+import { sampleMail } from "./sample-mail.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..", "..");
@@ -50,24 +51,6 @@ const run = (cmd, argv, o = {}) => {
   return r.stdout ? r.stdout.toString() : "";
 };
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-
-// The mail: the same shape as `siegel bench` builds (headers, a text part, ~3/4 of the size as a
-// base64 pseudo-random attachment), CRLF, written once for OpenSSL and the JS pages.
-function sampleMail(size) {
-  const data = Buffer.alloc(Math.floor(size * 3 / 4));
-  let x = 0x12345678;
-  for (let i = 0; i + 3 < data.length; i += 4) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    data.writeInt32LE(x | 0, i);
-  }
-  const b64 = data.toString("base64").replace(/.{76}/g, "$&\r\n");
-  const b = "----=_siegel_bench";
-  return Buffer.from(
-    `From: Alice <alice@example.com>\r\nTo: Bob <bob@example.com>\r\nSubject: Figures\r\nMIME-Version: 1.0\r\n` +
-    `Content-Type: multipart/mixed; boundary="${b}"\r\n\r\n--${b}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n` +
-    `Hello Bob,\r\n\r\nthe figures are attached.\r\n\r\nAlice\r\n\r\n--${b}\r\nContent-Type: application/octet-stream; name="figures.bin"\r\n` +
-    `Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename="figures.bin"\r\n\r\n${b64}\r\n--${b}--\r\n`);
-}
 
 // ---- Siegel native ----
 function siegelNative(cipher, sz, recipients) {

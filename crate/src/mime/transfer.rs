@@ -12,9 +12,9 @@ const LINE: usize = 76;
 
 /// Base64 in lines of 76 characters, each ending in CRLF (the last one too).
 pub fn base64_lines(data: &[u8]) -> Vec<u8> {
-    let mut w = Base64Lines::with_capacity(data.len());
-    w.push(data);
-    w.finish()
+    let mut out = Vec::with_capacity(base64_lines_len(data.len()));
+    base64_lines_to(&[data], &mut |chunk| out.extend_from_slice(chunk));
+    out
 }
 
 /// The length of [`base64_lines`] of `len` bytes.
@@ -28,51 +28,37 @@ const LINE_BYTES: usize = LINE / 4 * 3;
 /// Bytes encoded at a time: whole lines, small enough to stay in cache.
 const BLOCK: usize = LINE_BYTES * 256;
 
-/// A base64 encoder that takes its input in pieces and writes [`base64_lines`] of their
-/// concatenation, so that a large message can be encoded from its parts without first being
-/// assembled in one buffer.
-#[derive(Debug, Default)]
-pub struct Base64Lines {
-    out: Vec<u8>,
-    /// Input not yet encoded: less than one [`BLOCK`].
-    pending: Vec<u8>,
-}
-
-impl Base64Lines {
-    /// An encoder whose output has room for `len` bytes of input.
-    pub fn with_capacity(len: usize) -> Base64Lines {
-        Base64Lines { out: Vec::with_capacity(base64_lines_len(len)), pending: Vec::new() }
-    }
-
-    /// An encoder that appends to `out`, reserving room for `len` bytes of input.
-    pub fn after(mut out: Vec<u8>, len: usize) -> Base64Lines {
-        out.reserve_exact(base64_lines_len(len));
-        Base64Lines { out, pending: Vec::new() }
-    }
-
-    /// Encodes `data` after what was pushed before.
-    pub fn push(&mut self, mut data: &[u8]) {
-        if !self.pending.is_empty() {
-            let take = data.len().min(BLOCK - self.pending.len());
-            let (head, rest) = data.split_at(take);
-            self.pending.extend_from_slice(head);
+/// Writes [`base64_lines`] of the concatenation of `parts` to `sink`, a few kilobytes at a time, so
+/// that a large message is encoded from its pieces without being assembled or held encoded in one
+/// buffer.
+pub fn base64_lines_to(parts: &[&[u8]], sink: &mut dyn FnMut(&[u8])) {
+    let mut staged: Vec<u8> = Vec::new();
+    let mut out = Vec::with_capacity(base64_lines_len(BLOCK));
+    let mut emit = |block: &[u8], out: &mut Vec<u8>| {
+        out.clear();
+        encode_lines(block, out);
+        sink(out);
+    };
+    for part in parts {
+        let mut data = *part;
+        if !staged.is_empty() {
+            let (head, rest) = data.split_at(data.len().min(BLOCK - staged.len()));
+            staged.extend_from_slice(head);
             data = rest;
-            if self.pending.len() < BLOCK {
-                return;
+            if staged.len() < BLOCK {
+                continue;
             }
-            encode_lines(&self.pending, &mut self.out);
-            self.pending.clear();
+            emit(&staged, &mut out);
+            staged.clear();
         }
-        let whole = data.len() / BLOCK * BLOCK;
-        let (blocks, rest) = data.split_at(whole);
-        encode_lines(blocks, &mut self.out);
-        self.pending.extend_from_slice(rest);
+        let mut blocks = data.chunks_exact(BLOCK);
+        for block in &mut blocks {
+            emit(block, &mut out);
+        }
+        staged.extend_from_slice(blocks.remainder());
     }
-
-    /// The encoded lines.
-    pub fn finish(mut self) -> Vec<u8> {
-        encode_lines(&self.pending, &mut self.out);
-        self.out
+    if !staged.is_empty() {
+        emit(&staged, &mut out);
     }
 }
 
@@ -102,22 +88,27 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
 
 /// Decodes base64 as mail readers do: characters outside the alphabet (line breaks, spaces) are
 /// ignored, and padding may be missing. Data after a padding `=` ends the decoding.
-///
-/// Works in chunks, so that the only large allocation is the decoded output.
 pub fn decode_base64_lenient(data: &[u8]) -> Result<Vec<u8>> {
-    decode_base64_lenient_reserving(data, 0)
+    let mut buf = data.to_vec();
+    let len = decode_base64_lenient_in_place(&mut buf)?;
+    buf.truncate(len);
+    Ok(buf)
 }
 
-/// [`decode_base64_lenient`], with room for `extra` more bytes in the output's allocation.
-pub fn decode_base64_lenient_reserving(data: &[u8], extra: usize) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(data.len() / 4 * 3 + 3 + extra);
-    let mut clean: Vec<u8> = Vec::with_capacity(DECODE_CHUNK.min(data.len()));
-    for &b in data {
+/// [`decode_base64_lenient`] in place: the decoded bytes are written over the front of `buf`
+/// (decoding only shrinks, so they never overtake the text still to be read); returns their number.
+pub fn decode_base64_lenient_in_place(buf: &mut [u8]) -> Result<usize> {
+    let mut clean: Vec<u8> = Vec::with_capacity(DECODE_CHUNK.min(buf.len()));
+    let mut decoded = Vec::with_capacity(DECODE_CHUNK / 4 * 3);
+    let mut written = 0;
+    let mut read = 0;
+    while let Some(&b) = buf.get(read) {
+        read += 1;
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' => {
                 clean.push(b);
                 if clean.len() == DECODE_CHUNK {
-                    decode_into(&clean, &mut out)?;
+                    written = decode_at(&clean, &mut decoded, buf, written)?;
                     clean.clear();
                 }
             }
@@ -129,8 +120,17 @@ pub fn decode_base64_lenient_reserving(data: &[u8], extra: usize) -> Result<Vec<
     if clean.len() % 4 == 1 {
         clean.pop();
     }
-    decode_into(&clean, &mut out)?;
-    Ok(out)
+    decode_at(&clean, &mut decoded, buf, written)
+}
+
+/// Decodes `clean` and writes the bytes at `at` in `buf`; returns where they end. The characters
+/// were read from before the end of what is written, so nothing unread is overwritten.
+fn decode_at(clean: &[u8], decoded: &mut Vec<u8>, buf: &mut [u8], at: usize) -> Result<usize> {
+    decoded.clear();
+    decode_into(clean, decoded)?;
+    let end = at + decoded.len();
+    buf.get_mut(at..end).ok_or_else(|| Error::bad(WHAT, "base64 overran its buffer"))?.copy_from_slice(decoded);
+    Ok(end)
 }
 
 fn decode_into(clean: &[u8], out: &mut Vec<u8>) -> Result<()> {
@@ -261,16 +261,15 @@ mod tests {
         let whole = base64_lines(&data);
         assert_eq!(whole.len(), base64_lines_len(data.len()));
         for cuts in [[1usize, 2, 3], [57, 58, 100], [14592, 14593, 60000], [0, 0, 199_999]] {
-            let mut w = Base64Lines::with_capacity(data.len());
-            let mut at = 0;
-            for c in cuts {
-                w.push(&data[at..c]);
-                at = c;
-            }
-            w.push(&data[at..]);
-            assert_eq!(w.finish(), whole, "{cuts:?}");
+            let parts = [&data[..cuts[0]], &data[cuts[0]..cuts[1]], &data[cuts[1]..cuts[2]], &data[cuts[2]..]];
+            let mut out = Vec::new();
+            base64_lines_to(&parts, &mut |c| out.extend_from_slice(c));
+            assert_eq!(out, whole, "{cuts:?}");
         }
         assert_eq!(decode_base64_lenient(&whole).unwrap(), data);
+        let mut in_place = whole.clone();
+        let n = decode_base64_lenient_in_place(&mut in_place).unwrap();
+        assert_eq!(&in_place[..n], &data[..]);
         for n in 0..8 {
             assert_eq!(base64_lines_len(n), base64_lines(&data[..n]).len());
         }

@@ -3,7 +3,7 @@
 //! place, by Rust ([`Decrypting::decrypt`]) or by the host ([`Decrypting::finish_with`]), and the
 //! decrypted entity goes back under the outer header fields.
 
-use super::{kind, split, Kind};
+use super::{kind, range_in, split, Kind};
 use crate::envelope::{Decrypted, EncryptionInfo, Opening};
 use crate::identity::Identity;
 use crate::{mime, Error, Result};
@@ -18,20 +18,33 @@ pub struct Decrypting {
 
 impl Decrypting {
     /// Reads an encrypted mail and unwraps its key with the identity (any key of its history).
-    /// The message buffer is dropped once its body is decoded.
-    pub fn new(message: Vec<u8>, identity: &Identity) -> Result<Decrypting> {
-        let s = split(&message)?;
-        if kind(&s.entity) != Kind::Encrypted {
-            return Err(Error::NotSmime("the message is not encrypted".into()));
-        }
-        let mut prefix = s.outer;
-        prefix.extend_from_slice(b"MIME-Version: 1.0\r\n");
-        // Room at the end for the prefix, so that putting it in front later does not reallocate.
-        let der = match s.entity.headers.get("content-transfer-encoding").map(|v| v.trim().to_ascii_lowercase()) {
-            Some(cte) if cte == "base64" => mime::decode_base64_lenient_reserving(s.entity.body, prefix.len())?,
-            _ => s.entity.decoded_body()?,
+    /// A base64 body is decoded in place, in the message's own buffer, which then holds the DER.
+    pub fn new(mut message: Vec<u8>, identity: &Identity) -> Result<Decrypting> {
+        // The base64 body's place in the message, or the body decoded otherwise.
+        let (prefix, body) = {
+            let s = split(&message)?;
+            if kind(&s.entity) != Kind::Encrypted {
+                return Err(Error::NotSmime("the message is not encrypted".into()));
+            }
+            let mut prefix = s.outer;
+            prefix.extend_from_slice(b"MIME-Version: 1.0\r\n");
+            let cte = s.entity.headers.get("content-transfer-encoding").map(|v| v.trim().to_ascii_lowercase());
+            let body = match cte.as_deref() {
+                Some("base64") => Ok(range_in(&message, s.entity.body)),
+                _ => Err(s.entity.decoded_body()?),
+            };
+            (prefix, body)
         };
-        drop(message);
+        let der = match body {
+            Ok(r) => {
+                let at = r.start;
+                let len = mime::decode_base64_lenient_in_place(message.get_mut(r).unwrap_or_default())?;
+                message.truncate(at + len);
+                message.drain(..at);
+                message
+            }
+            Err(decoded) => decoded,
+        };
         Ok(Decrypting { prefix, opening: Opening::new(der, identity)? })
     }
 

@@ -1,13 +1,13 @@
 //! Encrypting a mail in two steps: [`Encrypting::new`] takes the mail apart and holds the MIME
 //! entity to encrypt; [`Encrypting::finish`] takes the entity encrypted under a [`ContentKey`] (by
-//! the host's AES, or by Rust in [`Encrypting::encrypt`]) and writes the application/pkcs7-mime
-//! mail, base64 straight from the pieces of the DER.
+//! the host's AES, or by Rust in [`Encrypting::encrypt`]) and gives the application/pkcs7-mime
+//! mail as an [`Output`], whose base64 is written straight from the pieces of the DER.
 
 use x509_cert::Certificate;
 
-use super::{split, write_inner_entity};
+use super::{lay_out, Output};
 use crate::envelope::{self, ContentKey, EncryptOptions, EncryptedContent};
-use crate::{cert, clock, mime, Error, Result};
+use crate::{cert, clock, Error, Result};
 
 /// A mail being encrypted.
 #[derive(Debug)]
@@ -19,17 +19,16 @@ pub struct Encrypting {
 }
 
 impl Encrypting {
-    /// Takes `message` apart (the buffer is dropped once the entity is copied out) and checks that
-    /// every recipient certificate is valid now.
+    /// Takes `message` apart and checks that every recipient certificate is valid now. The
+    /// entity to encrypt stays in the message's buffer when it can (the outer header fields are cut
+    /// off its front, which also leaves room for the CBC padding).
     pub fn new(message: Vec<u8>, recipients: &[Certificate]) -> Result<Encrypting> {
         check_validity(recipients)?;
-        let s = split(&message)?;
-        // Room for CBC padding, so that encrypting in place never reallocates.
-        let mut entity = Vec::with_capacity(message.len() + 256);
-        write_inner_entity(&s.entity, &mut entity);
-        let outer = s.outer;
-        drop(message);
-        Ok(Encrypting { outer, entity })
+        let laid = lay_out(message)?;
+        let mut entity = laid.buf;
+        entity.truncate(laid.entity.end);
+        entity.drain(..laid.entity.start);
+        Ok(Encrypting { outer: laid.outer, entity })
     }
 
     /// The MIME entity to encrypt.
@@ -43,7 +42,7 @@ impl Encrypting {
     }
 
     /// Encrypts with a fresh key and the pure-Rust AES, and returns the encrypted mail.
-    pub fn encrypt(mut self, recipients: &[Certificate], options: &EncryptOptions) -> Result<Vec<u8>> {
+    pub fn encrypt(mut self, recipients: &[Certificate], options: &EncryptOptions) -> Result<Output> {
         let key = ContentKey::generate(options.cipher);
         let encrypted = key.encrypt(self.take_content())?;
         self.finish(&key, encrypted, recipients, options)
@@ -56,7 +55,7 @@ impl Encrypting {
         content: EncryptedContent,
         recipients: &[Certificate],
         options: &EncryptOptions,
-    ) -> Result<Vec<u8>> {
+    ) -> Result<Output> {
         let der = envelope::seal(key, content, recipients, options)?;
         let smime_type = if options.cipher.is_authenticated() { "authEnveloped-data" } else { "enveloped-data" };
         let head = format!(
@@ -65,15 +64,9 @@ impl Encrypting {
              Content-Transfer-Encoding: base64\r\n\
              Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n"
         );
-        let mut out = Vec::with_capacity(self.outer.len() + head.len() + mime::base64_lines_len(der.len()));
-        out.extend_from_slice(&self.outer);
+        let mut out = self.outer;
         out.extend_from_slice(head.as_bytes());
-        let mut lines = mime::Base64Lines::after(out, der.len());
-        lines.push(&der.header);
-        lines.push(&der.ciphertext);
-        drop(der.ciphertext);
-        lines.push(&der.trailer);
-        Ok(lines.finish())
+        Ok(Output::base64(out, der))
     }
 }
 

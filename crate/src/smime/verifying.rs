@@ -5,7 +5,7 @@
 
 use core::ops::Range;
 
-use super::{kind, split, Kind};
+use super::{kind, range_in, split, Kind};
 use crate::alg::Digest;
 use crate::verify::{ContentDigests, SignatureReport, Signed, VerifyOptions};
 use crate::{mime, Error, Result};
@@ -22,12 +22,6 @@ pub struct Verifying {
     signed: Signed,
     /// The message's From address.
     from: Option<String>,
-}
-
-/// Position of `inner` (a sub-slice of `outer`) in `outer`.
-fn range_in(outer: &[u8], inner: &[u8]) -> Range<usize> {
-    let start = (inner.as_ptr() as usize).saturating_sub(outer.as_ptr() as usize);
-    start..start + inner.len()
 }
 
 impl Verifying {
