@@ -94,7 +94,8 @@ export async function seal(draft, request, trusted) {
   });
   if (sign) {
     const algorithm = SIGNING[settings.signingAlgorithms[0]] || SIGNING["rsa-sha256"];
-    mail = siegel.signMessage(mail, identity, {
+    // The ...Async entry points do the bulk SHA-2/AES with WebCrypto (same bytes as the Rust path).
+    mail = await siegel.signMessageAsync(mail, identity, {
       ...algorithm,
       chain: CHAIN[settings.includeCertificateChain] || "without-root",
       includeCapabilities: settings.includeSMIMECapabilities,
@@ -105,7 +106,7 @@ export async function seal(draft, request, trusted) {
     // To every recipient and to the sender, so that the Sent folder stays readable.
     certificates.push(identity.encryptionCertificate());
     const { trust, intermediates } = await collection(trusted);
-    mail = siegel.encryptMessage(mail, certificates, {
+    mail = await siegel.encryptMessageAsync(mail, certificates, {
       cipher: settings.encryptionAlgorithms[0],
       ...(trust.length ? { trust, intermediates } : {}),
     });
@@ -139,14 +140,14 @@ export async function open(rawBase64, trusted) {
   const options = await collection(trusted);
   let result;
   try {
-    result = siegel.openMessage(raw, options);
+    result = await siegel.openMessageAsync(raw, options);
   } catch (e) {
     // Encrypted: the core asks for an identity. Try each unlocked one (the key history is inside each).
     if (!e || e.name !== "invalid-argument") throw e;
     let lastError = null;
     for (const identity of keyring.unlockedIdentities()) {
       try {
-        result = identity.openMessage(raw, options);
+        result = await identity.openMessageAsync(raw, options);
         break;
       } catch (err) {
         lastError = err;
