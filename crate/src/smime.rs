@@ -66,8 +66,10 @@ struct Split<'a> {
     entity: Entity<'a>,
 }
 
-fn split(message: &[u8]) -> Result<Split<'_>> {
-    let entity = mime::parse(message)?;
+/// Splits a mail, parsing its MIME structure `levels` deep (see [`mime::parse_levels`]): a large
+/// mail's body is scanned only as deep as the caller looks.
+fn split(message: &[u8], levels: usize) -> Result<Split<'_>> {
+    let entity = mime::parse_levels(message, levels)?;
     let mut outer = Vec::new();
     for h in &entity.headers.0 {
         let lower = h.name.to_ascii_lowercase();
@@ -84,7 +86,7 @@ fn split(message: &[u8]) -> Result<Split<'_>> {
 
 /// The From address of a mail, if it has one.
 pub fn from_address(message: &[u8]) -> Option<String> {
-    let entity = mime::parse(message).ok()?;
+    let entity = mime::parse_levels(message, 0).ok()?;
     let from = entity.headers.get("from")?;
     mime::parse_address_list(from).into_iter().next().map(|a| a.email)
 }
@@ -143,7 +145,7 @@ struct LaidOut {
 /// body, which stays where it is. Otherwise the entity goes into a new buffer.
 fn lay_out(mut message: Vec<u8>) -> Result<LaidOut> {
     let (outer, header, body) = {
-        let s = split(&message)?;
+        let s = split(&message, 0)?;
         let inner = inner_entity(&s.entity);
         let body = match inner.body {
             Cow::Borrowed(b) => Ok(range_in(&message, b)),
@@ -384,7 +386,7 @@ pub fn open_owned(message: Vec<u8>, identity: Option<&Identity>, options: &Verif
 
 /// What kind of S/MIME a whole mail is.
 pub fn kind_of(message: &[u8]) -> Result<Kind> {
-    Ok(kind(&mime::parse(message)?))
+    Ok(kind(&mime::parse_levels(message, 0)?))
 }
 
 /// The identity an encrypted layer needs, or the error that says so.

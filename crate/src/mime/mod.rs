@@ -46,7 +46,7 @@ pub use header::{Header, Headers, MAX_HEADER_LINES};
 pub use lines::canonicalize_crlf;
 pub(crate) use lines::find_bytes;
 pub use message::build_message;
-pub use parse::{parse, MAX_DEPTH, MAX_PARTS};
+pub use parse::{parse, parse_levels, MAX_DEPTH, MAX_PARTS};
 pub use readable::{readable, Readable, ReadableAttachment};
 pub use rfc2047::{decode_header_words, encode_header_word};
 pub use transfer::{

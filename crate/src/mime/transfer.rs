@@ -76,7 +76,7 @@ fn encode_lines(data: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-/// Base64 characters decoded at a time (a multiple of 4, so every chunk but the last is whole).
+/// Base64 characters decoded at a time (at least; a whole number of 4-character groups).
 const DECODE_CHUNK: usize = 64 * 1024;
 
 const LENIENT: GeneralPurpose = GeneralPurpose::new(
@@ -95,41 +95,80 @@ pub fn decode_base64_lenient(data: &[u8]) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// [`decode_base64_lenient`] in place: the decoded bytes are written over the front of `buf`
-/// (decoding only shrinks, so they never overtake the text still to be read); returns their number.
-pub fn decode_base64_lenient_in_place(buf: &mut [u8]) -> Result<usize> {
-    let mut clean: Vec<u8> = Vec::with_capacity(DECODE_CHUNK.min(buf.len()));
-    let mut decoded = Vec::with_capacity(DECODE_CHUNK / 4 * 3);
-    let mut written = 0;
-    let mut read = 0;
-    while let Some(&b) = buf.get(read) {
-        read += 1;
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' => {
-                clean.push(b);
-                if clean.len() == DECODE_CHUNK {
-                    written = decode_at(&clean, &mut decoded, buf, written)?;
-                    clean.clear();
-                }
-            }
-            b'=' => break,
-            _ => {}
-        }
-    }
-    // A single leftover character carries no whole byte: drop it rather than fail.
-    if clean.len() % 4 == 1 {
-        clean.pop();
-    }
-    decode_at(&clean, &mut decoded, buf, written)
+/// True for a character of the base64 alphabet.
+fn is_base64(b: u8) -> bool {
+    matches!(b, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/')
 }
 
-/// Decodes `clean` and writes the bytes at `at` in `buf`; returns where they end. The characters
-/// were read from before the end of what is written, so nothing unread is overwritten.
-fn decode_at(clean: &[u8], decoded: &mut Vec<u8>, buf: &mut [u8], at: usize) -> Result<usize> {
-    decoded.clear();
-    decode_into(clean, decoded)?;
-    let end = at + decoded.len();
-    buf.get_mut(at..end).ok_or_else(|| Error::bad(WHAT, "base64 overran its buffer"))?.copy_from_slice(decoded);
+/// [`decode_base64_lenient`] in place: the decoded bytes are written over the front of `buf`
+/// (decoding only shrinks, so they never overtake the text still to be read); returns their number.
+///
+/// Lines are gathered without their line breaks and decoded a chunk at a time; only a chunk that
+/// does not decode as it is (spaces, stray characters, padding) is filtered character by character.
+pub fn decode_base64_lenient_in_place(buf: &mut [u8]) -> Result<usize> {
+    let mut clean: Vec<u8> = Vec::with_capacity((DECODE_CHUNK + 1024).min(buf.len()));
+    let mut decoded = Vec::with_capacity(DECODE_CHUNK / 4 * 3 + 1024);
+    let mut written = 0;
+    let mut read = 0;
+    while let Some(rest) = buf.get(read..).filter(|r| !r.is_empty()) {
+        let line = match super::lines::find_byte(rest, b'\n') {
+            Some(nl) => rest.get(..=nl).unwrap_or(rest),
+            None => rest,
+        };
+        read += line.len();
+        let mut text = line;
+        while let [head @ .., b'\r' | b'\n'] = text {
+            text = head;
+        }
+        clean.extend_from_slice(text);
+        if clean.len() < DECODE_CHUNK {
+            continue;
+        }
+        let whole = clean.len() / 4 * 4;
+        if decode_into(clean.get(..whole).unwrap_or_default(), &mut decoded).is_ok() {
+            written = put_at(&decoded, buf, written)?;
+            clean.drain(..whole);
+            decoded.clear();
+            continue;
+        }
+        decoded.clear();
+        if filter_base64(&mut clean) {
+            // Padding: nothing after it counts.
+            break;
+        }
+        let whole = clean.len() / 4 * 4;
+        decode_into(clean.get(..whole).unwrap_or_default(), &mut decoded)?;
+        written = put_at(&decoded, buf, written)?;
+        clean.drain(..whole);
+        decoded.clear();
+    }
+    if decode_into(&clean, &mut decoded).is_err() {
+        decoded.clear();
+        filter_base64(&mut clean);
+        // A single leftover character carries no whole byte: drop it rather than fail.
+        if clean.len() % 4 == 1 {
+            clean.pop();
+        }
+        decode_into(&clean, &mut decoded)?;
+    }
+    put_at(&decoded, buf, written)
+}
+
+/// Keeps only base64 characters, up to a padding `=`; returns whether there was one.
+fn filter_base64(text: &mut Vec<u8>) -> bool {
+    let end = text.iter().position(|&b| b == b'=');
+    if let Some(end) = end {
+        text.truncate(end);
+    }
+    text.retain(|&b| is_base64(b));
+    end.is_some()
+}
+
+/// Writes `bytes` at `at` in `buf`; returns where they end. They come from text read from before
+/// that end, so nothing unread is overwritten.
+fn put_at(bytes: &[u8], buf: &mut [u8], at: usize) -> Result<usize> {
+    let end = at + bytes.len();
+    buf.get_mut(at..end).ok_or_else(|| Error::bad(WHAT, "base64 overran its buffer"))?.copy_from_slice(bytes);
     Ok(end)
 }
 
@@ -272,6 +311,49 @@ mod tests {
         assert_eq!(&in_place[..n], &data[..]);
         for n in 0..8 {
             assert_eq!(base64_lines_len(n), base64_lines(&data[..n]).len());
+        }
+    }
+
+    /// The definition of lenient decoding, character by character.
+    fn reference_decode(data: &[u8]) -> Vec<u8> {
+        let mut clean: Vec<u8> = Vec::new();
+        for &b in data {
+            if b == b'=' {
+                break;
+            }
+            if is_base64(b) {
+                clean.push(b);
+            }
+        }
+        if clean.len() % 4 == 1 {
+            clean.pop();
+        }
+        LENIENT.decode(&clean).unwrap()
+    }
+
+    #[test]
+    fn chunked_decoding_matches_the_definition() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i * 31 + i / 7) as u8).collect();
+        let text = base64_lines(&data);
+        let mut cases = vec![text.clone()];
+        // Junk (spaces, tabs, bare LF, stray bytes) around and across chunk boundaries.
+        for at in [1usize, 77, DECODE_CHUNK - 3, DECODE_CHUNK + 5, 2 * DECODE_CHUNK + 100, text.len() - 3] {
+            let mut t = text.clone();
+            t.insert(at, b' ');
+            t.insert(at / 2, b'\t');
+            t.insert(at / 3, 0xff);
+            cases.push(t);
+            let mut cut = text.clone();
+            cut.insert(at, b'=');
+            cases.push(cut);
+        }
+        let mut lf = text.clone();
+        lf.retain(|&b| b != b'\r');
+        cases.push(lf);
+        for (n, case) in cases.iter().enumerate() {
+            let mut buf = case.clone();
+            let len = decode_base64_lenient_in_place(&mut buf).unwrap();
+            assert_eq!(&buf[..len], &reference_decode(case)[..], "case {n}");
         }
     }
 

@@ -22,7 +22,7 @@ impl Decrypting {
     pub fn new(mut message: Vec<u8>, identity: &Identity) -> Result<Decrypting> {
         // The base64 body's place in the message, or the body decoded otherwise.
         let (prefix, body) = {
-            let s = split(&message)?;
+            let s = split(&message, 0)?;
             if kind(&s.entity) != Kind::Encrypted {
                 return Err(Error::NotSmime("the message is not encrypted".into()));
             }

@@ -27,7 +27,7 @@ pub struct Verifying {
 impl Verifying {
     /// Reads a signed mail (multipart/signed, or application/pkcs7-mime with SignedData).
     pub fn new(message: Vec<u8>) -> Result<Verifying> {
-        let s = split(&message)?;
+        let s = split(&message, 1)?;
         let (detached, signed) = match kind(&s.entity) {
             Kind::DetachedSigned => {
                 let [content, signature] = s.entity.children.as_slice() else {
