@@ -191,7 +191,8 @@ fn too_large() -> JsValue {
     throw(Error::LimitExceeded("the message is larger than 4 GB".into()))
 }
 
-/// [`sign_message`] with the content digest by WebCrypto: a Promise of the same signed mail.
+/// [`sign_message`] with the content digest and the RSA signature by WebCrypto: a Promise of the
+/// same signed mail.
 #[wasm_bindgen(js_name = signMessageAsync)]
 pub fn sign_message_async(message: Vec<u8>, identity: &Identity, options: JsValue) -> JsResult<js_sys::Promise> {
     let o: JsSignOptions = from_js(options, "sign options")?;
@@ -200,7 +201,9 @@ pub fn sign_message_async(message: Vec<u8>, identity: &Identity, options: JsValu
     let identity = identity.0.clone();
     Ok(wasm_bindgen_futures::future_to_promise(async move {
         let digest = webcrypto::digest_of(job.content(), job.digest()).await;
-        let signed = job.finish(&digest, &identity, &o.sign).map_err(throw)?;
+        let prepared = job.prepare(&digest, &identity, &o.sign).map_err(throw)?;
+        let signature = webcrypto::rsa_sign(&prepared).await.map_err(throw)?;
+        let signed = job.finish_signed(prepared, signature, &identity, &o.sign).map_err(throw)?;
         Ok(output_to_js(&signed)?.into())
     }))
 }

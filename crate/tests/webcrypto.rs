@@ -1,6 +1,7 @@
 //! The WebCrypto fast path in a real browser (`wasm-pack test --headless --chrome crate`): the
-//! `...Async` entry points do the bulk AES and SHA-2 with the browser's `crypto.subtle`, and must
-//! give the same bytes as the pure-Rust path, and each must read what the other wrote.
+//! `...Async` entry points do the bulk AES and SHA-2 and the RSA signature with the browser's
+//! `crypto.subtle`, and must give the same bytes as the pure-Rust path, and each must read what
+//! the other wrote.
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Reflect, Uint8Array};
@@ -201,5 +202,12 @@ async fn signatures_are_the_same_either_way_and_each_verifies_the_other() {
         assert_eq!(get(&opened, "layers.1.verdict").as_string().as_deref(), Some("trusted"), "{opts}");
         assert_eq!(bytes_of(&get(&opened, "message")), bytes_of(&get(&sync_opened, "message")));
         assert!(String::from_utf8(bytes_of(&get(&opened, "message"))).unwrap().contains("Subject: Zahlen"));
+    }
+    // RSA-PSS signatures are randomised: they differ from the Rust path's, but each verifies.
+    for digest in ["sha256", "sha512"] {
+        let opts = format!(r#"{{"scheme": "rsa-pss", "digest": "{digest}"}}"#);
+        let pss = bytes_of(&resolve(wasm::sign_message_async(message.clone(), &alice, options(&opts))).await);
+        let opened = wasm::open_message(pss, trust()).unwrap();
+        assert_eq!(get(&opened, "layers.0.verdict").as_string().as_deref(), Some("trusted"), "{opts}");
     }
 }

@@ -70,16 +70,40 @@ impl Signing {
         self.finish(&d, identity, options)
     }
 
-    /// Signs given the content's digest, and returns the signed mail. `options` must be the ones
-    /// given to [`Signing::new`].
+    /// Signs given the content's digest (the RSA signature in Rust), and returns the signed mail.
+    /// `options` must be the ones given to [`Signing::new`].
     pub fn finish(self, content_digest: &[u8], identity: &Identity, options: &SignOptions) -> Result<Output> {
+        let prepared = self.prepare(content_digest, identity, options)?;
+        let signature = prepared.sign_in_rust()?;
+        self.finish_signed(prepared, signature, identity, options)
+    }
+
+    /// The signed attributes around the content's digest, for the host to sign
+    /// ([`sign::Prepared::to_be_signed`] with the key of [`sign::Prepared::signer`]).
+    pub fn prepare<'a>(
+        &self,
+        content_digest: &[u8],
+        identity: &'a Identity,
+        options: &SignOptions,
+    ) -> Result<sign::Prepared<'a>> {
+        sign::Prepared::new(content_digest, identity, options)
+    }
+
+    /// Finishes with the prepared attributes and their RSA signature, and returns the signed mail.
+    pub fn finish_signed(
+        self,
+        prepared: sign::Prepared<'_>,
+        signature: Vec<u8>,
+        identity: &Identity,
+        options: &SignOptions,
+    ) -> Result<Output> {
         match self.mode {
             SignMode::Opaque => {
-                let der = sign::sign_prehashed(content_digest, Some(self.content()), identity, options)?;
+                let der = prepared.finish(signature, Some(self.content()), identity, options)?;
                 Ok(Output::plain(self.head, pkcs7_mime_part("signed-data", &der)))
             }
             SignMode::Detached => {
-                let der = sign::sign_prehashed(content_digest, None, identity, options)?;
+                let der = prepared.finish(signature, None, identity, options)?;
                 let b = &self.boundary;
                 // The CRLF before the delimiter belongs to the delimiter, not to the signed part.
                 let mut tail = format!(

@@ -1,7 +1,11 @@
-//! The bulk work through the host's WebCrypto (`crypto.subtle`): SHA-2 digests of the content and
-//! AES-CBC / AES-GCM over it. Every function falls back to the pure-Rust implementation when
-//! WebCrypto is missing (an insecure context, an old runtime) or refuses the algorithm (AES-192,
-//! 3DES), so the result never depends on which one ran: the bytes are the same either way.
+//! The heavy work through the host's WebCrypto (`crypto.subtle`): SHA-2 digests of the content,
+//! AES-CBC / AES-GCM over it, and the RSA signature (PKCS#1 v1.5 or PSS) of the signed attributes.
+//! Every function falls back to the pure-Rust implementation when WebCrypto is missing (an insecure
+//! context, an old runtime) or refuses the algorithm (AES-192, 3DES), so the result never depends
+//! on which one ran: the bytes are the same either way (PSS signatures are randomised anyway).
+//!
+//! For signing, the private key goes to WebCrypto as PKCS#8 for one non-extractable `CryptoKey`,
+//! used once and dropped; RSA decryption stays in Rust (WebCrypto has no RSAES-PKCS1-v1_5).
 //!
 //! Data goes to WebCrypto as a view of wasm memory, which WebCrypto copies when it is called, so the
 //! only copies are WebCrypto's own and the result's way back into wasm memory.
@@ -11,8 +15,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::alg::Digest;
+use crate::alg::{Digest, SignatureScheme};
 use crate::envelope::{content::GCM_TAG_LEN, ContentCipher, ContentKey, EncryptedContent};
+use crate::sign::Prepared;
 use crate::smime::Decrypting;
 use crate::{envelope::EncryptionInfo, Error, Result};
 
@@ -31,6 +36,19 @@ extern "C" {
         extractable: bool,
         usages: &Array,
     ) -> core::result::Result<Promise, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = importKey)]
+    fn import_key_for(
+        this: &Subtle,
+        format: &str,
+        key: &[u8],
+        algorithm: &Object,
+        extractable: bool,
+        usages: &Array,
+    ) -> core::result::Result<Promise, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    fn sign(this: &Subtle, algorithm: &Object, key: &JsValue, data: &[u8]) -> core::result::Result<Promise, JsValue>;
 
     #[wasm_bindgen(method, catch)]
     fn encrypt(this: &Subtle, algorithm: &Object, key: &JsValue, data: &[u8])
@@ -155,4 +173,37 @@ pub async fn decrypt(mut job: Decrypting) -> Result<(Vec<u8>, EncryptionInfo)> {
         Err(e) if error_name(&e) == "OperationError" => Err(Error::DecryptionFailed),
         Err(_) => job.decrypt(),
     }
+}
+
+/// The RSA signature of prepared signed attributes, by WebCrypto when it can.
+pub async fn rsa_sign(prepared: &Prepared<'_>) -> Result<Vec<u8>> {
+    match webcrypto_sign(prepared).await {
+        Some(signature) => Ok(signature),
+        None => prepared.sign_in_rust(),
+    }
+}
+
+async fn webcrypto_sign(prepared: &Prepared<'_>) -> Option<Vec<u8>> {
+    let s = subtle()?;
+    let digest = prepared.digest();
+    let name = match prepared.scheme() {
+        SignatureScheme::RsaPkcs1v15 => "RSASSA-PKCS1-v1_5",
+        SignatureScheme::RsaPss => "RSA-PSS",
+    };
+    let import = Object::new();
+    Reflect::set(&import, &"name".into(), &name.into()).ok()?;
+    Reflect::set(&import, &"hash".into(), &digest.webcrypto_name().into()).ok()?;
+    let params = Object::new();
+    Reflect::set(&params, &"name".into(), &name.into()).ok()?;
+    // PSS with a salt as long as the digest, as the Rust path and the SignerInfo parameters say.
+    Reflect::set(&params, &"saltLength".into(), &JsValue::from(digest.output_len() as u32)).ok()?;
+    let key = {
+        let pkcs8 = prepared.signer().private_key_pkcs8().ok()?;
+        let usages = Array::of1(&JsValue::from_str("sign"));
+        s.import_key_for("pkcs8", &pkcs8, &import, false, &usages)
+    };
+    let key = settle(key).await.ok()?;
+    let signature = Uint8Array::new(&settle(s.sign(&params, &key, prepared.to_be_signed())).await.ok()?);
+    let expected = rsa::traits::PublicKeyParts::size(&prepared.signer().key);
+    (signature.length() as usize == expected).then(|| signature.to_vec())
 }
