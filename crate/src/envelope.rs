@@ -232,6 +232,12 @@ pub fn decrypt(data: &[u8], identity: &Identity) -> Result<Decrypted> {
     Opening::new(data.to_vec(), identity)?.decrypt()
 }
 
+/// As [`decrypt`], for an already parsed `ContentInfo`.
+pub fn decrypt_content_info(ci: &ContentInfo, identity: &Identity) -> Result<Decrypted> {
+    let der = ci.to_der().map_err(Error::malformed("CMS ContentInfo"))?;
+    Opening::new(der, identity)?.decrypt()
+}
+
 /// An encrypted CMS message on its way to being decrypted: the recipient is found and the
 /// content-encryption key unwrapped, and the content is still encrypted, in place in the buffer the
 /// message came in. Decrypt it with [`Opening::decrypt`] (pure Rust), or let the host decrypt
