@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the unpacked extension: the wasm core (wasm-pack, release, --target web) into extension/wasm/,
+# Builds the unpacked extension: the wasm core (extension/tools/build-wasm.sh: wasm-pack --target web,
+# the size-optimised wasm-release profile, function names stripped) into extension/wasm/,
 # then a clean copy of extension/ without the build tooling into OUT/unpacked/ (OUT defaults to
 # target/extension). Load OUT/unpacked with chrome://extensions → "Load unpacked", or pack it with
 # extension/pack.sh. Idempotent: OUT/unpacked is rebuilt from scratch every time.
@@ -26,7 +27,7 @@ mkdir -p "$out" && out=$(cd "$out" && pwd)
 if [ "$skip_wasm" = 0 ]; then
   command -v wasm-pack >/dev/null || { echo "build.sh: wasm-pack not found (run .ci/setup)" >&2; exit 1; }
   log=$(mktemp)
-  if ! wasm-pack --log-level warn build --release --target web --out-dir "$ext/wasm" "$root/crate" >"$log" 2>&1; then
+  if ! "$ext/tools/build-wasm.sh" "$ext/wasm" >"$log" 2>&1; then
     cat "$log" >&2; rm -f "$log"; echo "build.sh: wasm-pack build failed" >&2; exit 1
   fi
   rm -f "$log"

@@ -55,6 +55,26 @@ impl Digest {
         }
     }
 
+    /// The digest's length in bytes.
+    pub fn output_len(self) -> usize {
+        match self {
+            Digest::Sha1 => 20,
+            Digest::Sha256 => 32,
+            Digest::Sha384 => 48,
+            Digest::Sha512 => 64,
+        }
+    }
+
+    /// The name WebCrypto knows the digest by ("SHA-256", ...).
+    pub fn webcrypto_name(self) -> &'static str {
+        match self {
+            Digest::Sha1 => "SHA-1",
+            Digest::Sha256 => "SHA-256",
+            Digest::Sha384 => "SHA-384",
+            Digest::Sha512 => "SHA-512",
+        }
+    }
+
     /// Hashes `data`.
     pub fn hash(self, data: &[u8]) -> Vec<u8> {
         match self {

@@ -115,6 +115,14 @@ pub fn check_sets(der: &[u8]) -> Result<()> {
     walk(der, 0)
 }
 
+/// The value bytes (after tag and length) of the DER element that starts `element`.
+pub fn der_value(element: &[u8]) -> Result<&[u8]> {
+    let mut p = Parser { data: element, pos: 0, elements: 0 };
+    let (_, _, len) = p.header()?;
+    let len = len.ok_or_else(|| Error::bad(WHAT, "indefinite length inside DER"))?;
+    element.get(p.pos..p.pos + len).ok_or_else(|| Error::bad(WHAT, "element overruns its input"))
+}
+
 enum Content<'a> {
     Primitive(&'a [u8]),
     /// A primitive whose content is the concatenation of these chunks (a flattened constructed string).

@@ -6,12 +6,11 @@
 //! [`Error::DecryptionFailed`], and a bad PKCS#1 v1.5 key transport continues with a random key
 //! (RFC 3218 section 2.3.2), so that a reader cannot be turned into a decryption oracle.
 
-use aes_gcm::aead::{AeadInPlace, KeyInit};
-use cipher::{block_padding::Pkcs7, BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+use core::ops::Range;
+
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::enveloped_data::{
-    EncryptedContentInfo, EnvelopedData, KeyTransRecipientInfo, OriginatorInfo, RecipientIdentifier, RecipientInfo,
-    RecipientInfos,
+    EncryptedContentInfo, KeyTransRecipientInfo, OriginatorInfo, RecipientIdentifier, RecipientInfo, RecipientInfos,
 };
 use der::asn1::OctetString;
 use der::{Any, Decode, Encode, Sequence};
@@ -24,7 +23,13 @@ use zeroize::Zeroizing;
 
 use crate::alg::{Cipher, IdentifierKind, KeyTransport};
 use crate::identity::{Identity, KeyPair};
-use crate::{cert, oids, Error, Result};
+use crate::{ber, cert, oids, Error, Result};
+
+pub mod content;
+mod framing;
+
+pub use content::{ContentCipher, ContentKey, EncryptedContent};
+pub use framing::EnvelopeDer;
 
 /// AuthEnvelopedData (RFC 5083 section 2.1), which the `cms` crate does not model.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
@@ -77,8 +82,22 @@ pub struct EncryptOptions {
 }
 
 /// Encrypts `content` to every certificate in `recipients` and returns a DER `ContentInfo` with
-/// EnvelopedData (CBC) or AuthEnvelopedData (GCM).
+/// EnvelopedData (CBC) or AuthEnvelopedData (GCM), under a fresh random key.
 pub fn encrypt(content: &[u8], recipients: &[Certificate], options: &EncryptOptions) -> Result<Vec<u8>> {
+    let key = ContentKey::generate(options.cipher);
+    let encrypted = key.encrypt(content.to_vec())?;
+    Ok(seal(&key, encrypted, recipients, options)?.to_vec())
+}
+
+/// Wraps content that is already encrypted under `key` (by [`ContentKey::encrypt`], or by the host
+/// with the same key and IV) for every certificate in `recipients`: the key is encrypted to each,
+/// and the DER is built around the ciphertext without copying it.
+pub fn seal(
+    key: &ContentKey,
+    content: EncryptedContent,
+    recipients: &[Certificate],
+    options: &EncryptOptions,
+) -> Result<EnvelopeDer> {
     if recipients.is_empty() {
         return Err(Error::InvalidArgument("no recipients to encrypt to".into()));
     }
@@ -88,67 +107,46 @@ pub fn encrypt(content: &[u8], recipients: &[Certificate], options: &EncryptOpti
             recipients.len()
         )));
     }
-    let mut rng = rand_core::OsRng;
-    let mut cek = Zeroizing::new(vec![0u8; options.cipher.key_len()]);
-    rng.fill_bytes(&mut cek);
-
+    let cipher = key.cipher();
+    if cipher != options.cipher {
+        return Err(Error::InvalidArgument(format!(
+            "the content key is for {cipher:?}, the options ask for {:?}",
+            options.cipher
+        )));
+    }
+    if content.tag.is_some() != cipher.is_authenticated() {
+        return Err(Error::InvalidArgument("a GCM tag goes with GCM content only".into()));
+    }
     let mut infos = Vec::with_capacity(recipients.len());
     let mut any_ski = false;
     for r in recipients {
-        let (info, ski) = key_trans_info(r, &cek, options)?;
+        let (info, ski) = key_trans_info(r, key.key(), options)?;
         any_ski |= ski;
         infos.push(info);
     }
     let recip_infos = RecipientInfos(der::asn1::SetOfVec::try_from(infos).map_err(crypto)?);
-
-    let (content_type, body) = if options.cipher.is_authenticated() {
-        let mut nonce = [0u8; 12];
-        rng.fill_bytes(&mut nonce);
-        let mut buf = content.to_vec();
-        let tag = gcm_encrypt(&cek, &nonce, &mut buf)?;
-        let params = GcmParameters { nonce: OctetString::new(nonce.to_vec()).map_err(crypto)?, icv_len: 16 };
-        let aed = AuthEnvelopedData {
-            version: CmsVersion::V0,
-            originator_info: None,
-            recip_infos,
-            auth_encrypted_content: encrypted_content_info(
-                options.cipher,
-                Any::encode_from(&params).map_err(crypto)?,
-                buf,
-            )?,
-            auth_attrs: None,
-            mac: OctetString::new(tag).map_err(crypto)?,
-            unauth_attrs: None,
+    let params = if cipher.is_authenticated() {
+        let params = GcmParameters {
+            nonce: OctetString::new(key.iv().to_vec()).map_err(crypto)?,
+            icv_len: content::GCM_TAG_LEN as u8,
         };
-        (oids::AUTH_ENVELOPED_DATA, Any::encode_from(&aed).map_err(crypto)?)
+        Any::encode_from(&params).map_err(crypto)?
     } else {
-        let mut iv = [0u8; 16];
-        rng.fill_bytes(&mut iv);
-        let ct = cbc_encrypt(options.cipher, &cek, &iv, content)?;
-        let params = Any::encode_from(&OctetString::new(iv.to_vec()).map_err(crypto)?).map_err(crypto)?;
-        let ed = EnvelopedData {
-            // RFC 5652 6.1: version 2 when any RecipientInfo is version 2 (subjectKeyIdentifier).
-            version: if any_ski { CmsVersion::V2 } else { CmsVersion::V0 },
-            originator_info: None,
-            recip_infos,
-            encrypted_content: encrypted_content_info(options.cipher, params, ct)?,
-            unprotected_attrs: None,
-        };
-        (oids::ENVELOPED_DATA, Any::encode_from(&ed).map_err(crypto)?)
+        Any::encode_from(&OctetString::new(key.iv().to_vec()).map_err(crypto)?).map_err(crypto)?
     };
-    ContentInfo { content_type, content: body }.to_der().map_err(crypto)
+    let parts = framing::Parts {
+        mac: content.tag.as_deref(),
+        // RFC 5652 6.1: version 2 when any RecipientInfo is version 2 (subjectKeyIdentifier);
+        // AuthEnvelopedData is always version 0 (RFC 5083).
+        version: if any_ski && !cipher.is_authenticated() { CmsVersion::V2 } else { CmsVersion::V0 },
+        recip_infos: &recip_infos,
+        content_enc_alg: &AlgorithmIdentifierOwned { oid: cipher.oid(), parameters: Some(params) },
+    };
+    framing::write(&parts, content.ciphertext)
 }
 
 fn crypto<E: core::fmt::Display>(e: E) -> Error {
     Error::Crypto(e.to_string())
-}
-
-fn encrypted_content_info(cipher: Cipher, params: Any, ct: Vec<u8>) -> Result<EncryptedContentInfo> {
-    Ok(EncryptedContentInfo {
-        content_type: oids::DATA,
-        content_enc_alg: AlgorithmIdentifierOwned { oid: cipher.oid(), parameters: Some(params) },
-        encrypted_content: Some(OctetString::new(ct).map_err(crypto)?),
-    })
 }
 
 fn recipient_name(cert: &Certificate) -> String {
@@ -241,69 +239,153 @@ pub fn parse_content_info(data: &[u8]) -> Result<ContentInfo> {
 /// Decrypts an EnvelopedData or AuthEnvelopedData `ContentInfo` (DER or BER) with the matching
 /// key from the identity's whole history.
 pub fn decrypt(data: &[u8], identity: &Identity) -> Result<Decrypted> {
-    decrypt_content_info(&parse_content_info(data)?, identity)
+    Opening::new(data.to_vec(), identity)?.decrypt()
 }
 
 /// As [`decrypt`], for an already parsed `ContentInfo`.
 pub fn decrypt_content_info(ci: &ContentInfo, identity: &Identity) -> Result<Decrypted> {
-    let (recip_infos, eci, mac, aad) = if ci.content_type == oids::ENVELOPED_DATA {
-        check_limits(&ci.content)?;
-        let ed: EnvelopedData = ci.content.decode_as().map_err(Error::malformed("CMS EnvelopedData"))?;
-        (ed.recip_infos, ed.encrypted_content, None, None)
-    } else if ci.content_type == oids::AUTH_ENVELOPED_DATA {
-        check_limits(&ci.content)?;
-        let aed: AuthEnvelopedData = ci.content.decode_as().map_err(Error::malformed("CMS AuthEnvelopedData"))?;
-        let aad = match &aed.auth_attrs {
-            Some(a) => Some(a.to_der().map_err(Error::malformed("CMS AuthEnvelopedData"))?),
-            None => None,
-        };
-        (aed.recip_infos, aed.auth_encrypted_content, Some(aed.mac), aad)
-    } else {
-        return Err(Error::NotSmime(format!("CMS content {} is not encrypted", oids::name(&ci.content_type))));
-    };
+    let der = ci.to_der().map_err(Error::malformed("CMS ContentInfo"))?;
+    Opening::new(der, identity)?.decrypt()
+}
 
-    let alg = ContentAlg::from_identifier(&eci.content_enc_alg, mac.is_some())?;
-    let ktris: Vec<&KeyTransRecipientInfo> = recip_infos
-        .0
-        .iter()
-        .filter_map(|ri| match ri {
-            RecipientInfo::Ktri(k) => Some(k),
-            _ => None,
-        })
-        .collect();
-    let Some((ktri, pair)) = ktris.iter().find_map(|k| identity.pair_for(&k.rid).map(|p| (*k, p))) else {
-        if ktris.is_empty() {
-            return Err(Error::unsupported(
-                "recipient type",
-                "the message uses key agreement, KEK or password recipients; Siegel reads RSA key transport",
-            ));
-        }
-        return Err(Error::NotForUs { recipients: describe_recipients(&ktris) });
-    };
-    let transport = Transport::from_identifier(&ktri.key_enc_alg)?;
-    let cek = unwrap_key(pair, &transport, ktri.enc_key.as_bytes(), alg.key_len());
-    let ciphertext = eci.encrypted_content.as_ref().map(|o| o.as_bytes()).unwrap_or_default();
-    let content = alg.decrypt(&cek, ciphertext, mac.as_ref().map(|m| m.as_bytes()), aad.as_deref())?;
-    Ok(Decrypted {
-        content,
-        info: EncryptionInfo {
-            content_type: if mac.is_some() { "authEnvelopedData" } else { "envelopedData" }.into(),
+/// An encrypted CMS message on its way to being decrypted: the recipient is found and the
+/// content-encryption key unwrapped, and the content is still encrypted, in place in the buffer the
+/// message came in. Decrypt it with [`Opening::decrypt`] (pure Rust), or let the host decrypt
+/// [`Opening::ciphertext`] with [`Opening::key`] and [`Opening::cipher`] and hand the plaintext to
+/// [`Opening::finish_with`].
+pub struct Opening {
+    buf: Vec<u8>,
+    ciphertext: Range<usize>,
+    cek: Zeroizing<Vec<u8>>,
+    cipher: ContentCipher,
+    info: EncryptionInfo,
+}
+
+impl core::fmt::Debug for Opening {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Opening").field("info", &self.info).finish_non_exhaustive()
+    }
+}
+
+impl Opening {
+    /// Reads the message (DER or BER) and unwraps the content-encryption key with the matching key
+    /// of the identity's history. A bad key transport is not an error here (see [`Error::DecryptionFailed`]).
+    pub fn new(data: Vec<u8>, identity: &Identity) -> Result<Opening> {
+        let (buf, located) = match framing::locate(&data) {
+            Ok(l) => (data, l),
+            Err(e @ Error::NotSmime(_)) => return Err(e),
+            Err(_) => {
+                let der = ber::to_der(&data)?;
+                drop(data);
+                let located = framing::locate(&der)?;
+                (der, located)
+            }
+        };
+        let framing::Located { authenticated, recip_infos, content_enc_alg, ciphertext, mac, aad } = located;
+        let alg = ContentAlg::from_identifier(&content_enc_alg, authenticated)?;
+        let ktris: Vec<&KeyTransRecipientInfo> = recip_infos
+            .0
+            .iter()
+            .filter_map(|ri| match ri {
+                RecipientInfo::Ktri(k) => Some(k),
+                _ => None,
+            })
+            .collect();
+        let Some((ktri, pair)) = ktris.iter().find_map(|k| identity.pair_for(&k.rid).map(|p| (*k, p))) else {
+            if ktris.is_empty() {
+                return Err(Error::unsupported(
+                    "recipient type",
+                    "the message uses key agreement, KEK or password recipients; Siegel reads RSA key transport",
+                ));
+            }
+            return Err(Error::NotForUs { recipients: describe_recipients(&ktris) });
+        };
+        let transport = Transport::from_identifier(&ktri.key_enc_alg)?;
+        let cek = unwrap_key(pair, &transport, ktri.enc_key.as_bytes(), alg.key_len());
+        let info = EncryptionInfo {
+            content_type: if authenticated { "authEnvelopedData" } else { "envelopedData" }.into(),
             cipher: alg.name(),
-            integrity_protected: mac.is_some(),
+            integrity_protected: authenticated,
             key_transport: transport.name(),
             recipient: cert::Summary::of(pair.certificate()),
             recipient_count: recip_infos.0.len(),
-        },
-    })
+        };
+        let cipher = alg.into_cipher(mac, aad)?;
+        Ok(Opening { buf, ciphertext, cek, cipher, info })
+    }
+
+    /// The unwrapped content-encryption key (random when the key transport failed).
+    pub fn key(&self) -> &[u8] {
+        &self.cek
+    }
+
+    /// How the content is encrypted.
+    pub fn cipher(&self) -> &ContentCipher {
+        &self.cipher
+    }
+
+    /// What protected the message.
+    pub fn info(&self) -> &EncryptionInfo {
+        &self.info
+    }
+
+    /// The encrypted content.
+    pub fn ciphertext(&self) -> &[u8] {
+        self.buf.get(self.ciphertext.clone()).unwrap_or_default()
+    }
+
+    /// For GCM: the encrypted content followed by the tag, as WebCrypto's AES-GCM takes it. The
+    /// tag is written over the bytes after the content (the rest of the DER, no longer needed).
+    pub fn ciphertext_with_tag(&mut self) -> &[u8] {
+        let end = self.ciphertext.end;
+        if let ContentCipher::Gcm { tag, .. } = &self.cipher {
+            let with_tag = end + tag.len();
+            if self.buf.len() < with_tag {
+                self.buf.resize(with_tag, 0);
+            }
+            if let Some(room) = self.buf.get_mut(end..with_tag) {
+                room.copy_from_slice(tag);
+            }
+            return self.buf.get(self.ciphertext.start..with_tag).unwrap_or_default();
+        }
+        self.ciphertext()
+    }
+
+    /// Decrypts with the pure-Rust ciphers, in place.
+    pub fn decrypt(mut self) -> Result<Decrypted> {
+        let range = self.ciphertext.clone();
+        let buf = self.buf.get_mut(range).ok_or(Error::DecryptionFailed)?;
+        let len = self.cipher.decrypt_in_place(&self.cek, buf)?;
+        Ok(self.into_decrypted(len))
+    }
+
+    /// Takes `len` bytes of plaintext that the host decrypted: `fill` writes them (into the place
+    /// of the ciphertext). The plaintext is never longer than the ciphertext; a longer `len` is a
+    /// failed decryption.
+    pub fn finish_with(mut self, len: usize, fill: impl FnOnce(&mut [u8])) -> Result<Decrypted> {
+        if len > self.ciphertext.len() {
+            return Err(Error::DecryptionFailed);
+        }
+        let start = self.ciphertext.start;
+        let room = self.buf.get_mut(start..start + len).ok_or(Error::DecryptionFailed)?;
+        fill(room);
+        Ok(self.into_decrypted(len))
+    }
+
+    fn into_decrypted(mut self, len: usize) -> Decrypted {
+        let start = self.ciphertext.start;
+        self.buf.truncate(start + len);
+        self.buf.drain(..start);
+        Decrypted { content: core::mem::take(&mut self.buf), info: self.info.clone() }
+    }
 }
 
 /// Counts the SET OFs of an EnvelopedData or AuthEnvelopedData before it is decoded, which sorts each
 /// (in time quadratic in its length): at most [`MAX_RECIPIENTS`] recipients, the verify module's
 /// limits for originator certificates and CRLs and for attributes, and [`crate::ber::check_sets`] for
 /// every other SET. What does not parse is left to the decoder.
-fn check_limits(content: &Any) -> Result<()> {
+fn check_limits(tlv: &[u8]) -> Result<()> {
     use crate::verify::{MAX_ATTRIBUTES, MAX_CERTIFICATES, MAX_CRLS};
-    let Ok(tlv) = content.to_der() else { return Ok(()) };
     fn children(tlv: &[u8]) -> Vec<&[u8]> {
         crate::ber::der_children(tlv).unwrap_or_default()
     }
@@ -314,7 +396,7 @@ fn check_limits(content: &Any) -> Result<()> {
         Ok(())
     };
     // version, [0] originatorInfo, recipientInfos, encryptedContentInfo, [1] attributes, (mac, [2] attributes).
-    for (i, field) in children(&tlv).into_iter().enumerate() {
+    for (i, field) in children(tlv).into_iter().enumerate() {
         match (i, field.first()) {
             (_, Some(0x31)) => at_most(children(field).len(), MAX_RECIPIENTS, "recipients")?,
             (1, Some(0xa0)) => {
@@ -341,7 +423,7 @@ fn check_limits(content: &Any) -> Result<()> {
             _ => {}
         }
     }
-    crate::ber::check_sets(&tlv)
+    crate::ber::check_sets(tlv)
 }
 
 /// The recipients a message names, readable (for "not for us" errors and reports).
@@ -518,91 +600,18 @@ impl ContentAlg {
         }
     }
 
-    fn decrypt(&self, key: &[u8], ciphertext: &[u8], mac: Option<&[u8]>, aad: Option<&[u8]>) -> Result<Vec<u8>> {
-        match self {
-            ContentAlg::Cbc { iv, .. } => {
-                macro_rules! cbc {
-                    ($c:ty) => {
-                        cbc::Decryptor::<$c>::new_from_slices(key, iv)
-                            .map_err(|_| Error::DecryptionFailed)?
-                            .decrypt_padded_vec_mut::<Pkcs7>(ciphertext)
-                            .map_err(|_| Error::DecryptionFailed)
-                    };
-                }
-                match key.len() {
-                    16 => cbc!(aes::Aes128),
-                    24 if iv.len() == 8 => cbc!(des::TdesEde3),
-                    24 => cbc!(aes::Aes192),
-                    32 => cbc!(aes::Aes256),
-                    _ => Err(Error::DecryptionFailed),
-                }
-            }
+    /// The parameters a decryption needs, with the tag and additional data of AuthEnvelopedData.
+    fn into_cipher(self, mac: Option<Vec<u8>>, aad: Option<Vec<u8>>) -> Result<ContentCipher> {
+        Ok(match self {
+            ContentAlg::Cbc { iv, .. } => ContentCipher::Cbc { iv },
             ContentAlg::Gcm { nonce, tag_len, .. } => {
                 let tag = mac.ok_or(Error::DecryptionFailed)?;
-                if tag.len() != *tag_len as usize {
+                if tag.len() != tag_len as usize {
                     return Err(Error::DecryptionFailed);
                 }
-                let mut buf = ciphertext.to_vec();
-                gcm_decrypt(key, nonce, aad.unwrap_or_default(), &mut buf, tag)?;
-                Ok(buf)
+                ContentCipher::Gcm { nonce, tag, aad: aad.unwrap_or_default() }
             }
-        }
-    }
-}
-
-fn cbc_encrypt(cipher: Cipher, key: &[u8], iv: &[u8], data: &[u8]) -> Result<Vec<u8>> {
-    Ok(match cipher {
-        Cipher::Aes128Cbc => cbc::Encryptor::<aes::Aes128>::new_from_slices(key, iv)
-            .map_err(crypto)?
-            .encrypt_padded_vec_mut::<Pkcs7>(data),
-        Cipher::Aes256Cbc => cbc::Encryptor::<aes::Aes256>::new_from_slices(key, iv)
-            .map_err(crypto)?
-            .encrypt_padded_vec_mut::<Pkcs7>(data),
-        other => return Err(Error::InvalidArgument(format!("{other:?} is not a CBC cipher"))),
-    })
-}
-
-/// AES-GCM with a 16-byte tag, in place; returns the tag.
-fn gcm_encrypt(key: &[u8], nonce: &[u8; 12], buf: &mut [u8]) -> Result<Vec<u8>> {
-    let nonce = aes_gcm::Nonce::from_slice(nonce);
-    let tag = match key.len() {
-        16 => aes_gcm::Aes128Gcm::new_from_slice(key).map_err(crypto)?.encrypt_in_place_detached(nonce, b"", buf),
-        32 => aes_gcm::Aes256Gcm::new_from_slice(key).map_err(crypto)?.encrypt_in_place_detached(nonce, b"", buf),
-        _ => return Err(Error::InvalidArgument("GCM key must be 16 or 32 bytes".into())),
-    }
-    .map_err(crypto)?;
-    Ok(tag.to_vec())
-}
-
-fn gcm_decrypt(key: &[u8], nonce: &[u8], aad: &[u8], buf: &mut [u8], tag: &[u8]) -> Result<()> {
-    use aes_gcm::aead::consts::{U12, U13, U14, U15, U16};
-    use aes_gcm::AesGcm;
-    let nonce = aes_gcm::Nonce::from_slice(nonce);
-    macro_rules! run {
-        ($aes:ty, $t:ty) => {
-            AesGcm::<$aes, U12, $t>::new_from_slice(key)
-                .map_err(|_| Error::DecryptionFailed)?
-                .decrypt_in_place_detached(nonce, aad, buf, aes_gcm::aead::generic_array::GenericArray::from_slice(tag))
-                .map_err(|_| Error::DecryptionFailed)
-        };
-    }
-    macro_rules! by_tag {
-        ($aes:ty) => {
-            match tag.len() {
-                12 => run!($aes, U12),
-                13 => run!($aes, U13),
-                14 => run!($aes, U14),
-                15 => run!($aes, U15),
-                16 => run!($aes, U16),
-                _ => Err(Error::DecryptionFailed),
-            }
-        };
-    }
-    match key.len() {
-        16 => by_tag!(aes::Aes128),
-        24 => by_tag!(aes::Aes192),
-        32 => by_tag!(aes::Aes256),
-        _ => Err(Error::DecryptionFailed),
+        })
     }
 }
 

@@ -73,43 +73,129 @@ struct SmimeCapability {
 /// Signs `content` and returns a DER `ContentInfo` holding `SignedData`. With `detached`, the
 /// content itself is left out (for multipart/signed); otherwise it is encapsulated (opaque signing).
 pub fn sign(content: &[u8], identity: &Identity, options: &SignOptions, detached: bool) -> Result<Vec<u8>> {
-    let now = options.signing_time.unwrap_or_else(clock::now_unix);
-    let signer = identity.signing_pair(now)?;
-    let encryption = identity.encryption_pair(now).ok().map(|p| p.certificate());
     let digest: Digest = options.digest.into();
+    sign_prehashed(&digest.hash(content), (!detached).then_some(content), identity, options)
+}
 
-    let attrs = signed_attributes(digest.hash(content), now, encryption, options.include_capabilities)?;
-    let attrs_der = attrs.to_der().map_err(crypto)?;
-    let (signature, signature_algorithm) = sign_bytes(signer, digest, options.scheme, &attrs_der)?;
+/// As [`sign`], with the content's digest (by `options.digest`) computed by the caller — by the
+/// host's SHA-2, say. `encapsulated` is the content for an opaque signature, `None` for a detached one.
+pub fn sign_prehashed(
+    content_digest: &[u8],
+    encapsulated: Option<&[u8]>,
+    identity: &Identity,
+    options: &SignOptions,
+) -> Result<Vec<u8>> {
+    let prepared = Prepared::new(content_digest, identity, options)?;
+    let signature = prepared.sign_in_rust()?;
+    prepared.finish(signature, encapsulated, identity, options)
+}
 
-    let signer_cert = signer.certificate();
-    let signer_info = SignerInfo {
-        version: CmsVersion::V1,
-        sid: SignerIdentifier::IssuerAndSerialNumber(issuer_and_serial(signer_cert)),
-        digest_alg: AlgorithmIdentifierOwned { oid: digest.oid(), parameters: None },
-        signed_attrs: Some(attrs),
-        signature_algorithm,
-        signature: OctetString::new(signature).map_err(crypto)?,
-        unsigned_attrs: None,
-    };
+/// A signature on its way: the signed attributes are built and the signer chosen; what is left is
+/// the RSA signature over [`Prepared::to_be_signed`] (in Rust with [`Prepared::sign_in_rust`], or by
+/// the host with the key [`Prepared::signer`]) and the assembly of the SignedData.
+pub struct Prepared<'a> {
+    signer: &'a KeyPair,
+    attrs: SetOfVec<Attribute>,
+    attrs_der: Vec<u8>,
+    digest: Digest,
+    scheme: SignatureScheme,
+}
 
-    let mut certs = vec![CertificateChoices::Certificate(signer_cert.clone())];
-    for c in chain_of(signer_cert, identity.chain(), options.chain) {
-        certs.push(CertificateChoices::Certificate(c.clone()));
+impl core::fmt::Debug for Prepared<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Prepared").field("signer", self.signer).field("digest", &self.digest).finish_non_exhaustive()
+    }
+}
+
+impl<'a> Prepared<'a> {
+    /// Chooses the signer (the identity's signing key at the signing time) and builds the signed
+    /// attributes around the content's digest.
+    pub fn new(content_digest: &[u8], identity: &'a Identity, options: &SignOptions) -> Result<Prepared<'a>> {
+        let now = options.signing_time.unwrap_or_else(clock::now_unix);
+        let signer = identity.signing_pair(now)?;
+        let encryption = identity.encryption_pair(now).ok().map(|p| p.certificate());
+        let digest: Digest = options.digest.into();
+        if content_digest.len() != digest.output_len() {
+            return Err(Error::InvalidArgument(format!(
+                "a {digest:?} digest is {} bytes, not {}",
+                digest.output_len(),
+                content_digest.len()
+            )));
+        }
+        let attrs = signed_attributes(content_digest.to_vec(), now, encryption, options.include_capabilities)?;
+        let attrs_der = attrs.to_der().map_err(crypto)?;
+        Ok(Prepared { signer, attrs, attrs_der, digest, scheme: options.scheme })
     }
 
-    let econtent = if detached { None } else { Some(Any::new(Tag::OctetString, content).map_err(crypto)?) };
-    let signed = SignedData {
-        version: CmsVersion::V1,
-        digest_algorithms: SetOfVec::try_from(vec![AlgorithmIdentifierOwned { oid: digest.oid(), parameters: None }])
+    /// The bytes the RSA signature is over (the DER of the signed attributes, RFC 5652 5.4).
+    pub fn to_be_signed(&self) -> &[u8] {
+        &self.attrs_der
+    }
+
+    /// The key pair that signs.
+    pub fn signer(&self) -> &KeyPair {
+        self.signer
+    }
+
+    /// The digest the signature uses.
+    pub fn digest(&self) -> Digest {
+        self.digest
+    }
+
+    /// PKCS#1 v1.5 or PSS.
+    pub fn scheme(&self) -> SignatureScheme {
+        self.scheme
+    }
+
+    /// The RSA signature over [`Prepared::to_be_signed`], computed in Rust.
+    pub fn sign_in_rust(&self) -> Result<Vec<u8>> {
+        sign_bytes(self.signer, self.digest, self.scheme, &self.attrs_der)
+    }
+
+    /// Builds the SignedData `ContentInfo` (DER) with `signature` (see [`Prepared::sign_in_rust`]).
+    pub fn finish(
+        self,
+        signature: Vec<u8>,
+        encapsulated: Option<&[u8]>,
+        identity: &Identity,
+        options: &SignOptions,
+    ) -> Result<Vec<u8>> {
+        let Prepared { signer, attrs, digest, scheme, .. } = self;
+        let signer_cert = signer.certificate();
+        let signer_info = SignerInfo {
+            version: CmsVersion::V1,
+            sid: SignerIdentifier::IssuerAndSerialNumber(issuer_and_serial(signer_cert)),
+            digest_alg: AlgorithmIdentifierOwned { oid: digest.oid(), parameters: None },
+            signed_attrs: Some(attrs),
+            signature_algorithm: signature_algorithm(digest, scheme)?,
+            signature: OctetString::new(signature).map_err(crypto)?,
+            unsigned_attrs: None,
+        };
+
+        let mut certs = vec![CertificateChoices::Certificate(signer_cert.clone())];
+        for c in chain_of(signer_cert, identity.chain(), options.chain) {
+            certs.push(CertificateChoices::Certificate(c.clone()));
+        }
+
+        let econtent = match encapsulated {
+            Some(content) => Some(Any::new(Tag::OctetString, content).map_err(crypto)?),
+            None => None,
+        };
+        let signed = SignedData {
+            version: CmsVersion::V1,
+            digest_algorithms: SetOfVec::try_from(vec![AlgorithmIdentifierOwned {
+                oid: digest.oid(),
+                parameters: None,
+            }])
             .map_err(crypto)?,
-        encap_content_info: EncapsulatedContentInfo { econtent_type: oids::DATA, econtent },
-        certificates: Some(CertificateSet(SetOfVec::try_from(certs).map_err(crypto)?)),
-        crls: None,
-        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(crypto)?),
-    };
-    let ci = ContentInfo { content_type: oids::SIGNED_DATA, content: Any::encode_from(&signed).map_err(crypto)? };
-    ci.to_der().map_err(crypto)
+            encap_content_info: EncapsulatedContentInfo { econtent_type: oids::DATA, econtent },
+            certificates: Some(CertificateSet(SetOfVec::try_from(certs).map_err(crypto)?)),
+            crls: None,
+            signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(crypto)?),
+        };
+        let ci = ContentInfo { content_type: oids::SIGNED_DATA, content: Any::encode_from(&signed).map_err(crypto)? };
+        ci.to_der().map_err(crypto)
+    }
 }
 
 fn crypto<E: core::fmt::Display>(e: E) -> Error {
@@ -199,33 +285,40 @@ fn smime_capabilities() -> Vec<SmimeCapability> {
         .collect()
 }
 
-/// Signs `data` (the DER signed attributes) with the pair's key; returns the signature and the
-/// signatureAlgorithm to put in the SignerInfo.
-fn sign_bytes(
-    pair: &KeyPair,
-    digest: Digest,
-    scheme: SignatureScheme,
-    data: &[u8],
-) -> Result<(Vec<u8>, AlgorithmIdentifierOwned)> {
+/// The signatureAlgorithm of a SignerInfo for `digest` and `scheme`.
+fn signature_algorithm(digest: Digest, scheme: SignatureScheme) -> Result<AlgorithmIdentifierOwned> {
+    macro_rules! pss {
+        ($d:ty) => {{
+            let salt = <$d as sha2::digest::OutputSizeUser>::output_size();
+            let params = pkcs1::RsaPssParams::new::<$d>(salt as u8);
+            AlgorithmIdentifierOwned {
+                oid: oids::RSASSA_PSS,
+                parameters: Some(Any::encode_from(&params).map_err(crypto)?),
+            }
+        }};
+    }
+    Ok(match (scheme, digest) {
+        (_, Digest::Sha1) => return Err(Error::InvalidArgument("SHA-1 is not allowed for signing".into())),
+        (SignatureScheme::RsaPkcs1v15, _) => {
+            AlgorithmIdentifierOwned { oid: oids::RSA_ENCRYPTION, parameters: Some(Any::null()) }
+        }
+        (SignatureScheme::RsaPss, Digest::Sha256) => pss!(sha2::Sha256),
+        (SignatureScheme::RsaPss, Digest::Sha384) => pss!(sha2::Sha384),
+        (SignatureScheme::RsaPss, Digest::Sha512) => pss!(sha2::Sha512),
+    })
+}
+
+/// Signs `data` (the DER signed attributes) with the pair's key.
+fn sign_bytes(pair: &KeyPair, digest: Digest, scheme: SignatureScheme, data: &[u8]) -> Result<Vec<u8>> {
     let hash = digest.hash(data);
     let mut rng = rand_core::OsRng;
     macro_rules! with_digest {
         ($d:ty) => {
             match scheme {
-                SignatureScheme::RsaPkcs1v15 => (
-                    pair.key.sign(rsa::Pkcs1v15Sign::new::<$d>(), &hash).map_err(crypto)?,
-                    AlgorithmIdentifierOwned { oid: oids::RSA_ENCRYPTION, parameters: Some(Any::null()) },
-                ),
+                SignatureScheme::RsaPkcs1v15 => pair.key.sign(rsa::Pkcs1v15Sign::new::<$d>(), &hash).map_err(crypto)?,
                 SignatureScheme::RsaPss => {
                     let salt = <$d as sha2::digest::OutputSizeUser>::output_size();
-                    let params = pkcs1::RsaPssParams::new::<$d>(salt as u8);
-                    (
-                        pair.key.sign_with_rng(&mut rng, rsa::Pss::new_with_salt::<$d>(salt), &hash).map_err(crypto)?,
-                        AlgorithmIdentifierOwned {
-                            oid: oids::RSASSA_PSS,
-                            parameters: Some(Any::encode_from(&params).map_err(crypto)?),
-                        },
-                    )
+                    pair.key.sign_with_rng(&mut rng, rsa::Pss::new_with_salt::<$d>(salt), &hash).map_err(crypto)?
                 }
             }
         };

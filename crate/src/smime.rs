@@ -5,6 +5,9 @@
 //! Everything written uses CRLF line endings and 7-bit-safe transfer encodings, so that the signed
 //! bytes survive transport.
 
+use core::ops::Range;
+use std::borrow::Cow;
+
 use rand_core::RngCore;
 use serde::{Deserialize, Serialize};
 use x509_cert::Certificate;
@@ -12,9 +15,21 @@ use x509_cert::Certificate;
 use crate::envelope::{self, EncryptOptions, EncryptionInfo};
 use crate::identity::Identity;
 use crate::mime::{self, Entity};
-use crate::sign::{self, SignOptions};
+use crate::sign::SignOptions;
 use crate::verify::{self, SignatureReport, VerifyOptions};
-use crate::{alg::Digest, cert, clock, Error, Result};
+use crate::{cert, Error, Result};
+
+mod decrypting;
+mod encrypting;
+mod output;
+mod signing;
+mod verifying;
+
+pub use decrypting::Decrypting;
+pub use encrypting::Encrypting;
+pub use output::Output;
+pub use signing::Signing;
+pub use verifying::Verifying;
 
 /// How a signed message is shaped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,8 +66,10 @@ struct Split<'a> {
     entity: Entity<'a>,
 }
 
-fn split(message: &[u8]) -> Result<Split<'_>> {
-    let entity = mime::parse(message)?;
+/// Splits a mail, parsing its MIME structure `levels` deep (see [`mime::parse_levels`]): a large
+/// mail's body is scanned only as deep as the caller looks.
+fn split(message: &[u8], levels: usize) -> Result<Split<'_>> {
+    let entity = mime::parse_levels(message, levels)?;
     let mut outer = Vec::new();
     for h in &entity.headers.0 {
         let lower = h.name.to_ascii_lowercase();
@@ -95,8 +112,15 @@ pub enum Sender {
 /// addresses (readers show one of them), and a display name that is itself an address (`"alice@example.com"
 /// <mallory@example.net>`, plain or RFC 2047 encoded), which readers show instead of the address.
 pub fn sender(message: &[u8]) -> Sender {
-    let Ok(entity) = mime::parse(message) else { return Sender::Missing };
-    let fields: Vec<&str> = entity.headers.get_all("from").collect();
+    match mime::parse_levels(message, 0) {
+        Ok(entity) => sender_in(&entity.headers),
+        Err(_) => Sender::Missing,
+    }
+}
+
+/// [`sender`], from header fields already parsed.
+pub fn sender_in(headers: &mime::Headers) -> Sender {
+    let fields: Vec<&str> = headers.get_all("from").collect();
     let Some(first) = fields.first() else { return Sender::Missing };
     if fields.len() > 1 {
         return Sender::Misleading { reason: format!("the mail has {} From header fields", fields.len()) };
@@ -133,9 +157,15 @@ fn addresses_in(text: &str) -> Vec<String> {
 
 /// The MIME entity of a mail, ready to be signed or encrypted: its Content-* header fields and
 /// body, in CRLF, with 8-bit or long-line leaf bodies re-encoded (quoted-printable for text,
-/// base64 otherwise) so that the signed bytes survive 7-bit transport.
-fn inner_entity(e: &Entity<'_>) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(e.raw.len() + 256);
+/// base64 otherwise) so that the signed bytes survive 7-bit transport. The header block (with its
+/// empty line) and the body come apart; the body is borrowed from the mail when it needs no change.
+struct InnerEntity<'a> {
+    header: Vec<u8>,
+    body: Cow<'a, [u8]>,
+}
+
+fn inner_entity<'a>(e: &Entity<'a>) -> InnerEntity<'a> {
+    let mut header = Vec::with_capacity(256);
     let cte = e.headers.get("content-transfer-encoding").map(|v| v.trim().to_ascii_lowercase());
     let needs_encoding = !e.content_type.is_multipart()
         && matches!(cte.as_deref(), None | Some("7bit") | Some("8bit") | Some("binary"))
@@ -147,25 +177,73 @@ fn inner_entity(e: &Entity<'_>) -> Result<Vec<u8>> {
             continue;
         }
         has_ct |= lower == "content-type";
-        out.extend_from_slice(format!("{}: {}\r\n", h.name, h.value).as_bytes());
+        header.extend_from_slice(format!("{}: {}\r\n", h.name, h.value).as_bytes());
     }
     if !has_ct {
         let charset = if e.body.is_ascii() { "us-ascii" } else { "utf-8" };
-        out.extend_from_slice(format!("Content-Type: text/plain; charset={charset}\r\n").as_bytes());
+        header.extend_from_slice(format!("Content-Type: text/plain; charset={charset}\r\n").as_bytes());
     }
-    if needs_encoding {
-        if e.content_type.mime_type.starts_with("text/") {
-            out.extend_from_slice(b"Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-            out.extend_from_slice(&mime::quoted_printable_encode(&mime::canonicalize_crlf(e.body)));
-        } else {
-            out.extend_from_slice(b"Content-Transfer-Encoding: base64\r\n\r\n");
-            out.extend_from_slice(&mime::base64_lines(e.body));
+    let body = if !needs_encoding {
+        header.extend_from_slice(b"\r\n");
+        mime::canonicalize_crlf(e.body)
+    } else if e.content_type.mime_type.starts_with("text/") {
+        header.extend_from_slice(b"Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+        Cow::Owned(mime::quoted_printable_encode(&mime::canonicalize_crlf(e.body)))
+    } else {
+        header.extend_from_slice(b"Content-Transfer-Encoding: base64\r\n\r\n");
+        Cow::Owned(mime::base64_lines(e.body))
+    };
+    InnerEntity { header, body }
+}
+
+/// A mail taken apart for signing or encrypting: the outer header fields, and the inner entity
+/// ([`inner_entity`]) at `entity` in `buf`.
+struct LaidOut {
+    outer: Vec<u8>,
+    buf: Vec<u8>,
+    entity: Range<usize>,
+}
+
+/// Takes a mail apart, laying out the inner entity in the mail's own buffer when the body needs no
+/// change: its header block is written over the end of the mail's header block, just before the
+/// body, which stays where it is. Otherwise the entity goes into a new buffer.
+fn lay_out(mut message: Vec<u8>) -> Result<LaidOut> {
+    let (outer, header, body) = {
+        let s = split(&message, 0)?;
+        let inner = inner_entity(&s.entity);
+        let body = match inner.body {
+            Cow::Borrowed(b) => Ok(range_in(&message, b)),
+            Cow::Owned(v) => Err(v),
+        };
+        (s.outer, inner.header, body)
+    };
+    match body {
+        Ok(body) if header.len() <= body.start => {
+            let start = body.start - header.len();
+            if let Some(room) = message.get_mut(start..body.start) {
+                room.copy_from_slice(&header);
+            }
+            Ok(LaidOut { outer, buf: message, entity: start..body.end })
         }
-        return Ok(out);
+        Ok(body) => {
+            let mut buf = header;
+            buf.extend_from_slice(message.get(body).unwrap_or_default());
+            let entity = 0..buf.len();
+            Ok(LaidOut { outer, buf, entity })
+        }
+        Err(encoded) => {
+            let mut buf = header;
+            buf.extend_from_slice(&encoded);
+            let entity = 0..buf.len();
+            Ok(LaidOut { outer, buf, entity })
+        }
     }
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(&mime::canonicalize_crlf(e.body));
-    Ok(out)
+}
+
+/// Position of `inner` (a sub-slice of `outer`) in `outer`.
+fn range_in(outer: &[u8], inner: &[u8]) -> Range<usize> {
+    let start = (inner.as_ptr() as usize).saturating_sub(outer.as_ptr() as usize);
+    start..start + inner.len()
 }
 
 fn is_7bit_safe(body: &[u8]) -> bool {
@@ -189,32 +267,22 @@ fn pkcs7_mime_part(smime_type: &str, der: &[u8]) -> Vec<u8> {
     out
 }
 
-fn assemble(outer: &[u8], entity: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(outer.len() + entity.len() + 20);
-    out.extend_from_slice(outer);
-    out.extend_from_slice(b"MIME-Version: 1.0\r\n");
-    out.extend_from_slice(entity);
-    out
-}
-
 /// Signs a whole mail (RFC 5322 on input; its header fields stay outside the signature).
 pub fn sign_message(message: &[u8], identity: &Identity, options: &SignOptions, mode: SignMode) -> Result<Vec<u8>> {
-    let s = split(message)?;
-    let entity = inner_entity(&s.entity)?;
-    Ok(assemble(&s.outer, &sign_entity(&entity, identity, options, mode)?))
+    Ok(Signing::new(message.to_vec(), options, mode)?.sign(identity, options)?.into_vec())
 }
 
 /// Signs a MIME entity and returns the signed entity (multipart/signed or application/pkcs7-mime).
 pub fn sign_entity(entity: &[u8], identity: &Identity, options: &SignOptions, mode: SignMode) -> Result<Vec<u8>> {
     match mode {
-        SignMode::Opaque => Ok(pkcs7_mime_part("signed-data", &sign::sign(entity, identity, options, false)?)),
+        SignMode::Opaque => Ok(pkcs7_mime_part("signed-data", &crate::sign::sign(entity, identity, options, false)?)),
         SignMode::Detached => {
-            let der = sign::sign(entity, identity, options, true)?;
+            let der = crate::sign::sign(entity, identity, options, true)?;
             let mut b = boundary();
-            while entity.windows(b.len()).any(|w| w == b.as_bytes()) {
+            while mime::find_bytes(entity, b.as_bytes()).is_some() {
                 b = boundary();
             }
-            let micalg = Digest::from(options.digest).micalg();
+            let micalg = crate::alg::Digest::from(options.digest).micalg();
             let mut out = format!(
                 "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg={micalg};\r\n \
                  boundary=\"{b}\"\r\n\r\nThis is a cryptographically signed message in MIME format.\r\n\r\n--{b}\r\n"
@@ -240,9 +308,7 @@ pub fn sign_entity(entity: &[u8], identity: &Identity, options: &SignOptions, mo
 
 /// Encrypts a whole mail to `recipients` (include the sender's own certificate to keep Sent readable).
 pub fn encrypt_message(message: &[u8], recipients: &[Certificate], options: &EncryptOptions) -> Result<Vec<u8>> {
-    let s = split(message)?;
-    let entity = inner_entity(&s.entity)?;
-    Ok(assemble(&s.outer, &encrypt_entity(&entity, recipients, options)?))
+    Ok(Encrypting::new(message.to_vec(), recipients)?.encrypt(recipients, options)?.into_vec())
 }
 
 /// Checks that every recipient certificate validates (RFC 5280, through [`crate::trust::validate`]) for
@@ -325,16 +391,7 @@ pub fn recipient_revocation_sources(
 
 /// Encrypts a MIME entity and returns the application/pkcs7-mime entity.
 pub fn encrypt_entity(entity: &[u8], recipients: &[Certificate], options: &EncryptOptions) -> Result<Vec<u8>> {
-    let now = clock::now_unix();
-    for r in recipients {
-        if !cert::valid_at(r, now) {
-            let s = cert::Summary::of(r);
-            return Err(Error::UnusableCertificate {
-                subject: s.emails.first().cloned().unwrap_or(s.subject),
-                reason: format!("it is valid from {} to {}", s.not_before, s.not_after),
-            });
-        }
-    }
+    encrypting::check_validity(recipients)?;
     let der = envelope::encrypt(entity, recipients, options)?;
     let smime_type = if options.cipher.is_authenticated() { "authEnveloped-data" } else { "enveloped-data" };
     Ok(pkcs7_mime_part(smime_type, &der))
@@ -368,49 +425,14 @@ pub fn kind(e: &Entity<'_>) -> Kind {
 /// Decrypts an encrypted mail; returns the mail with the decrypted entity in place of the
 /// application/pkcs7-mime one, and what protected it.
 pub fn decrypt_message(message: &[u8], identity: &Identity) -> Result<(Vec<u8>, EncryptionInfo)> {
-    let s = split(message)?;
-    if kind(&s.entity) != Kind::Encrypted {
-        return Err(Error::NotSmime("the message is not encrypted".into()));
-    }
-    let der = s.entity.decoded_body()?;
-    let d = envelope::decrypt(&der, identity)?;
-    Ok((assemble(&s.outer, &mime::canonicalize_crlf(&d.content)), d.info))
+    Decrypting::new(message.to_vec(), identity)?.decrypt()
 }
 
 /// Verifies a signed mail (detached or opaque). Returns the mail with the signed entity in place
 /// of the S/MIME wrapping, and the report. The From header is compared with the signer unless
 /// `options.from` is already set.
 pub fn verify_message(message: &[u8], options: &VerifyOptions) -> Result<(Vec<u8>, SignatureReport)> {
-    let s = split(message)?;
-    let mut options = options.clone();
-    let mut misleading = None;
-    if options.from.is_none() {
-        match sender(message) {
-            Sender::One(address) => options.from = Some(address),
-            Sender::Misleading { reason } => misleading = Some(reason),
-            Sender::Missing => {}
-        }
-    }
-    let mut verified = match kind(&s.entity) {
-        Kind::DetachedSigned => {
-            let [content, signature] = s.entity.children.as_slice() else {
-                return Err(Error::bad(
-                    "S/MIME signed message",
-                    format!("multipart/signed must have 2 parts, this one has {}", s.entity.children.len()),
-                ));
-            };
-            verify::verify(&signature.decoded_body()?, Some(content.raw), &options)?
-        }
-        Kind::OpaqueSigned => verify::verify(&s.entity.decoded_body()?, None, &options)?,
-        Kind::Encrypted => return Err(Error::NotSmime("the message is encrypted; decrypt it first".into())),
-        Kind::Plain => return Err(Error::NotSmime("the message is not signed".into())),
-    };
-    if let Some(reason) = misleading {
-        for signer in &mut verified.report.signers {
-            signer.from_address = verify::Check::Failed { reason: reason.clone() };
-        }
-    }
-    Ok((assemble(&s.outer, &verified.content), verified.report))
+    Verifying::new(message.to_vec())?.verify(options)
 }
 
 /// The S/MIME parts of a MIME tree, depth first.
@@ -452,38 +474,60 @@ pub struct Opened {
 /// Decrypts and verifies every layer of a mail (signed inside encrypted, encrypted inside signed,
 /// triple-wrapped). An encrypted layer without an identity is an error.
 pub fn open_message(message: &[u8], identity: Option<&Identity>, options: &VerifyOptions) -> Result<Opened> {
+    open_owned(message.to_vec(), identity, options)
+}
+
+/// [`open_message`], taking the mail's buffer: every layer is unwrapped in place where it can be.
+pub fn open_owned(message: Vec<u8>, identity: Option<&Identity>, options: &VerifyOptions) -> Result<Opened> {
     let mut layers = Vec::new();
-    let mut current = message.to_vec();
+    let mut current = message;
     loop {
-        let entity = mime::parse(&current)?;
-        let k = kind(&entity);
+        let k = kind_of(&current)?;
         if k != Kind::Plain && layers.len() >= MAX_LAYERS {
-            return Err(Error::LimitExceeded(format!("more than {MAX_LAYERS} nested S/MIME layers")));
+            return Err(too_many_layers());
         }
         match k {
             Kind::Encrypted => {
-                let identity = identity.ok_or_else(|| {
-                    Error::InvalidArgument("the message is encrypted; an identity is needed to read it".into())
-                })?;
-                let (next, info) = decrypt_message(&current, identity)?;
+                let (next, info) = Decrypting::new(current, need_identity(identity)?)?.decrypt()?;
                 layers.push(Layer::Encrypted(info));
                 current = next;
             }
             Kind::DetachedSigned | Kind::OpaqueSigned => {
-                let (next, report) = verify_message(&current, options)?;
+                let (next, report) = Verifying::new(current)?.verify(options)?;
                 layers.push(Layer::Signed(report));
                 current = next;
             }
             Kind::Plain => {
-                let mut unopened_parts = Vec::new();
-                for child in &entity.children {
-                    nested_smime(child, &mut unopened_parts);
-                }
-                drop(entity);
+                let unopened_parts = unopened_parts(&current)?;
                 return Ok(Opened { layers, unopened_parts, message: current });
             }
         }
     }
+}
+
+/// The S/MIME parts nested inside a plain mail (see [`Opened::unopened_parts`]).
+pub fn unopened_parts(message: &[u8]) -> Result<Vec<Kind>> {
+    let entity = mime::parse(message)?;
+    let mut out = Vec::new();
+    for child in &entity.children {
+        nested_smime(child, &mut out);
+    }
+    Ok(out)
+}
+
+/// What kind of S/MIME a whole mail is.
+pub fn kind_of(message: &[u8]) -> Result<Kind> {
+    Ok(kind(&mime::parse_levels(message, 0)?))
+}
+
+/// The identity an encrypted layer needs, or the error that says so.
+pub fn need_identity(identity: Option<&Identity>) -> Result<&Identity> {
+    identity.ok_or_else(|| Error::InvalidArgument("the message is encrypted; an identity is needed to read it".into()))
+}
+
+/// The error for a mail with more than [`MAX_LAYERS`] layers.
+pub fn too_many_layers() -> Error {
+    Error::LimitExceeded(format!("more than {MAX_LAYERS} nested S/MIME layers"))
 }
 
 #[cfg(test)]
@@ -618,7 +662,8 @@ mod tests {
         let key = bob.pairs()[0].private_key_pkcs8().unwrap();
         let erin = Identity::new(vec![crate::identity::KeyPair::new(&key, erin()).unwrap()], vec![]).unwrap();
         let mut der =
-            sign::sign(b"Content-Type: text/plain\r\n\r\nhi\r\n", &erin, &SignOptions::default(), false).unwrap();
+            crate::sign::sign(b"Content-Type: text/plain\r\n\r\nhi\r\n", &erin, &SignOptions::default(), false)
+                .unwrap();
         let checking = |trust: &str| VerifyOptions { trust: certs(trust), check_revocation: true, ..options(&[]) };
         let sources = |der: &[u8], o: &VerifyOptions| {
             verify::verify(der, None, o).unwrap().report.signers[0].revocation_sources.len()

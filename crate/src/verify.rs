@@ -318,103 +318,176 @@ pub struct Verified {
     pub content: Vec<u8>,
 }
 
-/// Verifies a SignedData `ContentInfo` (DER or BER). `detached` is the content of a
-/// multipart/signed message; `None` for opaque signatures, whose content is inside.
-pub fn verify(cms_data: &[u8], detached: Option<&[u8]>, options: &VerifyOptions) -> Result<Verified> {
-    let der;
-    let data = if cms::content_info::ContentInfo::from_der(cms_data).is_ok() {
-        cms_data
-    } else {
-        der = ber::to_der(cms_data)?;
-        &der
-    };
-    let ci = envelope::parse_content_info(data)?;
-    if ci.content_type != oids::SIGNED_DATA {
-        return Err(Error::NotSmime(format!("CMS content {} is not signed", oids::name(&ci.content_type))));
+/// Content digests the caller computed (with the host's SHA-2, say), used instead of hashing the
+/// content again. A digest that is not here is computed in Rust.
+#[derive(Clone, Debug, Default)]
+pub struct ContentDigests(Vec<(Digest, Vec<u8>)>);
+
+impl ContentDigests {
+    /// No precomputed digests.
+    pub fn new() -> ContentDigests {
+        ContentDigests::default()
     }
-    let sd_tlv = ci.content.to_der().map_err(Error::malformed("CMS SignedData"))?;
-    check_limits(&sd_tlv)?;
-    let sd = SignedData::from_der(&sd_tlv).map_err(Error::malformed("CMS SignedData"))?;
 
-    let content: Vec<u8> = match (detached, &sd.encap_content_info.econtent) {
-        (Some(d), _) => d.to_vec(),
-        (None, Some(any)) => match any.decode_as::<der::asn1::OctetString>() {
-            Ok(o) => o.into_bytes(),
-            // Some producers put non-data content (e.g. nested CMS) directly in eContent.
-            Err(_) => any.value().to_vec(),
-        },
-        (None, None) => return Err(Error::bad("S/MIME signature", "detached signature without the signed content")),
-    };
-    let canonical = mime::canonicalize_crlf(&content);
-    let alternative = (canonical.as_ref() != content.as_slice() && detached.is_some()).then_some(canonical.as_ref());
+    /// Adds the digest of the content by `digest`.
+    pub fn insert(&mut self, digest: Digest, value: Vec<u8>) {
+        self.0.retain(|(d, _)| *d != digest);
+        self.0.push((digest, value));
+    }
 
-    let message_certs: Vec<Certificate> = sd
-        .certificates
-        .as_ref()
-        .map(|s| {
-            s.0.iter()
-                .filter_map(|c| match c {
-                    CertificateChoices::Certificate(c) => Some(c.clone()),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    /// The digest of `content` by `digest`: the precomputed one, or computed now.
+    fn of(&self, digest: Digest, content: &[u8]) -> Vec<u8> {
+        match self.0.iter().find(|(d, v)| *d == digest && v.len() == digest.output_len()) {
+            Some((_, v)) => v.clone(),
+            None => digest.hash(content),
+        }
+    }
+}
 
-    // CRLs carried in the message (RFC 5652 RevocationInfoChoices) join the supplied ones.
-    let mut crls = options.crls.clone();
-    if let Some(set) = &sd.crls {
-        for choice in set.0.iter() {
-            if let cms::revocation::RevocationInfoChoice::Crl(list) = choice {
-                if let Ok(crl) = list.to_der().map_err(Error::malformed("CRL")).and_then(|d| Crl::from_der(&d)) {
-                    crls.push(crl);
+/// A parsed CMS SignedData, ready to be checked against its content.
+#[derive(Debug)]
+pub struct Signed {
+    /// The DER of the SignedData (the `[0]` content of the ContentInfo).
+    sd_tlv: Vec<u8>,
+    sd: SignedData,
+}
+
+impl Signed {
+    /// Parses a SignedData `ContentInfo` (DER or BER).
+    pub fn parse(cms_data: &[u8]) -> Result<Signed> {
+        let ci = envelope::parse_content_info(cms_data)?;
+        if ci.content_type != oids::SIGNED_DATA {
+            return Err(Error::NotSmime(format!("CMS content {} is not signed", oids::name(&ci.content_type))));
+        }
+        let sd_tlv = ci.content.to_der().map_err(Error::malformed("CMS SignedData"))?;
+        check_limits(&sd_tlv)?;
+        let sd = SignedData::from_der(&sd_tlv).map_err(Error::malformed("CMS SignedData"))?;
+        Ok(Signed { sd_tlv, sd })
+    }
+
+    /// The encapsulated content of an opaque signature; `None` for a detached one.
+    pub fn encapsulated(&self) -> Option<&[u8]> {
+        // An OCTET STRING's value is the content; some producers put non-data content (e.g.
+        // nested CMS) directly in eContent, whose value is taken as it is.
+        self.sd.encap_content_info.econtent.as_ref().map(|any| any.value())
+    }
+
+    /// The digest algorithms the signers use (known ones, each once): what to precompute.
+    pub fn digests(&self) -> Vec<Digest> {
+        let mut out = Vec::new();
+        for si in self.sd.signer_infos.0.iter() {
+            if let Ok(d) = Digest::from_oid(&si.digest_alg.oid) {
+                if !out.contains(&d) {
+                    out.push(d);
                 }
             }
         }
+        out
     }
 
-    // Signer infos are read from the raw bytes so that signed attributes are verified exactly as sent.
-    let sd_children = ber::der_children(&sd_tlv)?;
-    let infos_tlv = sd_children.last().ok_or_else(|| Error::bad("CMS SignedData", "no signerInfos"))?;
-    let mut signers = Vec::new();
-    let mut canonicalized = false;
-    for raw in ber::der_children(infos_tlv)? {
-        let si = SignerInfo::from_der(raw).map_err(Error::malformed("CMS SignerInfo"))?;
-        let raw_attrs = ber::der_children(raw)?.get(3).copied().filter(|c| c.first() == Some(&0xa0));
-        let (report, used_alt) = verify_signer(
-            &si,
-            raw_attrs,
-            &sd.encap_content_info.econtent_type,
-            &content,
-            alternative,
-            &message_certs,
-            &crls,
-            options,
-        );
-        canonicalized |= used_alt;
-        signers.push(report);
-    }
-    let verdict = if signers.is_empty() || !signers.iter().all(SignerReport::valid) {
-        Verdict::Invalid
-    } else if signers.iter().all(SignerReport::trusted) {
-        Verdict::Trusted
-    } else if signers.iter().all(|s| s.trusted() || (s.revocation_unknown() && trusted_but_revocation(s))) {
-        Verdict::Unknown
-    } else {
-        Verdict::ValidUntrusted
-    };
-    let content = if canonicalized { canonical.into_owned() } else { content };
-    Ok(Verified {
-        report: SignatureReport {
-            detached: detached.is_some(),
+    /// Verifies every signer over `content` (the detached content, or [`Signed::encapsulated`]).
+    /// The report's `canonicalized` says whether the content matched only with CRLF line endings
+    /// (for detached signatures); `digests` are of `content` as given.
+    pub fn check(
+        &self,
+        content: &[u8],
+        detached: bool,
+        digests: &ContentDigests,
+        options: &VerifyOptions,
+    ) -> Result<SignatureReport> {
+        let sd = &self.sd;
+        let canonical = mime::canonicalize_crlf(content);
+        let alternative = match &canonical {
+            std::borrow::Cow::Owned(c) if detached => Some(c.as_slice()),
+            _ => None,
+        };
+
+        let message_certs: Vec<Certificate> = sd
+            .certificates
+            .as_ref()
+            .map(|s| {
+                s.0.iter()
+                    .filter_map(|c| match c {
+                        CertificateChoices::Certificate(c) => Some(c.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+
+        // CRLs carried in the message (RFC 5652 RevocationInfoChoices) join the supplied ones.
+        let mut crls = options.crls.clone();
+        if let Some(set) = &sd.crls {
+            for choice in set.0.iter() {
+                if let cms::revocation::RevocationInfoChoice::Crl(list) = choice {
+                    if let Ok(crl) = list.to_der().map_err(Error::malformed("CRL")).and_then(|d| Crl::from_der(&d)) {
+                        crls.push(crl);
+                    }
+                }
+            }
+        }
+
+        // Signer infos are read from the raw bytes so that signed attributes are verified exactly as sent.
+        let sd_children = ber::der_children(&self.sd_tlv)?;
+        let infos_tlv = sd_children.last().ok_or_else(|| Error::bad("CMS SignedData", "no signerInfos"))?;
+        let mut signers = Vec::new();
+        let mut canonicalized = false;
+        for raw in ber::der_children(infos_tlv)? {
+            let si = SignerInfo::from_der(raw).map_err(Error::malformed("CMS SignerInfo"))?;
+            let raw_attrs = ber::der_children(raw)?.get(3).copied().filter(|c| c.first() == Some(&0xa0));
+            let given = Content { bytes: content, digests, alternative };
+            let (report, used_alt) = verify_signer(
+                &si,
+                raw_attrs,
+                &sd.encap_content_info.econtent_type,
+                &given,
+                &message_certs,
+                &crls,
+                options,
+            );
+            canonicalized |= used_alt;
+            signers.push(report);
+        }
+        let verdict = if signers.is_empty() || !signers.iter().all(SignerReport::valid) {
+            Verdict::Invalid
+        } else if signers.iter().all(SignerReport::trusted) {
+            Verdict::Trusted
+        } else if signers.iter().all(|s| s.trusted() || (s.revocation_unknown() && trusted_but_revocation(s))) {
+            Verdict::Unknown
+        } else {
+            Verdict::ValidUntrusted
+        };
+        Ok(SignatureReport {
+            detached,
             content_type: oids::name(&sd.encap_content_info.econtent_type),
             signers,
             certificates: message_certs.iter().map(cert::Summary::of).collect(),
             verdict,
             canonicalized,
-        },
-        content,
-    })
+        })
+    }
+}
+
+/// The content a signature is checked against, with what is known of its digests.
+struct Content<'a> {
+    bytes: &'a [u8],
+    digests: &'a ContentDigests,
+    /// The CRLF-canonical form, when it differs (detached signatures only).
+    alternative: Option<&'a [u8]>,
+}
+
+/// Verifies a SignedData `ContentInfo` (DER or BER). `detached` is the content of a
+/// multipart/signed message; `None` for opaque signatures, whose content is inside.
+pub fn verify(cms_data: &[u8], detached: Option<&[u8]>, options: &VerifyOptions) -> Result<Verified> {
+    let signed = Signed::parse(cms_data)?;
+    let content = match (detached, signed.encapsulated()) {
+        (Some(d), _) => d,
+        (None, Some(c)) => c,
+        (None, None) => return Err(Error::bad("S/MIME signature", "detached signature without the signed content")),
+    };
+    let report = signed.check(content, detached.is_some(), &ContentDigests::new(), options)?;
+    let content = if report.canonicalized { mime::canonicalize_crlf(content).into_owned() } else { content.to_vec() };
+    Ok(Verified { report, content })
 }
 
 /// Counts the SET OFs of a DER SignedData before it is decoded, against [`MAX_SIGNERS`],
@@ -493,8 +566,7 @@ fn verify_signer(
     si: &SignerInfo,
     raw_attrs: Option<&[u8]>,
     econtent_type: &const_oid::ObjectIdentifier,
-    content: &[u8],
-    alternative: Option<&[u8]>,
+    content: &Content<'_>,
     message_certs: &[Certificate],
     crls: &[Crl],
     options: &VerifyOptions,
@@ -532,8 +604,7 @@ fn verify_signer(
         return (report, false);
     };
 
-    let (signature, used_alt) =
-        check_signature(si, raw_attrs, econtent_type, content, alternative, signer_cert, options);
+    let (signature, used_alt) = check_signature(si, raw_attrs, econtent_type, content, signer_cert, options);
     report.signature = signature;
 
     let mut path = validate_signer_path(signer_cert, message_certs, crls, &options.ocsp_responses, options, now);
@@ -661,13 +732,11 @@ fn signing_time_check(at: u64, now: u64, signer: &Certificate) -> Check {
     Check::Passed
 }
 
-#[allow(clippy::too_many_arguments)]
 fn check_signature(
     si: &SignerInfo,
     raw_attrs: Option<&[u8]>,
     econtent_type: &const_oid::ObjectIdentifier,
-    content: &[u8],
-    alternative: Option<&[u8]>,
+    content: &Content<'_>,
     signer_cert: &Certificate,
     options: &VerifyOptions,
 ) -> (Check, bool) {
@@ -693,7 +762,8 @@ fn check_signature(
         Ok(p) => p,
         Err(e) => return (Check::fail(e.to_string()), false),
     };
-    let content_hash = digest.hash(content);
+    let alternative = content.alternative;
+    let content_hash = content.digests.of(digest, content.bytes);
     let Some(raw_attrs) = raw_attrs else {
         // No signed attributes: the signature is over the content itself.
         let ok = verify_rsa(&public, &si.signature_algorithm, digest, &content_hash, si.signature.as_bytes());

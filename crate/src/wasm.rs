@@ -11,19 +11,27 @@
 //! const sealed = encryptMessage(signed, [bobCertDer, aliceCertDer], { cipher: "aes-256-gcm" });
 //! const opened = alice.openMessage(sealed, { trust: [rootDer] }); // { message, layers }
 //! ```
+//!
+//! Each message operation also comes as `...Async`, returning a Promise: the same result, byte for
+//! byte, with the bulk work (the SHA-2 digest of the content, AES-CBC/AES-GCM over it) done by the
+//! host's WebCrypto where it has it, and by the same Rust code as the synchronous API otherwise
+//! (see [`webcrypto`]). The extension uses these.
 
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use x509_cert::Certificate;
 
 use crate::alg::{Cipher, IdentifierKind, KeyTransport};
-use crate::envelope::EncryptOptions;
+use crate::envelope::{ContentKey, EncryptOptions};
 use crate::sign::SignOptions;
-use crate::smime::{self, SignMode};
+use crate::smime::{self, Decrypting, Encrypting, Kind, Layer, Opened, SignMode, Signing, Verifying};
 use crate::trust::crl::Crl;
 use crate::trust::validate::MissingRevocation;
+use crate::verify::ContentDigests;
 use crate::verify::VerifyOptions;
 use crate::{cert, clock, identity, inspect, mime, Error};
+
+pub mod webcrypto;
 
 type JsResult<T> = core::result::Result<T, JsValue>;
 
@@ -116,8 +124,25 @@ impl Identity {
     /// and verifying with the options. Returns `{ message: Uint8Array, layers: [...] }`, outermost
     /// layer first.
     #[wasm_bindgen(js_name = openMessage)]
-    pub fn open_message(&self, message: &[u8], options: JsValue) -> JsResult<JsValue> {
+    pub fn open_message(&self, message: Vec<u8>, options: JsValue) -> JsResult<JsValue> {
         open_with(message, Some(&self.0), options)
+    }
+
+    /// [`Identity::open_message`] with WebCrypto for the bulk work: a Promise of the same result.
+    #[wasm_bindgen(js_name = openMessageAsync)]
+    pub fn open_message_async(&self, message: Vec<u8>, options: JsValue) -> JsResult<js_sys::Promise> {
+        open_async(message, Some(self.0.clone()), options)
+    }
+
+    /// Decrypts an encrypted mail with any key of this identity's history, with WebCrypto for the
+    /// bulk work: a Promise of `{ message: Uint8Array, info }`, as [`decrypt_message`] returns.
+    #[wasm_bindgen(js_name = decryptMessageAsync)]
+    pub fn decrypt_message_async(&self, message: Vec<u8>) -> JsResult<js_sys::Promise> {
+        let job = Decrypting::new(message, &self.0).map_err(throw)?;
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let (plain, info) = webcrypto::decrypt(job).await.map_err(throw)?;
+            decrypted(&plain, &info)
+        }))
     }
 }
 
@@ -134,10 +159,53 @@ struct JsSignOptions {
 /// Signs a whole mail (RFC 5322 header + MIME entity). Options:
 /// `{ digest: "sha256"|"sha384"|"sha512", scheme: "rsa-pkcs1v15"|"rsa-pss", chain, includeCapabilities, opaque }`.
 #[wasm_bindgen(js_name = signMessage)]
-pub fn sign_message(message: &[u8], identity: &Identity, options: JsValue) -> JsResult<Vec<u8>> {
+pub fn sign_message(message: Vec<u8>, identity: &Identity, options: JsValue) -> JsResult<js_sys::Uint8Array> {
     let o: JsSignOptions = from_js(options, "sign options")?;
     let mode = if o.opaque { SignMode::Opaque } else { SignMode::Detached };
-    smime::sign_message(message, &identity.0, &o.sign, mode).map_err(throw)
+    let signed = Signing::new(message, &o.sign, mode).and_then(|job| job.sign(&identity.0, &o.sign)).map_err(throw)?;
+    output_to_js(&signed)
+}
+
+/// Copies a finished mail into a new `Uint8Array`, piece by piece: it is never whole in wasm memory.
+fn output_to_js(output: &smime::Output) -> JsResult<js_sys::Uint8Array> {
+    let total = output.len();
+    let out = js_sys::Uint8Array::new_with_length(u32::try_from(total).map_err(|_| too_large())?);
+    let mut at = 0usize;
+    let mut fits = true;
+    output.write_to(&mut |piece| {
+        let end = at + piece.len();
+        if end <= total {
+            out.subarray(at as u32, end as u32).copy_from(piece);
+        } else {
+            fits = false;
+        }
+        at = end;
+    });
+    if !fits || at != total {
+        return Err(throw(Error::Crypto("the output's pieces do not add up to its length".into())));
+    }
+    Ok(out)
+}
+
+fn too_large() -> JsValue {
+    throw(Error::LimitExceeded("the message is larger than 4 GB".into()))
+}
+
+/// [`sign_message`] with the content digest and the RSA signature by WebCrypto: a Promise of the
+/// same signed mail.
+#[wasm_bindgen(js_name = signMessageAsync)]
+pub fn sign_message_async(message: Vec<u8>, identity: &Identity, options: JsValue) -> JsResult<js_sys::Promise> {
+    let o: JsSignOptions = from_js(options, "sign options")?;
+    let mode = if o.opaque { SignMode::Opaque } else { SignMode::Detached };
+    let job = Signing::new(message, &o.sign, mode).map_err(throw)?;
+    let identity = identity.0.clone();
+    Ok(wasm_bindgen_futures::future_to_promise(async move {
+        let digest = webcrypto::digest_of(job.content(), job.digest()).await;
+        let prepared = job.prepare(&digest, &identity, &o.sign).map_err(throw)?;
+        let signature = webcrypto::rsa_sign(&prepared).await.map_err(throw)?;
+        let signed = job.finish_signed(prepared, signature, &identity, &o.sign).map_err(throw)?;
+        Ok(output_to_js(&signed)?.into())
+    }))
 }
 
 /// Options of [`encrypt_message`], as a JS object.
@@ -159,7 +227,36 @@ struct JsEncryptOptions {
 /// emailProtection), the verification options `{ trust, intermediates, crls, checkRevocation, ... }`:
 /// throws `unusable-certificate` naming the recipient and the reason.
 #[wasm_bindgen(js_name = encryptMessage)]
-pub fn encrypt_message(message: &[u8], recipients: Vec<js_sys::Uint8Array>, options: JsValue) -> JsResult<Vec<u8>> {
+pub fn encrypt_message(
+    message: Vec<u8>,
+    recipients: Vec<js_sys::Uint8Array>,
+    options: JsValue,
+) -> JsResult<js_sys::Uint8Array> {
+    let (certs, options) = encryption(recipients, options)?;
+    let sealed = Encrypting::new(message, &certs).and_then(|job| job.encrypt(&certs, &options)).map_err(throw)?;
+    output_to_js(&sealed)
+}
+
+/// [`encrypt_message`] with the content encryption by WebCrypto: a Promise of the encrypted mail.
+#[wasm_bindgen(js_name = encryptMessageAsync)]
+pub fn encrypt_message_async(
+    message: Vec<u8>,
+    recipients: Vec<js_sys::Uint8Array>,
+    options: JsValue,
+) -> JsResult<js_sys::Promise> {
+    let (certs, options) = encryption(recipients, options)?;
+    let mut job = Encrypting::new(message, &certs).map_err(throw)?;
+    Ok(wasm_bindgen_futures::future_to_promise(async move {
+        let key = ContentKey::generate(options.cipher);
+        let encrypted = webcrypto::encrypt_content(&key, job.take_content()).await.map_err(throw)?;
+        let sealed = job.finish(&key, encrypted, &certs, &options).map_err(throw)?;
+        Ok(output_to_js(&sealed)?.into())
+    }))
+}
+
+/// The recipients' certificates and the encryption options, checked against the trust options
+/// when there are any.
+fn encryption(recipients: Vec<js_sys::Uint8Array>, options: JsValue) -> JsResult<(Vec<Certificate>, EncryptOptions)> {
     let o: JsEncryptOptions = from_js(options, "encrypt options")?;
     let mut certs = Vec::new();
     for r in recipients {
@@ -183,7 +280,7 @@ pub fn encrypt_message(message: &[u8], recipients: Vec<js_sys::Uint8Array>, opti
     if !o.validation.trust.is_empty() {
         smime::check_recipients_against(&certs, &o.validation.into_options()?).map_err(throw)?;
     }
-    smime::encrypt_message(message, &certs, &options).map_err(throw)
+    Ok((certs, options))
 }
 
 /// Where the revocation status of the recipients' certificates can be had, for checking it before
@@ -259,20 +356,25 @@ impl JsVerifyOptions {
 /// Decrypts an encrypted mail with any key of the identity's history.
 /// Returns `{ message: Uint8Array, info }`.
 #[wasm_bindgen(js_name = decryptMessage)]
-pub fn decrypt_message(message: &[u8], identity: &Identity) -> JsResult<JsValue> {
-    let (plain, info) = smime::decrypt_message(message, &identity.0).map_err(throw)?;
+pub fn decrypt_message(message: Vec<u8>, identity: &Identity) -> JsResult<JsValue> {
+    let (plain, info) = Decrypting::new(message, &identity.0).and_then(Decrypting::decrypt).map_err(throw)?;
+    decrypted(&plain, &info)
+}
+
+fn decrypted(plain: &[u8], info: &crate::envelope::EncryptionInfo) -> JsResult<JsValue> {
     let obj = js_sys::Object::new();
-    set(&obj, "message", &bytes(&plain))?;
-    set(&obj, "info", &to_js(&info)?)?;
+    set(&obj, "message", &bytes(plain))?;
+    set(&obj, "info", &to_js(info)?)?;
     Ok(obj.into())
 }
 
 /// Verifies a signed mail. Returns `{ message: Uint8Array (the mail without its signature), report }`;
 /// `report.verdict` is `"trusted"` only when everything checked out.
 #[wasm_bindgen(js_name = verifyMessage)]
-pub fn verify_message(message: &[u8], options: JsValue) -> JsResult<JsValue> {
+pub fn verify_message(message: Vec<u8>, options: JsValue) -> JsResult<JsValue> {
     let o: JsVerifyOptions = from_js(options, "verify options")?;
-    let (content, report) = smime::verify_message(message, &o.into_options()?).map_err(throw)?;
+    let options = o.into_options()?;
+    let (content, report) = Verifying::new(message).and_then(|v| v.verify(&options)).map_err(throw)?;
     let obj = js_sys::Object::new();
     set(&obj, "message", &bytes(&content))?;
     set(&obj, "report", &to_js(&report)?)?;
@@ -283,15 +385,72 @@ pub fn verify_message(message: &[u8], options: JsValue) -> JsResult<JsValue> {
 /// options; an encrypted layer throws `invalid-argument` (use [`Identity::open_message`]).
 /// Returns `{ message: Uint8Array, layers: [...] }`, outermost layer first.
 #[wasm_bindgen(js_name = openMessage)]
-pub fn open_message(message: &[u8], options: JsValue) -> JsResult<JsValue> {
+pub fn open_message(message: Vec<u8>, options: JsValue) -> JsResult<JsValue> {
     open_with(message, None, options)
+}
+
+/// [`open_message`] with WebCrypto for the bulk work: a Promise of the same result.
+#[wasm_bindgen(js_name = openMessageAsync)]
+pub fn open_message_async(message: Vec<u8>, options: JsValue) -> JsResult<js_sys::Promise> {
+    open_async(message, None, options)
 }
 
 // An identity is taken by reference from JS (a by-value `Option<Identity>` would consume the JS
 // object on the first call), so decrypting is a method of `Identity` and this is the shared body.
-fn open_with(message: &[u8], identity: Option<&identity::Identity>, options: JsValue) -> JsResult<JsValue> {
+fn open_with(message: Vec<u8>, identity: Option<&identity::Identity>, options: JsValue) -> JsResult<JsValue> {
     let o: JsVerifyOptions = from_js(options, "verify options")?;
-    let opened = smime::open_message(message, identity, &o.into_options()?).map_err(throw)?;
+    let opened = smime::open_owned(message, identity, &o.into_options()?).map_err(throw)?;
+    opened_to_js(&opened)
+}
+
+fn open_async(message: Vec<u8>, identity: Option<identity::Identity>, options: JsValue) -> JsResult<js_sys::Promise> {
+    let o: JsVerifyOptions = from_js(options, "verify options")?;
+    let options = o.into_options()?;
+    Ok(wasm_bindgen_futures::future_to_promise(async move {
+        let opened = open_layers(message, identity.as_ref(), options).await.map_err(throw)?;
+        opened_to_js(&opened)
+    }))
+}
+
+/// [`smime::open_owned`], with the bulk work by WebCrypto.
+async fn open_layers(
+    message: Vec<u8>,
+    identity: Option<&identity::Identity>,
+    options: crate::verify::VerifyOptions,
+) -> crate::Result<Opened> {
+    let mut layers = Vec::new();
+    let mut current = message;
+    loop {
+        let k = smime::kind_of(&current)?;
+        if k != Kind::Plain && layers.len() >= smime::MAX_LAYERS {
+            return Err(smime::too_many_layers());
+        }
+        match k {
+            Kind::Encrypted => {
+                let job = Decrypting::new(current, smime::need_identity(identity)?)?;
+                let (next, info) = webcrypto::decrypt(job).await?;
+                layers.push(Layer::Encrypted(info));
+                current = next;
+            }
+            Kind::DetachedSigned | Kind::OpaqueSigned => {
+                let job = Verifying::new(current)?;
+                let mut digests = ContentDigests::new();
+                for d in job.digests() {
+                    digests.insert(d, webcrypto::digest_of(job.content(), d).await);
+                }
+                let (next, report) = job.finish(&digests, &options)?;
+                layers.push(Layer::Signed(report));
+                current = next;
+            }
+            Kind::Plain => {
+                let unopened_parts = smime::unopened_parts(&current)?;
+                return Ok(Opened { layers, unopened_parts, message: current });
+            }
+        }
+    }
+}
+
+fn opened_to_js(opened: &Opened) -> JsResult<JsValue> {
     let obj = js_sys::Object::new();
     set(&obj, "message", &bytes(&opened.message))?;
     set(&obj, "layers", &to_js(&opened.layers)?)?;

@@ -104,7 +104,8 @@ export async function seal(draft, request, trusted) {
   });
   if (sign) {
     const algorithm = SIGNING[settings.signingAlgorithms[0]] || SIGNING["rsa-sha256"];
-    mail = siegel.signMessage(mail, identity, {
+    // The ...Async entry points do the bulk SHA-2/AES with WebCrypto (same bytes as the Rust path).
+    mail = await siegel.signMessageAsync(mail, identity, {
       ...algorithm,
       chain: CHAIN[settings.includeCertificateChain] || "without-root",
       includeCapabilities: settings.includeSMIMECapabilities,
@@ -113,7 +114,7 @@ export async function seal(draft, request, trusted) {
   }
   if (encrypt) {
     try {
-      mail = siegel.encryptMessage(mail, certificates, { cipher: settings.encryptionAlgorithms[0], ...validation.options });
+      mail = await siegel.encryptMessageAsync(mail, certificates, { cipher: settings.encryptionAlgorithms[0], ...validation.options });
     } catch (e) {
       // A refused recipient: also say which revocation sources could not be fetched (why a status is unknown).
       if (e && e.name === "unusable-certificate" && validation.failed?.length) {
@@ -170,16 +171,16 @@ function summarise(layers, unopenedParts) {
 }
 
 /** Decrypts (with any unlocked identity, when the core asks for one) and verifies every layer of `raw`. */
-function openWith(siegel, raw, options) {
+async function openWith(siegel, raw, options) {
   try {
-    return siegel.openMessage(raw, options);
+    return await siegel.openMessageAsync(raw, options);
   } catch (e) {
     // Encrypted: the core asks for an identity. Try each unlocked one (the key history is inside each).
     if (!e || e.name !== "invalid-argument") throw e;
     let lastError = null;
     for (const identity of keyring.unlockedIdentities()) {
       try {
-        return identity.openMessage(raw, options);
+        return await identity.openMessageAsync(raw, options);
       } catch (err) {
         lastError = err;
         if (!err || err.name !== "not-for-us") break;
@@ -212,11 +213,11 @@ export async function open(rawBase64, trusted) {
   const { settings } = await effectiveSettings();
   const checkRevocation = !settings.disableCRLCheck;
   const options = { ...(await collection(trusted)), checkRevocation, acceptUnpublished: true };
-  let result = openWith(siegel, raw, options);
+  let result = await openWith(siegel, raw, options);
   const sources = checkRevocation ? undecidedSources(result.layers) : [];
   if (sources.length) {
     const { crls, ocspResponses } = await revocation.fetchAll(sources, settings.crlRetrievalTimeout);
-    if (crls.length || ocspResponses.length) result = openWith(siegel, raw, { ...options, crls, ocspResponses });
+    if (crls.length || ocspResponses.length) result = await openWith(siegel, raw, { ...options, crls, ocspResponses });
   }
   // Correspondents' certificates are collected from mail whose signature is valid and trusted.
   for (const der of result.trustedSignerCertificates || []) {

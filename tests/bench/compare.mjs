@@ -10,8 +10,13 @@
 // How each is timed:
 // - Siegel native: `siegel bench --json` (the release CLI), which times each operation in-process
 //   with Instant; no process start, no file I/O.
-// - Siegel wasm: tests/bench/wasm-bench.html (the wasm-pack --target web build) in headless
-//   Chromium, performance.now() around each call; also WebAssembly.Memory byteLength after each op.
+// - Siegel wasm: tests/bench/wasm-bench.html (the shipped build, extension/tools/build-wasm.sh) in
+//   headless Chromium, performance.now() around each call: "wasm" through the async entry points
+//   (WebCrypto for the bulk AES/SHA-2, what the extension uses), "wasm-rust" through the synchronous
+//   ones (everything in Rust). Each operation runs in a fresh wasm instance, and the instance's
+//   WebAssembly.Memory byteLength afterwards is the operation's peak wasm memory.
+// - Siegel wasm in Node: tests/bench/wasm-node.mjs, the same operations (async entry points, Node's
+//   WebCrypto) on the same build.
 // - OpenSSL: one `openssl cms` process per step, wall-clock around spawnSync, so process start, key
 //   and certificate loading and file I/O are included (sign+encrypt and decrypt+verify are 2 processes).
 // - PKI.js (WebCrypto) and node-forge: tests/bench/js-bench.html in the same Chromium, bundled with
@@ -24,6 +29,7 @@ import zlib from "node:zlib";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
+import { sampleMail } from "./sample-mail.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..", "..");
@@ -40,39 +46,28 @@ const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
 const sizes = opt("--sizes", "1024,102400,1048576,26214400").split(",").map(Number);
 const runs = Number(opt("--runs", "5"));
-const only = opt("--only", "native,wasm,openssl,pkijs,forge").split(",");
+const only = opt("--only", "native,wasm,wasm-rust,node,openssl,pkijs,forge").split(",");
 const noBuild = args.includes("--no-build");
 const jsonOut = opt("--json", null);
 
 const run = (cmd, argv, o = {}) => {
   const r = spawnSync(cmd, argv, { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30, ...o });
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(" ")}: ${r.status}\n${r.stderr}`);
-  return r.stdout.toString();
+  return r.stdout ? r.stdout.toString() : "";
 };
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-
-// The mail: the same shape as `siegel bench` builds (headers, a text part, ~3/4 of the size as a
-// base64 pseudo-random attachment), CRLF, written once for OpenSSL and the JS pages.
-function sampleMail(size) {
-  const data = Buffer.alloc(Math.floor(size * 3 / 4));
-  let x = 0x12345678;
-  for (let i = 0; i + 3 < data.length; i += 4) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    data.writeInt32LE(x | 0, i);
-  }
-  const b64 = data.toString("base64").replace(/.{76}/g, "$&\r\n");
-  const b = "----=_siegel_bench";
-  return Buffer.from(
-    `From: Alice <alice@example.com>\r\nTo: Bob <bob@example.com>\r\nSubject: Figures\r\nMIME-Version: 1.0\r\n` +
-    `Content-Type: multipart/mixed; boundary="${b}"\r\n\r\n--${b}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n` +
-    `Hello Bob,\r\n\r\nthe figures are attached.\r\n\r\nAlice\r\n\r\n--${b}\r\nContent-Type: application/octet-stream; name="figures.bin"\r\n` +
-    `Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename="figures.bin"\r\n\r\n${b64}\r\n--${b}--\r\n`);
-}
 
 // ---- Siegel native ----
 function siegelNative(cipher, sz, recipients) {
   const out = run(SIEGEL, ["bench", "--json", "--sizes", sz.join(","), "--runs", String(runs), "--cipher", cipher, "--recipients", String(recipients)]);
   return out.trim().split("\n").map((l) => JSON.parse(l));
+}
+
+// ---- Siegel wasm in Node ----
+function siegelNode(cipher, sz, recipients) {
+  const out = run(process.execPath, [path.join(HERE, "wasm-node.mjs"), "--sizes", sz.join(","), "--runs", String(runs),
+    "--cipher", cipher, "--recipients", String(recipients), "--api", "async"]);
+  return JSON.parse(out).rows;
 }
 
 // ---- OpenSSL ----
@@ -132,7 +127,9 @@ async function main() {
   fs.mkdirSync(DIST, { recursive: true });
   if (!noBuild) {
     if (only.includes("native")) run("cargo", ["build", "--release", "-p", "siegel-cli"], { cwd: ROOT, stdio: "inherit" });
-    if (only.includes("wasm")) run("wasm-pack", ["build", "--release", "--target", "web", "--no-pack", "--out-dir", WASM_PKG, path.join(ROOT, "crate")], { stdio: "inherit" });
+    if (only.some((i) => i.startsWith("wasm") || i === "node")) {
+      run(path.join(ROOT, "extension", "tools", "build-wasm.sh"), [WASM_PKG, "--no-pack"], { stdio: "inherit" });
+    }
   }
   const esbuild = await import("esbuild");
   for (const lib of ["pkijs", "forge"]) {
@@ -152,6 +149,10 @@ async function main() {
       log(`siegel native ${cipher}`);
       put("native", cipher, siegelNative(cipher, sizes, 1), siegelNative(cipher, [MULTI.size], MULTI.recipients)[0]);
     }
+    if (only.includes("node")) {
+      log(`siegel wasm in node ${cipher}`);
+      put("node", cipher, siegelNode(cipher, sizes, 1), siegelNode(cipher, [MULTI.size], MULTI.recipients)[0]);
+    }
     if (only.includes("openssl")) {
       log(`openssl ${cipher}`);
       const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "siegel-bench-"));
@@ -160,7 +161,7 @@ async function main() {
       } finally { fs.rmSync(tmp, { recursive: true, force: true }); }
     }
   }
-  const browserImpls = only.filter((i) => ["wasm", "pkijs", "forge"].includes(i));
+  const browserImpls = only.filter((i) => ["wasm", "wasm-rust", "pkijs", "forge"].includes(i));
   if (browserImpls.length) {
     const { chromium } = await import("playwright-core");
     const server = await serve();
@@ -171,8 +172,8 @@ async function main() {
       meta.browser = browser.version();
       for (const cipher of CIPHERS) for (const impl of browserImpls) {
         log(`${impl} ${cipher} (chromium)`);
-        const url = (sz, n) => impl === "wasm"
-          ? `${base}/tests/bench/wasm-bench.html?sizes=${sz}&runs=${runs}&cipher=${cipher}&recipients=${n}`
+        const url = (sz, n) => impl.startsWith("wasm")
+          ? `${base}/tests/bench/wasm-bench.html?sizes=${sz}&runs=${runs}&cipher=${cipher}&recipients=${n}&api=${impl === "wasm" ? "async" : "sync"}`
           : `${base}/tests/bench/js-bench.html?lib=${impl}&sizes=${sz}&runs=${runs}&cipher=${cipher}&recipients=${n}`;
         const single = (await inPage(browser, url(sizes.join(","), 1))).rows;
         const multi = (await inPage(browser, url(MULTI.size, MULTI.recipients))).rows[0];
@@ -187,7 +188,8 @@ async function main() {
   // ---- the report ----
   const lines = [];
   const out = (s = "") => { lines.push(s); console.log(s); };
-  const IMPLS = [["native", "Siegel native"], ["wasm", "Siegel wasm"], ["openssl", "OpenSSL 3 CLI"], ["pkijs", "PKI.js"], ["forge", "node-forge"]];
+  const IMPLS = [["native", "Siegel native"], ["wasm", "Siegel wasm, Chromium"], ["wasm-rust", "Siegel wasm, Chromium, no WebCrypto"],
+    ["node", "Siegel wasm, Node"], ["openssl", "OpenSSL 3 CLI"], ["pkijs", "PKI.js"], ["forge", "node-forge"]];
   const human = (n) => n >= 1048576 ? `${n / 1048576} MB` : n >= 1024 ? `${n / 1024} KB` : `${n} B`;
   out(`Host: ${meta.host}; Chromium ${meta.browser ?? "-"}; node ${process.version}; ${run("openssl", ["version"]).trim()}.`);
   out(`Median of ${runs} runs in ms; (×N) = time / OpenSSL's time (lower is faster; OpenSSL includes process start).`);
@@ -227,14 +229,19 @@ async function main() {
   const notes = [];
   if (res.forge) notes.push("node-forge: no GCM EnvelopedData (n/a); SignedData verification done by hand with forge primitives (forge has none).");
   if (res.pkijs) notes.push("PKI.js: key transport RSA-OAEP/SHA-256 (WebCrypto has no RSAES-PKCS1-v1_5); AES-GCM inside EnvelopedData, not AuthEnvelopedData.");
-  if (res.wasm) {
+  for (const [impl, name] of IMPLS.filter(([k]) => ["wasm", "wasm-rust", "node"].includes(k) && res[k])) {
     out();
-    out(`### Siegel wasm memory: WebAssembly.Memory buffer byteLength after the operation (MB; it only grows, so this is the peak so far in the page; ${CIPHERS[0]})`);
+    out(`### ${name}: peak wasm memory per operation (MB; WebAssembly.Memory byteLength of a fresh instance after the runs; ${CIPHERS[0]})`);
     out();
     out(`| size | ${OPS.map((o) => OP_NAMES[o]).join(" | ")} |`);
     out(`|---|${OPS.map(() => "---:").join("|")}|`);
-    const rows = [...res.wasm[CIPHERS[0]].single, res.wasm[CIPHERS[0]].multi];
-    for (const r of rows) out(`| ${human(r.size)}${r.recipients > 1 ? `, ${r.recipients} recipients` : ""} | ${OPS.map((o) => (r.mem[o] / 1048576).toFixed(1)).join(" | ")} |`);
+    const rows = [...res[impl][CIPHERS[0]].single, res[impl][CIPHERS[0]].multi];
+    for (const r of rows) {
+      // The ratio to the mail's size means something only where the mail outweighs the ~1 MB a fresh
+      // instance starts with.
+      const mb = (o) => `${(r.mem[o] / 1048576).toFixed(1)}${r.size >= 1048576 ? ` (${(r.mem[o] / r.size).toFixed(2)}×)` : ""}`;
+      out(`| ${human(r.size)}${r.recipients > 1 ? `, ${r.recipients} recipients` : ""} | ${OPS.map(mb).join(" | ")} |`);
+    }
   }
   out();
   for (const n of notes) out(`Note: ${n}`);

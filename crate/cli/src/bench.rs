@@ -1,7 +1,7 @@
 //! `siegel bench`: how long the core operations take natively, on the test PKI's RSA-2048 keys.
 //!
 //! A benchmark, not a test: it prints figures and never fails on them. Each figure is the median
-//! of `runs` repetitions. The same operations are measured in Chromium by `tests/bench/wasm-bench.py`.
+//! of `runs` repetitions. The same operations are measured in Chromium and Node (wasm) by `tests/bench/compare.mjs`.
 
 use std::time::Instant;
 

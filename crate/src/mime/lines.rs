@@ -5,24 +5,16 @@ use std::borrow::Cow;
 
 /// Position of the first `needle` byte in `hay`.
 pub(crate) fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
+    memchr::memchr(needle, hay)
 }
 
-/// Position of the first occurrence of `needle` in `hay` (`None` for an empty needle).
-///
-/// Scans for the needle's first byte and compares from there: linear for the needles this module
-/// searches for (boundaries, which are short and start with a rare byte).
+/// Position of the first occurrence of `needle` in `hay` (`None` for an empty needle). Linear
+/// (memchr's substring search).
 pub(crate) fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let (&first, _) = needle.split_first()?;
-    let mut from = 0;
-    while let Some(rest) = hay.get(from..) {
-        let at = from + find_byte(rest, first)?;
-        if hay.get(at..).is_some_and(|h| h.starts_with(needle)) {
-            return Some(at);
-        }
-        from = at + 1;
+    if needle.is_empty() {
+        return None;
     }
-    None
+    memchr::memmem::find(hay, needle)
 }
 
 /// One line of input.
@@ -96,15 +88,7 @@ pub fn canonicalize_crlf(input: &[u8]) -> Cow<'_, [u8]> {
 
 /// How many LF bytes in `input` are not preceded by CR.
 fn count_bare_lf(input: &[u8]) -> usize {
-    let mut prev = 0u8;
-    let mut n = 0;
-    for &b in input {
-        if b == b'\n' && prev != b'\r' {
-            n += 1;
-        }
-        prev = b;
-    }
-    n
+    memchr::memchr_iter(b'\n', input).filter(|&i| i == 0 || input.get(i - 1) != Some(&b'\r')).count()
 }
 
 #[cfg(test)]

@@ -44,11 +44,15 @@ pub use content_type::{ContentDisposition, ContentType};
 pub use entity::Entity;
 pub use header::{Header, Headers, MAX_HEADER_LINES};
 pub use lines::canonicalize_crlf;
+pub(crate) use lines::find_bytes;
 pub use message::build_message;
-pub use parse::{parse, MAX_DEPTH, MAX_PARTS};
+pub use parse::{parse, parse_levels, MAX_DEPTH, MAX_PARTS};
 pub use readable::{readable, Readable, ReadableAttachment};
 pub use rfc2047::{decode_header_words, encode_header_word};
-pub use transfer::{base64_lines, decode_base64_lenient, quoted_printable_decode, quoted_printable_encode};
+pub use transfer::{
+    base64_lines, base64_lines_len, base64_lines_to, decode_base64_lenient, decode_base64_lenient_in_place,
+    quoted_printable_decode, quoted_printable_encode,
+};
 
 /// The `what` of every [`Error::Malformed`](crate::Error::Malformed) raised by this module.
 pub(crate) const WHAT: &str = "MIME message";

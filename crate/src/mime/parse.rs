@@ -20,10 +20,18 @@ pub const MAX_PARTS: usize = 10_000;
 /// [`MAX_HEADER_LINES`]) end in an error.
 pub fn parse(input: &[u8]) -> Result<Entity<'_>> {
     let mut count = 0;
-    parse_entity(input, 0, &mut count)
+    parse_entity(input, 0, usize::MAX, &mut count)
 }
 
-fn parse_entity<'a>(raw: &'a [u8], depth: usize, count: &mut usize) -> Result<Entity<'a>> {
+/// [`parse`], down to `levels` levels of parts only: 0 reads the top entity alone (no children),
+/// 1 its parts but not theirs, and so on. Deeper multiparts are left unparsed (no `children`),
+/// which saves scanning a large mail's body again for every level.
+pub fn parse_levels(input: &[u8], levels: usize) -> Result<Entity<'_>> {
+    let mut count = 0;
+    parse_entity(input, 0, levels, &mut count)
+}
+
+fn parse_entity<'a>(raw: &'a [u8], depth: usize, levels: usize, count: &mut usize) -> Result<Entity<'a>> {
     *count += 1;
     if *count > MAX_PARTS {
         return Err(Error::LimitExceeded(format!("more than {MAX_PARTS} MIME parts")));
@@ -32,7 +40,7 @@ fn parse_entity<'a>(raw: &'a [u8], depth: usize, count: &mut usize) -> Result<En
     let body = raw.get(body_at..).unwrap_or(&[]);
     let content_type = headers.get("content-type").map(ContentType::parse).unwrap_or_default();
     let mut children = Vec::new();
-    if content_type.is_multipart() {
+    if content_type.is_multipart() && depth < levels {
         // RFC 2046 allows boundaries of 1 to 70 characters; a much longer one is not honoured
         // (the entity stays a leaf), which also keeps the boundary search cheap.
         let boundary = content_type.param("boundary").filter(|b| !b.is_empty() && b.len() <= MAX_BOUNDARY);
@@ -41,7 +49,7 @@ fn parse_entity<'a>(raw: &'a [u8], depth: usize, count: &mut usize) -> Result<En
                 return Err(Error::LimitExceeded(format!("MIME parts nested deeper than {MAX_DEPTH}")));
             }
             for part in split_parts(body, boundary.as_bytes()) {
-                children.push(parse_entity(part, depth + 1, count)?);
+                children.push(parse_entity(part, depth + 1, levels, count)?);
             }
         }
     }
@@ -170,6 +178,19 @@ preamble\r\n--xyz\r\nContent-Type: text/plain\r\n\r\nsigned text\r\n\r\n--xyz\r\
         assert_eq!(e.text().unwrap(), "Köln\n");
         assert_eq!(e.filename().as_deref(), Some("ä.txt"));
         assert!(e.is_attachment());
+    }
+
+    #[test]
+    fn parse_levels_stops_descending() {
+        let mail = b"Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n\
+            Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n--a--\r\n";
+        assert_eq!(parse_levels(mail, 0).unwrap().children.len(), 0);
+        let one = parse_levels(mail, 1).unwrap();
+        assert_eq!(one.children.len(), 1);
+        assert!(one.children[0].children.is_empty());
+        let all = parse(mail).unwrap();
+        assert_eq!(all.children[0].children.len(), 1);
+        assert_eq!(one.children[0].raw, all.children[0].raw);
     }
 
     #[test]

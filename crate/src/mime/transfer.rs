@@ -12,37 +12,175 @@ const LINE: usize = 76;
 
 /// Base64 in lines of 76 characters, each ending in CRLF (the last one too).
 pub fn base64_lines(data: &[u8]) -> Vec<u8> {
-    let encoded = STANDARD.encode(data);
-    let mut out = Vec::with_capacity(encoded.len() + encoded.len() / LINE * 2 + 2);
-    for chunk in encoded.as_bytes().chunks(LINE) {
-        out.extend_from_slice(chunk);
-        out.extend_from_slice(b"\r\n");
-    }
+    let mut out = Vec::with_capacity(base64_lines_len(data.len()));
+    base64_lines_to(&[data], &mut |chunk| out.extend_from_slice(chunk));
     out
 }
+
+/// The length of [`base64_lines`] of `len` bytes.
+pub fn base64_lines_len(len: usize) -> usize {
+    let chars = len.div_ceil(3) * 4;
+    chars + chars.div_ceil(LINE) * 2
+}
+
+/// Bytes per encoded line (76 characters).
+const LINE_BYTES: usize = LINE / 4 * 3;
+/// Bytes encoded at a time: whole lines, small enough to stay in cache.
+const BLOCK: usize = LINE_BYTES * 256;
+
+/// Writes [`base64_lines`] of the concatenation of `parts` to `sink`, a few kilobytes at a time, so
+/// that a large message is encoded from its pieces without being assembled or held encoded in one
+/// buffer.
+pub fn base64_lines_to(parts: &[&[u8]], sink: &mut dyn FnMut(&[u8])) {
+    let mut staged: Vec<u8> = Vec::new();
+    let mut out = Vec::with_capacity(base64_lines_len(BLOCK));
+    let mut emit = |block: &[u8], out: &mut Vec<u8>| {
+        out.clear();
+        encode_lines(block, out);
+        sink(out);
+    };
+    for part in parts {
+        let mut data = *part;
+        if !staged.is_empty() {
+            let (head, rest) = data.split_at(data.len().min(BLOCK - staged.len()));
+            staged.extend_from_slice(head);
+            data = rest;
+            if staged.len() < BLOCK {
+                continue;
+            }
+            emit(&staged, &mut out);
+            staged.clear();
+        }
+        let mut blocks = data.chunks_exact(BLOCK);
+        for block in &mut blocks {
+            emit(block, &mut out);
+        }
+        staged.extend_from_slice(blocks.remainder());
+    }
+    if !staged.is_empty() {
+        emit(&staged, &mut out);
+    }
+}
+
+/// Appends `data` as base64 lines; every line is full except, possibly, the last one.
+fn encode_lines(data: &[u8], out: &mut Vec<u8>) {
+    for line in data.chunks(LINE_BYTES) {
+        let start = out.len();
+        out.resize(start + line.len().div_ceil(3) * 4, 0);
+        if let Some(dest) = out.get_mut(start..) {
+            // The destination has exactly the encoded length, so this cannot fail.
+            let written = STANDARD.encode_slice(line, dest).unwrap_or(0);
+            out.truncate(start + written);
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// Base64 characters decoded at a time (at least; a whole number of 4-character groups).
+const DECODE_CHUNK: usize = 64 * 1024;
+
+const LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(true),
+);
 
 /// Decodes base64 as mail readers do: characters outside the alphabet (line breaks, spaces) are
 /// ignored, and padding may be missing. Data after a padding `=` ends the decoding.
 pub fn decode_base64_lenient(data: &[u8]) -> Result<Vec<u8>> {
-    let mut clean: Vec<u8> = Vec::with_capacity(data.len());
-    for &b in data {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' => clean.push(b),
-            b'=' => break,
-            _ => {}
+    let mut buf = data.to_vec();
+    let len = decode_base64_lenient_in_place(&mut buf)?;
+    buf.truncate(len);
+    Ok(buf)
+}
+
+/// True for a character of the base64 alphabet.
+fn is_base64(b: u8) -> bool {
+    matches!(b, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/')
+}
+
+/// [`decode_base64_lenient`] in place: the decoded bytes are written over the front of `buf`
+/// (decoding only shrinks, so they never overtake the text still to be read); returns their number.
+///
+/// Lines are gathered without their line breaks and decoded a chunk at a time; only a chunk that
+/// does not decode as it is (spaces, stray characters, padding) is filtered character by character.
+pub fn decode_base64_lenient_in_place(buf: &mut [u8]) -> Result<usize> {
+    let mut clean: Vec<u8> = Vec::with_capacity((DECODE_CHUNK + 1024).min(buf.len()));
+    let mut decoded = Vec::with_capacity(DECODE_CHUNK / 4 * 3 + 1024);
+    let mut written = 0;
+    let mut read = 0;
+    while let Some(rest) = buf.get(read..).filter(|r| !r.is_empty()) {
+        let line = match super::lines::find_byte(rest, b'\n') {
+            Some(nl) => rest.get(..=nl).unwrap_or(rest),
+            None => rest,
+        };
+        read += line.len();
+        let mut text = line;
+        while let [head @ .., b'\r' | b'\n'] = text {
+            text = head;
         }
+        clean.extend_from_slice(text);
+        if clean.len() < DECODE_CHUNK {
+            continue;
+        }
+        let whole = clean.len() / 4 * 4;
+        if decode_into(clean.get(..whole).unwrap_or_default(), &mut decoded).is_ok() {
+            written = put_at(&decoded, buf, written)?;
+            clean.drain(..whole);
+            decoded.clear();
+            continue;
+        }
+        decoded.clear();
+        if filter_base64(&mut clean) {
+            // Padding: nothing after it counts.
+            break;
+        }
+        let whole = clean.len() / 4 * 4;
+        decode_into(clean.get(..whole).unwrap_or_default(), &mut decoded)?;
+        written = put_at(&decoded, buf, written)?;
+        clean.drain(..whole);
+        decoded.clear();
     }
-    // A single leftover character carries no whole byte: drop it rather than fail.
-    if clean.len() % 4 == 1 {
-        clean.pop();
+    if decode_into(&clean, &mut decoded).is_err() {
+        decoded.clear();
+        filter_base64(&mut clean);
+        // A single leftover character carries no whole byte: drop it rather than fail.
+        if clean.len() % 4 == 1 {
+            clean.pop();
+        }
+        decode_into(&clean, &mut decoded)?;
     }
-    const LENIENT: GeneralPurpose = GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        GeneralPurposeConfig::new()
-            .with_decode_padding_mode(DecodePaddingMode::RequireNone)
-            .with_decode_allow_trailing_bits(true),
-    );
-    LENIENT.decode(&clean).map_err(|e| Error::bad(WHAT, format!("bad base64: {e}")))
+    put_at(&decoded, buf, written)
+}
+
+/// Keeps only base64 characters, up to a padding `=`; returns whether there was one.
+fn filter_base64(text: &mut Vec<u8>) -> bool {
+    let end = text.iter().position(|&b| b == b'=');
+    if let Some(end) = end {
+        text.truncate(end);
+    }
+    text.retain(|&b| is_base64(b));
+    end.is_some()
+}
+
+/// Writes `bytes` at `at` in `buf`; returns where they end. They come from text read from before
+/// that end, so nothing unread is overwritten.
+fn put_at(bytes: &[u8], buf: &mut [u8], at: usize) -> Result<usize> {
+    let end = at + bytes.len();
+    buf.get_mut(at..end).ok_or_else(|| Error::bad(WHAT, "base64 overran its buffer"))?.copy_from_slice(bytes);
+    Ok(end)
+}
+
+fn decode_into(clean: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    let start = out.len();
+    out.resize(start + clean.len().div_ceil(4) * 3, 0);
+    let written = match out.get_mut(start..) {
+        Some(dest) => LENIENT.decode_slice(clean, dest).map_err(|e| Error::bad(WHAT, format!("bad base64: {e}")))?,
+        None => 0,
+    };
+    out.truncate(start + written);
+    Ok(())
 }
 
 /// The upper-case hex digit for a nibble (0..=15).
@@ -154,6 +292,69 @@ mod tests {
         assert_eq!(two.len(), 76 + 2 + 4 + 2);
         assert_eq!(&two[76..78], b"\r\n");
         assert_eq!(base64_lines(b"hi"), b"aGk=\r\n");
+    }
+
+    #[test]
+    fn base64_in_pieces_is_base64_of_the_whole() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 + i / 13) as u8).collect();
+        let whole = base64_lines(&data);
+        assert_eq!(whole.len(), base64_lines_len(data.len()));
+        for cuts in [[1usize, 2, 3], [57, 58, 100], [14592, 14593, 60000], [0, 0, 199_999]] {
+            let parts = [&data[..cuts[0]], &data[cuts[0]..cuts[1]], &data[cuts[1]..cuts[2]], &data[cuts[2]..]];
+            let mut out = Vec::new();
+            base64_lines_to(&parts, &mut |c| out.extend_from_slice(c));
+            assert_eq!(out, whole, "{cuts:?}");
+        }
+        assert_eq!(decode_base64_lenient(&whole).unwrap(), data);
+        let mut in_place = whole.clone();
+        let n = decode_base64_lenient_in_place(&mut in_place).unwrap();
+        assert_eq!(&in_place[..n], &data[..]);
+        for n in 0..8 {
+            assert_eq!(base64_lines_len(n), base64_lines(&data[..n]).len());
+        }
+    }
+
+    /// The definition of lenient decoding, character by character.
+    fn reference_decode(data: &[u8]) -> Vec<u8> {
+        let mut clean: Vec<u8> = Vec::new();
+        for &b in data {
+            if b == b'=' {
+                break;
+            }
+            if is_base64(b) {
+                clean.push(b);
+            }
+        }
+        if clean.len() % 4 == 1 {
+            clean.pop();
+        }
+        LENIENT.decode(&clean).unwrap()
+    }
+
+    #[test]
+    fn chunked_decoding_matches_the_definition() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i * 31 + i / 7) as u8).collect();
+        let text = base64_lines(&data);
+        let mut cases = vec![text.clone()];
+        // Junk (spaces, tabs, bare LF, stray bytes) around and across chunk boundaries.
+        for at in [1usize, 77, DECODE_CHUNK - 3, DECODE_CHUNK + 5, 2 * DECODE_CHUNK + 100, text.len() - 3] {
+            let mut t = text.clone();
+            t.insert(at, b' ');
+            t.insert(at / 2, b'\t');
+            t.insert(at / 3, 0xff);
+            cases.push(t);
+            let mut cut = text.clone();
+            cut.insert(at, b'=');
+            cases.push(cut);
+        }
+        let mut lf = text.clone();
+        lf.retain(|&b| b != b'\r');
+        cases.push(lf);
+        for (n, case) in cases.iter().enumerate() {
+            let mut buf = case.clone();
+            let len = decode_base64_lenient_in_place(&mut buf).unwrap();
+            assert_eq!(&buf[..len], &reference_decode(case)[..], "case {n}");
+        }
     }
 
     #[test]

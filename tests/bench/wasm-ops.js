@@ -1,0 +1,91 @@
+// The Siegel wasm benchmark body, shared by the Chromium page (wasm-bench.js) and Node (wasm-node.mjs).
+//
+// Every operation and size runs in a fresh wasm instance (same compiled module), so that the wasm
+// memory's size after the runs is that operation's own peak: WebAssembly memory only grows, and a
+// fresh instance starts at about 1 MB. The inputs of decrypt and verify are made beforehand in
+// another instance. `load()` gives `{ siegel, memory }`, a freshly instantiated wasm-pack module;
+// `files(name)` the bytes of crate/tests/data/pki/<name>; `mail(size)` the benchmark mail.
+
+/**
+ * Runs the benchmark. `api` picks the entry points: "async" (the WebCrypto fast path, the default
+ * when the module has it) or "sync" (everything in Rust inside wasm).
+ */
+export async function runBench({ load, files, mail, sizes, runs, cipher, recipients: nRecipients, api }) {
+  const p12 = { alice: await files("alice.p12"), bob: await files("bob.p12") };
+  const trust = await files("root.crt");
+
+  // One fresh instance with the identities and the recipient list.
+  async function instance() {
+    const { siegel, memory } = await load();
+    const alice = siegel.Identity.fromPkcs12(p12.alice, "secret");
+    const bob = siegel.Identity.fromPkcs12(p12.bob, "secret");
+    const bobCert = new Uint8Array(bob.encryptionCertificate());
+    const recipients = nRecipients > 0 ? Array.from({ length: nRecipients }, () => bobCert)
+      : [bobCert, new Uint8Array(alice.encryptionCertificate())];
+    const useAsync = (api ?? (siegel.signMessageAsync ? "async" : "sync")) === "async";
+    const enc = { cipher };
+    const verify = { trust: [trust] };
+    const ops = useAsync ? {
+      sign: (m) => siegel.signMessageAsync(m, alice, {}),
+      encrypt: (m) => siegel.encryptMessageAsync(m, recipients, enc),
+      decrypt: (m) => bob.decryptMessageAsync(m),
+      verify: (m) => siegel.openMessageAsync(m, verify),
+      open: (m) => bob.openMessageAsync(m, verify),
+    } : {
+      sign: (m) => siegel.signMessage(m, alice, {}),
+      encrypt: (m) => siegel.encryptMessage(m, recipients, enc),
+      decrypt: (m) => siegel.decryptMessage(m, bob),
+      verify: (m) => siegel.openMessage(m, verify),
+      open: (m) => bob.openMessage(m, verify),
+    };
+    return { siegel, memory, ops, recipients, api: useAsync ? "async" : "sync" };
+  }
+
+  // Median time of `runs` calls, and the instance's memory afterwards (its peak).
+  async function measure(f) {
+    const { memory, ops } = await instance();
+    const before = memory.buffer.byteLength;
+    const times = [];
+    let out;
+    for (let i = 0; i < Math.max(1, runs); i++) {
+      const t0 = performance.now();
+      out = await f(ops);
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    return { ms: times[Math.floor(times.length / 2)], out, mem: memory.buffer.byteLength, base: before };
+  }
+
+  const rows = [];
+  let apiUsed = null;
+  let version = null;
+  for (const size of sizes) {
+    const m = await mail(size);
+    const prep = await instance();
+    apiUsed = prep.api;
+    version = prep.siegel.version();
+    const signed = await prep.ops.sign(m);
+    const sealed = await prep.ops.encrypt(await prep.ops.sign(m));
+    const nRecip = prep.recipients.length;
+    const row = { size, recipients: nRecip, mem: {}, memBase: {} };
+    const ops = {
+      sign: (o) => o.sign(m),
+      encrypt: (o) => o.encrypt(m),
+      signEncrypt: async (o) => o.encrypt(await o.sign(m)),
+      decrypt: (o) => o.decrypt(sealed),
+      verify: (o) => o.verify(signed),
+      decryptVerify: (o) => o.open(sealed),
+    };
+    for (const [name, f] of Object.entries(ops)) {
+      const r = await measure(f);
+      row[name] = r.ms;
+      row.mem[name] = r.mem;
+      row.memBase[name] = r.base;
+      if (name === "decryptVerify" && (r.out.layers.length !== 2 || r.out.layers[1].verdict !== "trusted")) {
+        throw new Error("round trip failed");
+      }
+    }
+    rows.push(row);
+  }
+  return { cipher, api: apiUsed, version, runs, rows };
+}
