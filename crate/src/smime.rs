@@ -336,15 +336,20 @@ pub fn check_recipients(
 
 /// [`check_recipients`] against the trusted CAs, intermediates, CRLs and OCSP responses of verify options.
 pub fn check_recipients_against(recipients: &[Certificate], options: &VerifyOptions) -> Result<()> {
+    with_inputs(options, |inputs| check_recipients(recipients, inputs, &options.validation_options()))
+}
+
+/// Runs `f` with the path-validation inputs of verify options: trusted CAs, intermediates, CRLs and OCSP
+/// responses.
+fn with_inputs<T>(options: &VerifyOptions, f: impl FnOnce(&crate::trust::validate::Inputs<'_>) -> T) -> T {
     let anchors: Vec<&Certificate> = options.trust.iter().collect();
     let intermediates: Vec<&Certificate> = options.intermediates.iter().collect();
-    let inputs = crate::trust::validate::Inputs {
+    f(&crate::trust::validate::Inputs {
         anchors: &anchors,
         intermediates: &intermediates,
         crls: &options.crls,
         ocsp_responses: &options.ocsp_responses,
-    };
-    check_recipients(recipients, &inputs, &options.validation_options())
+    })
 }
 
 /// Where revocation data for the recipients can be had, for a host that checks revocation before it
@@ -359,34 +364,28 @@ pub fn recipient_revocation_sources(
     options: &VerifyOptions,
 ) -> Vec<verify::RevocationSource> {
     use crate::trust::validate::{validate, MissingRevocation, Purpose, TrustVerdict};
-    let anchors: Vec<&Certificate> = options.trust.iter().collect();
-    let intermediates: Vec<&Certificate> = options.intermediates.iter().collect();
-    let inputs = crate::trust::validate::Inputs {
-        anchors: &anchors,
-        intermediates: &intermediates,
-        crls: &options.crls,
-        ocsp_responses: &options.ocsp_responses,
-    };
     let validation = crate::trust::validate::ValidationOptions {
         purpose: Purpose::EmailEncryption,
         check_revocation: true,
         missing_revocation: MissingRevocation::Unknown,
         ..options.validation_options()
     };
-    let mut out: Vec<verify::RevocationSource> = Vec::new();
-    for r in recipients {
-        let report = validate(r, &inputs, &validation);
-        // Only a path that passes every other check: a certificate whose signature or chain fails must not
-        // send the host to the addresses it names.
-        if report.verdict == TrustVerdict::Unknown {
-            for source in verify::revocation_sources(&report) {
-                if !out.contains(&source) {
-                    out.push(source);
+    with_inputs(options, |inputs| {
+        let mut out: Vec<verify::RevocationSource> = Vec::new();
+        for r in recipients {
+            let report = validate(r, inputs, &validation);
+            // Only a path that passes every other check: a certificate whose signature or chain fails must
+            // not send the host to the addresses it names.
+            if report.verdict == TrustVerdict::Unknown {
+                for source in verify::revocation_sources(&report) {
+                    if !out.contains(&source) {
+                        out.push(source);
+                    }
                 }
             }
         }
-    }
-    out
+        out
+    })
 }
 
 /// Encrypts a MIME entity and returns the application/pkcs7-mime entity.
