@@ -348,6 +348,24 @@ pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A DER ContentInfo with the fields of its content (SignedData, EnvelopedData, ...) changed by `edit`,
+/// for tests that build hostile CMS by hand.
+#[cfg(test)]
+pub(crate) fn with_content_fields(content_info: &[u8], edit: impl FnOnce(&mut Vec<Vec<u8>>)) -> Vec<u8> {
+    let ci = der_children(content_info).unwrap_or_default();
+    let (Some(oid), Some(explicit)) = (ci.first(), ci.get(1)) else { return Vec::new() };
+    let inner = der_children(explicit).unwrap_or_default().first().copied().unwrap_or_default();
+    let mut fields: Vec<Vec<u8>> = der_children(inner).unwrap_or_default().into_iter().map(<[u8]>::to_vec).collect();
+    edit(&mut fields);
+    tlv(0x30, &[oid.to_vec(), tlv(0xa0, &tlv(0x30, &fields.concat()))].concat())
+}
+
+/// The first element of a constructed element, `n` times, under `tag` (for tests).
+#[cfg(test)]
+pub(crate) fn repeated(tag: u8, of: &[u8], n: usize) -> Vec<u8> {
+    tlv(tag, &der_children(of).unwrap_or_default().first().copied().unwrap_or_default().repeat(n))
+}
+
 /// Turns a constructed string into a primitive one with `tag`, joining its chunks without copying.
 fn flatten(node: &mut Node<'_>, tag: Vec<u8>) {
     let mut leaves = Vec::new();

@@ -618,24 +618,10 @@ impl ContentAlg {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ber::{self, tlv};
+    use crate::ber::{repeated, tlv, with_content_fields};
 
     fn data(path: &str) -> Vec<u8> {
         std::fs::read(format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-    }
-
-    /// `message` (a DER ContentInfo with (Auth)EnvelopedData) with its fields changed by `edit`.
-    fn with_fields(message: &[u8], edit: impl FnOnce(&mut Vec<Vec<u8>>)) -> Vec<u8> {
-        let ci = ber::der_children(message).unwrap();
-        let inner = ber::der_children(ci[1]).unwrap()[0];
-        let mut fields: Vec<Vec<u8>> = ber::der_children(inner).unwrap().into_iter().map(<[u8]>::to_vec).collect();
-        edit(&mut fields);
-        tlv(0x30, &[ci[0].to_vec(), tlv(0xa0, &tlv(0x30, &fields.concat()))].concat())
-    }
-
-    /// The first element of a constructed element, `n` times, under `tag`.
-    fn repeated(tag: u8, of: &[u8], n: usize) -> Vec<u8> {
-        tlv(tag, &ber::der_children(of).unwrap()[0].repeat(n))
     }
 
     #[test]
@@ -648,21 +634,21 @@ mod tests {
             let sealed = encrypt(b"hi", std::slice::from_ref(&bob_cert), &options).unwrap();
             assert_eq!(decrypt(&sealed, &bob).unwrap().content, b"hi");
             // version, recipientInfos, encryptedContentInfo, (mac).
-            assert_eq!(with_fields(&sealed, |f| assert_eq!(f[1][0], 0x31)), sealed);
+            assert_eq!(with_content_fields(&sealed, |f| assert_eq!(f[1][0], 0x31)), sealed);
             for (n, over) in [(MAX_RECIPIENTS, false), (MAX_RECIPIENTS + 1, true)] {
-                let edited = with_fields(&sealed, |f| f[1] = repeated(0x31, &f[1], n));
+                let edited = with_content_fields(&sealed, |f| f[1] = repeated(0x31, &f[1], n));
                 assert_eq!(limited(&edited), over, "{n} recipients");
             }
             // Attributes after the encrypted content: unprotectedAttrs [1] or authAttrs [1].
             let attr = tlv(0x30, &[vec![0x06, 0x01, 0x2a], tlv(0x31, &[0x05, 0x00])].concat());
             for (n, over) in [(crate::verify::MAX_ATTRIBUTES, false), (crate::verify::MAX_ATTRIBUTES + 1, true)] {
-                let edited = with_fields(&sealed, |f| f.insert(3, tlv(0xa1, &attr.repeat(n))));
+                let edited = with_content_fields(&sealed, |f| f.insert(3, tlv(0xa1, &attr.repeat(n))));
                 assert_eq!(limited(&edited), over, "{n} attributes");
             }
             // originatorInfo [0] { [0] certificates }.
             let cert = bob_cert.to_der().unwrap();
             for (n, over) in [(crate::verify::MAX_CERTIFICATES, false), (crate::verify::MAX_CERTIFICATES + 1, true)] {
-                let edited = with_fields(&sealed, |f| f.insert(1, tlv(0xa0, &tlv(0xa0, &cert.repeat(n)))));
+                let edited = with_content_fields(&sealed, |f| f.insert(1, tlv(0xa0, &tlv(0xa0, &cert.repeat(n)))));
                 assert_eq!(limited(&edited), over, "{n} originator certificates");
             }
         }

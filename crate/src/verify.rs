@@ -235,13 +235,17 @@ impl SignerReport {
 
     /// Valid, and the certificate chains to a trusted root and may be used for mail signing.
     pub fn trusted(&self) -> bool {
+        self.trusted_but_revocation() && matches!(self.revocation, Check::Passed | Check::Skipped { .. })
+    }
+
+    /// Passes every check but revocation.
+    fn trusted_but_revocation(&self) -> bool {
         self.valid()
             && self.chain.passed()
             && self.validity.passed()
             && self.key_usage.passed()
             && self.email_protection.passed()
             && !matches!(self.signing_time_check, Check::Failed { .. })
-            && matches!(self.revocation, Check::Passed | Check::Skipped { .. })
     }
 
     /// Trusted but for a revocation status that could not be determined.
@@ -452,7 +456,7 @@ impl Signed {
             Verdict::Invalid
         } else if signers.iter().all(SignerReport::trusted) {
             Verdict::Trusted
-        } else if signers.iter().all(|s| s.trusted() || (s.revocation_unknown() && trusted_but_revocation(s))) {
+        } else if signers.iter().all(|s| s.trusted() || (s.revocation_unknown() && s.trusted_but_revocation())) {
             Verdict::Unknown
         } else {
             Verdict::ValidUntrusted
@@ -529,16 +533,6 @@ fn check_limits(sd_tlv: &[u8]) -> Result<()> {
         }
     }
     ber::check_sets(sd_tlv)
-}
-
-/// Whether a signer passes every check but revocation.
-fn trusted_but_revocation(s: &SignerReport) -> bool {
-    s.valid()
-        && s.chain.passed()
-        && s.validity.passed()
-        && s.key_usage.passed()
-        && s.email_protection.passed()
-        && !matches!(s.signing_time_check, Check::Failed { .. })
 }
 
 /// RFC 5280 validation of the signer's certificate through the message's and the supplied certificates.
@@ -1006,32 +1000,17 @@ mod tests {
         assert!(v.report.failure().unwrap().contains("KeyCompromise"), "{:?}", v.report.failure());
     }
 
-    /// `signed` (a DER ContentInfo with SignedData) with its SignedData fields changed by `edit`.
-    fn with_fields(signed: &[u8], edit: impl FnOnce(&mut Vec<Vec<u8>>)) -> Vec<u8> {
-        use crate::ber::tlv;
-        let ci = ber::der_children(signed).unwrap();
-        let sd = ber::der_children(ci[1]).unwrap()[0];
-        let mut fields: Vec<Vec<u8>> = ber::der_children(sd).unwrap().into_iter().map(<[u8]>::to_vec).collect();
-        edit(&mut fields);
-        tlv(0x30, &[ci[0].to_vec(), tlv(0xa0, &tlv(0x30, &fields.concat()))].concat())
-    }
-
-    /// The first element of a constructed element, `n` times, under `tag`.
-    fn repeated(tag: u8, of: &[u8], n: usize) -> Vec<u8> {
-        crate::ber::tlv(tag, &ber::der_children(of).unwrap()[0].repeat(n))
-    }
-
     #[test]
     fn signed_data_counts_are_limited() {
-        use crate::ber::tlv;
+        use crate::ber::{repeated, tlv, with_content_fields};
         let signed = signed_with_crl("bob", None);
         let limited = |der: &[u8]| matches!(verify(der, None, &options(&[])), Err(Error::LimitExceeded(_)));
         assert!(!limited(&signed));
         // version, digestAlgorithms, encapContentInfo, [0] certificates, signerInfos.
-        assert_eq!(with_fields(&signed, |f| assert_eq!(f.len(), 5)), signed);
+        assert_eq!(with_content_fields(&signed, |f| assert_eq!(f.len(), 5)), signed);
         let field = |i: usize, max: usize, tag: u8| {
             for (n, over) in [(max, false), (max + 1, true)] {
-                let edited = with_fields(&signed, |f| f[i] = repeated(tag, &f[i], n));
+                let edited = with_content_fields(&signed, |f| f[i] = repeated(tag, &f[i], n));
                 assert_eq!(limited(&edited), over, "field {i} with {n} elements");
             }
         };
@@ -1041,12 +1020,12 @@ mod tests {
         // CRLs go before the signerInfos.
         let crl = Crl::parse_all(&data("crl/root.crl")).unwrap()[0].der().to_vec();
         for (n, over) in [(MAX_CRLS, false), (MAX_CRLS + 1, true)] {
-            let edited = with_fields(&signed, |f| f.insert(4, tlv(0xa1, &crl.repeat(n))));
+            let edited = with_content_fields(&signed, |f| f.insert(4, tlv(0xa1, &crl.repeat(n))));
             assert_eq!(limited(&edited), over, "{n} CRLs");
         }
         // A signer's signed attributes, and the values of one.
         let signer = |edit: &dyn Fn(&[u8]) -> Vec<u8>| {
-            with_fields(&signed, |f| {
+            with_content_fields(&signed, |f| {
                 let si = ber::der_children(&f[4]).unwrap()[0];
                 let si: Vec<Vec<u8>> = ber::der_children(si)
                     .unwrap()
@@ -1069,7 +1048,7 @@ mod tests {
         assert!(limited(&values(MAX_ATTRIBUTES + 1)));
         // Any other SET, e.g. deep inside a certificate.
         let big_rdn = tlv(0x30, &tlv(0x31, &tlv(0x30, &[0x06, 0x01, 0x2a, 0x05, 0x00]).repeat(1025)));
-        assert!(limited(&with_fields(&signed, |f| f[3] = tlv(0xa0, &tlv(0x30, &big_rdn)))));
+        assert!(limited(&with_content_fields(&signed, |f| f[3] = tlv(0xa0, &tlv(0x30, &big_rdn)))));
     }
 
     #[test]
