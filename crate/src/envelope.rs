@@ -21,9 +21,9 @@ use x509_cert::attr::Attributes;
 use x509_cert::Certificate;
 use zeroize::Zeroizing;
 
-use crate::alg::{Cipher, IdentifierKind, KeyTransport};
+use crate::alg::{Cipher, Digest, IdentifierKind, KeyTransport};
 use crate::identity::{Identity, KeyPair};
-use crate::{ber, cert, oids, Error, Result};
+use crate::{ber, cert, oids, rsa_padding, Error, Result};
 
 pub mod content;
 mod framing;
@@ -440,29 +440,14 @@ pub(crate) fn describe_recipients(ktris: &[&KeyTransRecipientInfo]) -> String {
         .join("; ")
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum HashAlg {
-    Sha1,
-    Sha256,
-    Sha384,
-    Sha512,
-}
-
-impl HashAlg {
-    fn from_oid(oid: &const_oid::ObjectIdentifier) -> Result<HashAlg> {
-        Ok(match *oid {
-            oids::SHA1 => HashAlg::Sha1,
-            oids::SHA256 => HashAlg::Sha256,
-            oids::SHA384 => HashAlg::Sha384,
-            oids::SHA512 => HashAlg::Sha512,
-            _ => return Err(Error::unsupported("OAEP hash", oids::name(oid))),
-        })
-    }
+/// An OAEP hash: the digests Siegel knows, under the error name OAEP parameters want.
+fn oaep_hash(oid: &const_oid::ObjectIdentifier) -> Result<Digest> {
+    Digest::from_oid(oid).map_err(|_| Error::unsupported("OAEP hash", oids::name(oid)))
 }
 
 enum Transport {
     Pkcs1,
-    Oaep { hash: HashAlg, mgf: HashAlg, label: Vec<u8> },
+    Oaep { hash: Digest, mgf: Digest, label: Vec<u8> },
 }
 
 impl Transport {
@@ -471,7 +456,7 @@ impl Transport {
             oids::RSA_ENCRYPTION => Ok(Transport::Pkcs1),
             oids::RSAES_OAEP => {
                 let Some(p) = &alg.parameters else {
-                    return Ok(Transport::Oaep { hash: HashAlg::Sha1, mgf: HashAlg::Sha1, label: Vec::new() });
+                    return Ok(Transport::Oaep { hash: Digest::Sha1, mgf: Digest::Sha1, label: Vec::new() });
                 };
                 let der = p.to_der().map_err(Error::malformed("OAEP parameters"))?;
                 let params = pkcs1::RsaOaepParams::from_der(&der).map_err(Error::malformed("OAEP parameters"))?;
@@ -486,7 +471,7 @@ impl Transport {
                         .to_vec(),
                     None => Vec::new(),
                 };
-                Ok(Transport::Oaep { hash: HashAlg::from_oid(&params.hash.oid)?, mgf: HashAlg::from_oid(&mgf)?, label })
+                Ok(Transport::Oaep { hash: oaep_hash(&params.hash.oid)?, mgf: oaep_hash(&mgf)?, label })
             }
             ref other => Err(Error::unsupported("key transport algorithm", oids::name(other))),
         }
@@ -502,43 +487,16 @@ impl Transport {
 
 /// Unwraps the content-encryption key. Never fails: a bad unwrap yields a random key of the right
 /// length, so the failure surfaces as the same [`Error::DecryptionFailed`] as a bad tag or padding.
+/// The RSA operation and the padding check run in constant time ([`crate::rsa_key`],
+/// [`crate::rsa_padding`]).
 fn unwrap_key(pair: &KeyPair, transport: &Transport, enc_key: &[u8], key_len: usize) -> Zeroizing<Vec<u8>> {
-    let result = match transport {
-        Transport::Pkcs1 => pair.key.decrypt(rsa::Pkcs1v15Encrypt, enc_key),
-        Transport::Oaep { hash, mgf, label } => {
-            let label = String::from_utf8(label.clone()).ok();
-            macro_rules! oaep {
-                ($h:ty, $m:ty) => {{
-                    let mut p = rsa::Oaep::new_with_mgf_hash::<$h, $m>();
-                    p.label = label.clone().filter(|l| !l.is_empty());
-                    pair.key.decrypt(p, enc_key)
-                }};
-            }
-            macro_rules! by_mgf {
-                ($h:ty) => {
-                    match mgf {
-                        HashAlg::Sha1 => oaep!($h, sha1::Sha1),
-                        HashAlg::Sha256 => oaep!($h, sha2::Sha256),
-                        HashAlg::Sha384 => oaep!($h, sha2::Sha384),
-                        HashAlg::Sha512 => oaep!($h, sha2::Sha512),
-                    }
-                };
-            }
-            match hash {
-                HashAlg::Sha1 => by_mgf!(sha1::Sha1),
-                HashAlg::Sha256 => by_mgf!(sha2::Sha256),
-                HashAlg::Sha384 => by_mgf!(sha2::Sha384),
-                HashAlg::Sha512 => by_mgf!(sha2::Sha512),
-            }
-        }
-    };
-    match result {
-        Ok(k) if k.len() == key_len => Zeroizing::new(k),
-        _ => {
-            let mut k = Zeroizing::new(vec![0u8; key_len]);
-            rand_core::OsRng.fill_bytes(&mut k);
-            k
-        }
+    let mut fallback = Zeroizing::new(vec![0u8; key_len]);
+    rand_core::OsRng.fill_bytes(&mut fallback);
+    // A number that is not below the modulus: public, as the encrypted key is.
+    let Ok(em) = pair.decrypt_raw(enc_key) else { return fallback };
+    match transport {
+        Transport::Pkcs1 => rsa_padding::pkcs1v15_key(&em, &fallback),
+        Transport::Oaep { hash, mgf, label } => rsa_padding::oaep_key(&em, *hash, *mgf, label, &fallback),
     }
 }
 

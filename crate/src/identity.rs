@@ -9,13 +9,15 @@ use rsa::traits::PublicKeyParts;
 use x509_cert::Certificate;
 use zeroize::Zeroizing;
 
-use crate::{cert, pkcs12, Error, Result};
+use crate::{cert, pkcs12, rsa_key, Error, Result};
 
 /// An RSA private key with the certificate that carries its public half.
 #[derive(Clone)]
 pub struct KeyPair {
     pub(crate) key: rsa::RsaPrivateKey,
     certificate: Certificate,
+    /// The key in CRT form for [`crate::rsa_key`], made on first use (None: more than two primes).
+    crt: std::sync::OnceLock<Option<rsa_key::PrivateKey>>,
 }
 
 impl core::fmt::Debug for KeyPair {
@@ -33,7 +35,7 @@ impl KeyPair {
         if public.n() != key.n() || public.e() != key.e() {
             return Err(Error::InvalidArgument("the private key does not belong to the certificate".into()));
         }
-        Ok(KeyPair { key, certificate })
+        Ok(KeyPair { key, certificate, crt: Default::default() })
     }
 
     /// The certificate.
@@ -46,6 +48,33 @@ impl KeyPair {
         use rsa::pkcs8::EncodePrivateKey;
         let doc = self.key.to_pkcs8_der().map_err(|e| Error::Crypto(e.to_string()))?;
         Ok(Zeroizing::new(doc.as_bytes().to_vec()))
+    }
+
+    /// The raw RSA private-key operation c^d mod n on the big-endian `c` of the modulus' length:
+    /// constant-time and blinded ([`crate::rsa_key`]), checked against faults. Keys of more than
+    /// two primes go through the `rsa` crate.
+    pub(crate) fn decrypt_raw(&self, c: &[u8]) -> core::result::Result<Zeroizing<Vec<u8>>, rsa_key::RsaError> {
+        if let Some(crt) = self.crt.get_or_init(|| rsa_key::PrivateKey::from_rsa(&self.key)) {
+            return crt.decrypt_raw(c);
+        }
+        let len = self.key.size();
+        if c.len() != len {
+            return Err(rsa_key::RsaError::BadInput);
+        }
+        let c = rsa::BigUint::from_bytes_be(c);
+        let m = rsa::hazmat::rsa_decrypt_and_check(&self.key, Some(&mut rand_core::OsRng), &c)
+            .map_err(|_| rsa_key::RsaError::BadInput)?;
+        let bytes = Zeroizing::new(m.to_bytes_be());
+        let mut out = Zeroizing::new(vec![0u8; len]);
+        out[len - bytes.len()..].copy_from_slice(&bytes);
+        Ok(out)
+    }
+
+    /// The RSASSA-PKCS1-v1_5 signature of `hash`, made with `digest`.
+    pub(crate) fn sign_pkcs1v15(&self, digest: crate::alg::Digest, hash: &[u8]) -> Result<Vec<u8>> {
+        let em = rsa_key::emsa_pkcs1v15(digest, hash, self.key.size())
+            .ok_or_else(|| Error::Crypto("the key is too small for this digest".into()))?;
+        Ok(self.decrypt_raw(&em).map_err(|e| Error::Crypto(format!("RSA signing failed: {e:?}")))?.to_vec())
     }
 
     /// True when this pair is the one `rid` names.
@@ -118,7 +147,7 @@ impl Identity {
             let pos =
                 certs.iter().position(|c| cert::rsa_public_key(c).is_ok_and(|p| p.n() == key.n() && p.e() == key.e()));
             let Some(pos) = pos else { return Err(Error::NoCertificateForKey) };
-            pairs.push(KeyPair { key, certificate: certs.remove(pos) });
+            pairs.push(KeyPair { key, certificate: certs.remove(pos), crt: Default::default() });
         }
         Identity::new(pairs, certs)
     }

@@ -11,6 +11,7 @@
 //! - [`cert`]: what a certificate says (emails, key usage, identifiers).
 //! - [`mime`]: building and parsing MIME (RFC 5322, 2045–2049, 2047, 2231).
 //! - [`sign`] and [`verify`]: CMS SignedData (RFC 5652) and its verification report.
+//! - [`rsa_key`]: constant-time RSA on the `siegel-bignum` crate; [`rsa_padding`]: its key-transport paddings.
 //! - [`envelope`]: CMS EnvelopedData and AuthEnvelopedData (RFC 5652, 5083, 5084).
 //! - [`smime`]: the message level (RFC 8551): sign, encrypt, and open a whole mail.
 //! - [`trust`]: the trusted-CA collection, RFC 5280 path validation and revocation.
@@ -30,6 +31,8 @@ pub mod inspect;
 pub mod mime;
 pub mod oids;
 pub mod pkcs12;
+pub mod rsa_key;
+pub mod rsa_padding;
 pub mod sign;
 pub mod smime;
 pub mod trust;

@@ -311,17 +311,15 @@ fn signature_algorithm(digest: Digest, scheme: SignatureScheme) -> Result<Algori
 /// Signs `data` (the DER signed attributes) with the pair's key.
 fn sign_bytes(pair: &KeyPair, digest: Digest, scheme: SignatureScheme, data: &[u8]) -> Result<Vec<u8>> {
     let hash = digest.hash(data);
+    if scheme == SignatureScheme::RsaPkcs1v15 && digest != Digest::Sha1 {
+        return pair.sign_pkcs1v15(digest, &hash);
+    }
     let mut rng = rand_core::OsRng;
     macro_rules! with_digest {
-        ($d:ty) => {
-            match scheme {
-                SignatureScheme::RsaPkcs1v15 => pair.key.sign(rsa::Pkcs1v15Sign::new::<$d>(), &hash).map_err(crypto)?,
-                SignatureScheme::RsaPss => {
-                    let salt = <$d as sha2::digest::OutputSizeUser>::output_size();
-                    pair.key.sign_with_rng(&mut rng, rsa::Pss::new_with_salt::<$d>(salt), &hash).map_err(crypto)?
-                }
-            }
-        };
+        ($d:ty) => {{
+            let salt = <$d as sha2::digest::OutputSizeUser>::output_size();
+            pair.key.sign_with_rng(&mut rng, rsa::Pss::new_with_salt::<$d>(salt), &hash).map_err(crypto)?
+        }};
     }
     Ok(match digest {
         Digest::Sha256 => with_digest!(sha2::Sha256),

@@ -824,13 +824,13 @@ fn verify_rsa(
         | oids::SHA256_WITH_RSA
         | oids::SHA384_WITH_RSA
         | oids::SHA512_WITH_RSA => {
-            let scheme = match digest {
-                Digest::Sha1 => rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
-                Digest::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
-                Digest::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
-                Digest::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
-            };
-            public.verify(scheme, hash, signature).map_err(bad)
+            let key =
+                crate::rsa_key::PublicKey::from_rsa(public).ok_or_else(|| "unusable RSA public key".to_string())?;
+            if crate::rsa_key::verify_pkcs1v15(&key, digest, hash, signature) {
+                Ok(())
+            } else {
+                Err("the signature does not verify".into())
+            }
         }
         oids::RSASSA_PSS => {
             let params = alg

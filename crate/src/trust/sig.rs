@@ -132,10 +132,14 @@ pub fn verify(
                 (Family::Pss(salt), Digest::Sha512) => {
                     public.verify(rsa::Pss::new_with_salt::<sha2::Sha512>(salt), &hash, signature)
                 }
-                (_, Digest::Sha1) => public.verify(rsa::Pkcs1v15Sign::new::<sha1::Sha1>(), &hash, signature),
-                (_, Digest::Sha256) => public.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &hash, signature),
-                (_, Digest::Sha384) => public.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha384>(), &hash, signature),
-                (_, Digest::Sha512) => public.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha512>(), &hash, signature),
+                (_, digest) => {
+                    let key = crate::rsa_key::PublicKey::from_rsa(&public)
+                        .ok_or_else(|| SignatureError::BadKey("unusable RSA public key".into()))?;
+                    return match crate::rsa_key::verify_pkcs1v15(&key, digest, &hash, signature) {
+                        true => Ok(()),
+                        false => Err(SignatureError::Invalid),
+                    };
+                }
             };
             result.map_err(|_| SignatureError::Invalid)
         }

@@ -1,0 +1,503 @@
+//! Montgomery arithmetic for RSA: fixed-width multi-precision integers modulo an odd number.
+//!
+//! The RSA private-key operation is the one hot path left in WebAssembly once WebCrypto does the
+//! bulk AES and SHA-2 (BENCHMARKS.md), and the `rsa` crate's general-purpose big integers spend
+//! twice the time needed on it and vary their running time with the secret exponent (RUSTSEC-2023-0071,
+//! "Marvin"). This crate holds what Siegel's `rsa_key` module needs instead:
+//!
+//! - numbers are little-endian vectors of [`Limb`]s, all of one width per [`Modulus`]: 32-bit limbs on
+//!   32-bit targets (wasm32 has a 32×32→64 multiply but no 64×64→128), 64-bit limbs elsewhere;
+//! - multiplication is Montgomery's CIOS with a constant-time final subtraction;
+//! - [`Modulus::pow_secret`] is a fixed 5-bit-window exponentiation whose sequence of operations and
+//!   memory accesses does not depend on the exponent (every table entry is read for every window);
+//! - [`Modulus::pow_public`] is plain square-and-multiply for public exponents.
+//!
+//! Secret-dependent choices are made with masks, never branches. The set-up (R² modulo the modulus)
+//! uses `num-bigint-dig`'s division once per modulus, as the `rsa` crate's own precomputation does.
+#![forbid(unsafe_code)]
+#![warn(missing_docs, rust_2018_idioms)]
+
+use num_bigint_dig::BigUint;
+use zeroize::Zeroize;
+
+#[cfg(target_pointer_width = "64")]
+mod width {
+    /// One limb of a number.
+    pub type Limb = u64;
+    /// A double-width limb, for products.
+    pub type Wide = u128;
+}
+#[cfg(not(target_pointer_width = "64"))]
+mod width {
+    /// One limb of a number.
+    pub type Limb = u32;
+    /// A double-width limb, for products.
+    pub type Wide = u64;
+}
+pub use width::{Limb, Wide};
+
+/// Bits per limb.
+pub const LIMB_BITS: u32 = Limb::BITS;
+const LIMB_BYTES: usize = (LIMB_BITS / 8) as usize;
+/// The window of [`Modulus::pow_secret`], in bits.
+const WINDOW: usize = 5;
+
+/// The number of limbs `bytes` (big-endian) needs, ignoring leading zero bytes.
+pub fn limbs_for(bytes: &[u8]) -> usize {
+    let significant = bytes.iter().position(|&b| b != 0).map_or(0, |i| bytes.len() - i);
+    significant.div_ceil(LIMB_BYTES)
+}
+
+/// `bytes` (big-endian) as `n` limbs, or `None` if the value does not fit.
+pub fn from_be(bytes: &[u8], n: usize) -> Option<Vec<Limb>> {
+    if limbs_for(bytes) > n {
+        return None;
+    }
+    let mut out = vec![0; n];
+    for (i, chunk) in bytes.rchunks(LIMB_BYTES).enumerate() {
+        let mut limb: Limb = 0;
+        for &b in chunk {
+            limb = (limb << 8) | Limb::from(b);
+        }
+        if i < n {
+            out[i] = limb;
+        }
+    }
+    Some(out)
+}
+
+/// `limbs` as exactly `len` big-endian bytes, or `None` if the value needs more.
+pub fn to_be(limbs: &[Limb], len: usize) -> Option<Vec<u8>> {
+    let mut out = vec![0u8; len];
+    let mut pos = len;
+    for &limb in limbs {
+        for k in 0..LIMB_BYTES {
+            let byte = (limb >> (8 * k)) as u8;
+            if pos == 0 {
+                if byte != 0 {
+                    return None;
+                }
+            } else {
+                pos -= 1;
+                out[pos] = byte;
+            }
+        }
+    }
+    Some(out)
+}
+
+fn to_biguint(limbs: &[Limb]) -> BigUint {
+    let mut bytes = Vec::with_capacity(limbs.len() * LIMB_BYTES);
+    for limb in limbs {
+        bytes.extend_from_slice(&limb.to_le_bytes());
+    }
+    let n = BigUint::from_bytes_le(&bytes);
+    bytes.zeroize();
+    n
+}
+
+fn from_biguint(x: &BigUint, n: usize) -> Option<Vec<Limb>> {
+    let mut bytes = x.to_bytes_be();
+    let out = from_be(&bytes, n);
+    bytes.zeroize();
+    out
+}
+
+/// All ones when `bit` is 1, zero when it is 0, without a branch.
+fn mask(bit: Limb) -> Limb {
+    core::hint::black_box(bit & 1).wrapping_neg()
+}
+
+/// `a - b` into `out`, returning the borrow (0 or 1).
+fn sub_into(a: &[Limb], b: &[Limb], out: &mut [Limb]) -> Limb {
+    let mut borrow: Limb = 0;
+    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+        let (d, b1) = x.overflowing_sub(y);
+        let (d, b2) = d.overflowing_sub(borrow);
+        *o = d;
+        borrow = Limb::from(b1 | b2);
+    }
+    borrow
+}
+
+/// `a + b` into `out`, returning the carry (0 or 1).
+fn add_into(a: &[Limb], b: &[Limb], out: &mut [Limb]) -> Limb {
+    let mut carry: Limb = 0;
+    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+        let (s, c1) = x.overflowing_add(y);
+        let (s, c2) = s.overflowing_add(carry);
+        *o = s;
+        carry = Limb::from(c1 | c2);
+    }
+    carry
+}
+
+/// `out = if choose_a { a } else { b }`, by mask.
+fn select(choose_a: Limb, a: &[Limb], b: &[Limb], out: &mut [Limb]) {
+    let m = mask(choose_a);
+    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+        *o = (x & m) | (y & !m);
+    }
+}
+
+/// The schoolbook product of `a` and `b` (`a.len() + b.len()` limbs).
+pub fn mul_wide(a: &[Limb], b: &[Limb]) -> Vec<Limb> {
+    let mut out = vec![0; a.len() + b.len()];
+    for (i, &bi) in b.iter().enumerate() {
+        let mut carry: Wide = 0;
+        for (j, &aj) in a.iter().enumerate() {
+            let s = Wide::from(out[i + j]) + Wide::from(aj) * Wide::from(bi) + carry;
+            out[i + j] = s as Limb;
+            carry = s >> LIMB_BITS;
+        }
+        out[i + a.len()] = carry as Limb;
+    }
+    out
+}
+
+/// An odd modulus `m` with what Montgomery multiplication needs; numbers modulo it are `limbs()`
+/// limbs wide, and R = 2^(LIMB_BITS·limbs()).
+#[derive(Clone)]
+pub struct Modulus {
+    m: Vec<Limb>,
+    /// −m⁻¹ mod 2^LIMB_BITS.
+    m_inv: Limb,
+    /// R² mod m: multiplying by it enters Montgomery form.
+    r2: Vec<Limb>,
+    /// R³ mod m: after a reduction of a double-width number, multiplying by it enters Montgomery form.
+    r3: Vec<Limb>,
+}
+
+impl Drop for Modulus {
+    fn drop(&mut self) {
+        // Moduli of the CRT halves are the secret primes.
+        self.m.zeroize();
+        self.r2.zeroize();
+        self.r3.zeroize();
+    }
+}
+
+impl Modulus {
+    /// The modulus `m` (big-endian), at least `min_limbs` limbs wide; `None` unless `m` is odd and
+    /// greater than 1.
+    pub fn new(m_be: &[u8], min_limbs: usize) -> Option<Modulus> {
+        let n = limbs_for(m_be).max(min_limbs).max(1);
+        let m = from_be(m_be, n)?;
+        if m[0] & 1 == 0 || (m[0] == 1 && m[1..].iter().all(|&x| x == 0)) {
+            return None;
+        }
+        // Newton's iteration for m⁻¹ mod 2^LIMB_BITS: each step doubles the correct low bits.
+        let mut inv: Limb = 1;
+        for _ in 0..7 {
+            inv = inv.wrapping_mul((2 as Limb).wrapping_sub(m[0].wrapping_mul(inv)));
+        }
+        let big = to_biguint(&m);
+        let r2 = (BigUint::from(1u32) << (2 * LIMB_BITS as usize * n)) % &big;
+        let r2 = from_biguint(&r2, n)?;
+        let mut modulus = Modulus { m_inv: inv.wrapping_neg(), r2, r3: Vec::new(), m };
+        // Montgomery's product of R² with itself is R⁴·R⁻¹ = R³.
+        modulus.r3 = modulus.mul(&modulus.r2, &modulus.r2);
+        Some(modulus)
+    }
+
+    /// The width of numbers modulo this one, in limbs.
+    pub fn limbs(&self) -> usize {
+        self.m.len()
+    }
+
+    /// The modulus.
+    pub fn value(&self) -> &[Limb] {
+        &self.m
+    }
+
+    /// True when `a < m` (constant time).
+    pub fn is_reduced(&self, a: &[Limb]) -> bool {
+        let mut scratch = vec![0; self.limbs()];
+        sub_into(a, &self.m, &mut scratch) == 1
+    }
+
+    /// The Montgomery product a·b·R⁻¹ mod m of `a, b < m`, into `out` (CIOS, constant time).
+    pub fn mul_into(&self, a: &[Limb], b: &[Limb], out: &mut [Limb]) {
+        let mut t = vec![0 as Limb; self.limbs() + 1];
+        self.mul_scratch(a, b, out, &mut t);
+        t.zeroize();
+    }
+
+    /// [`Modulus::mul_into`] with the caller's scratch space (`limbs() + 1` limbs), which is left
+    /// holding an intermediate value for the caller to wipe.
+    fn mul_scratch(&self, a: &[Limb], b: &[Limb], out: &mut [Limb], t: &mut [Limb]) {
+        let n = self.limbs();
+        let (m, a, b, out, t) = (&self.m[..n], &a[..n], &b[..n], &mut out[..n], &mut t[..n + 1]);
+        // The product and the reduction run in one pass over t.
+        t.iter_mut().for_each(|x| *x = 0);
+        for &bi in b {
+            let bi = Wide::from(bi);
+            let s0 = Wide::from(t[0]) + Wide::from(a[0]) * bi;
+            let q = Wide::from((s0 as Limb).wrapping_mul(self.m_inv));
+            let s = Wide::from(s0 as Limb) + q * Wide::from(m[0]);
+            let (mut c1, mut c2) = (s0 >> LIMB_BITS, s >> LIMB_BITS);
+            for j in 1..n {
+                let s = Wide::from(t[j]) + Wide::from(a[j]) * bi + c1;
+                c1 = s >> LIMB_BITS;
+                let s2 = Wide::from(s as Limb) + q * Wide::from(m[j]) + c2;
+                c2 = s2 >> LIMB_BITS;
+                t[j - 1] = s2 as Limb;
+            }
+            let s = Wide::from(t[n]) + c1 + c2;
+            t[n - 1] = s as Limb;
+            t[n] = (s >> LIMB_BITS) as Limb;
+        }
+        // t < 2m: subtract m unless that borrows.
+        let borrow = sub_into(&t[..n], m, out);
+        let (_, top_borrow) = t[n].overflowing_sub(borrow);
+        let keep_t = mask(Limb::from(top_borrow));
+        for (o, &x) in out.iter_mut().zip(t.iter()) {
+            *o = (x & keep_t) | (*o & !keep_t);
+        }
+    }
+
+    /// The Montgomery product a·b·R⁻¹ mod m.
+    pub fn mul(&self, a: &[Limb], b: &[Limb]) -> Vec<Limb> {
+        let mut out = vec![0; self.limbs()];
+        self.mul_into(a, b, &mut out);
+        out
+    }
+
+    /// `a < m` into Montgomery form, a·R mod m.
+    pub fn to_mont(&self, a: &[Limb]) -> Vec<Limb> {
+        self.mul(a, &self.r2)
+    }
+
+    /// `a` (Montgomery form) back to normal form.
+    pub fn from_mont(&self, a: &[Limb]) -> Vec<Limb> {
+        let mut one = vec![0; self.limbs()];
+        one[0] = 1;
+        self.mul(a, &one)
+    }
+
+    /// Any `x < m·R` of up to twice the width, reduced modulo m and put in Montgomery form
+    /// (x·R mod m), in constant time: one Montgomery reduction (x·R⁻¹), then a product with R³.
+    pub fn reduce_wide(&self, x: &[Limb]) -> Vec<Limb> {
+        let n = self.limbs();
+        let mut t = vec![0 as Limb; 2 * n + 1];
+        t[..x.len().min(2 * n)].copy_from_slice(&x[..x.len().min(2 * n)]);
+        for i in 0..n {
+            let q = Wide::from(t[i].wrapping_mul(self.m_inv));
+            let mut carry: Wide = 0;
+            for j in 0..n {
+                let s = Wide::from(t[i + j]) + q * Wide::from(self.m[j]) + carry;
+                t[i + j] = s as Limb;
+                carry = s >> LIMB_BITS;
+            }
+            // Propagate the carry through the rest (fixed length: constant time).
+            for limb in &mut t[i + n..] {
+                let s = Wide::from(*limb) + carry;
+                *limb = s as Limb;
+                carry = s >> LIMB_BITS;
+            }
+        }
+        // t[n..] < 2m (as x < m·R): one conditional subtraction.
+        let mut reduced = vec![0; n];
+        let borrow = sub_into(&t[n..2 * n], &self.m, &mut reduced);
+        let (_, top_borrow) = t[2 * n].overflowing_sub(borrow);
+        let mut r = vec![0; n];
+        select(Limb::from(top_borrow), &t[n..2 * n], &reduced, &mut r);
+        t.zeroize();
+        reduced.zeroize();
+        self.mul(&r, &self.r3)
+    }
+
+    /// (a − b) mod m for `a, b < m`, in constant time.
+    pub fn sub(&self, a: &[Limb], b: &[Limb]) -> Vec<Limb> {
+        let n = self.limbs();
+        let mut diff = vec![0; n];
+        let borrow = sub_into(a, b, &mut diff);
+        let mut wrapped = vec![0; n];
+        add_into(&diff, &self.m, &mut wrapped);
+        let mut out = vec![0; n];
+        select(borrow, &wrapped, &diff, &mut out);
+        out
+    }
+
+    /// base^exp mod m, in Montgomery form in and out, for a secret `exp` (little-endian limbs):
+    /// a fixed-window exponentiation over all `exp.len() · LIMB_BITS` bits, reading every table
+    /// entry in every window.
+    pub fn pow_secret(&self, base: &[Limb], exp: &[Limb]) -> Vec<Limb> {
+        let n = self.limbs();
+        let mut table = vec![vec![0 as Limb; n]; 1 << WINDOW];
+        table[0] = self.to_mont(&{
+            let mut one = vec![0; n];
+            one[0] = 1;
+            one
+        });
+        table[1] = base[..n].to_vec();
+        for i in 2..table.len() {
+            let (done, rest) = table.split_at_mut(i);
+            self.mul_into(&done[i - 1], base, &mut rest[0]);
+        }
+        let bits = exp.len() * LIMB_BITS as usize;
+        let bit = |i: usize| -> usize {
+            if i >= bits {
+                0
+            } else {
+                ((exp[i / LIMB_BITS as usize] >> (i % LIMB_BITS as usize)) & 1) as usize
+            }
+        };
+        let mut acc = table[0].clone();
+        let mut tmp = vec![0; n];
+        let mut chosen = vec![0; n];
+        let mut t = vec![0; n + 1];
+        for w in (0..bits.div_ceil(WINDOW)).rev() {
+            for _ in 0..WINDOW {
+                self.mul_scratch(&acc, &acc, &mut tmp, &mut t);
+                core::mem::swap(&mut acc, &mut tmp);
+            }
+            let index = (0..WINDOW).fold(0, |idx, k| idx | (bit(w * WINDOW + k) << k));
+            chosen.iter_mut().for_each(|x| *x = 0);
+            for (k, entry) in table.iter().enumerate() {
+                let m = mask(Limb::from((k ^ index) == 0));
+                for (c, &e) in chosen.iter_mut().zip(entry) {
+                    *c |= e & m;
+                }
+            }
+            self.mul_scratch(&acc, &chosen, &mut tmp, &mut t);
+            core::mem::swap(&mut acc, &mut tmp);
+        }
+        t.zeroize();
+        for entry in &mut table {
+            entry.zeroize();
+        }
+        tmp.zeroize();
+        chosen.zeroize();
+        acc
+    }
+
+    /// base^exp mod m, in Montgomery form in and out, for a public `exp` (big-endian bytes):
+    /// left-to-right square-and-multiply, its time depending on the exponent.
+    pub fn pow_public(&self, base: &[Limb], exp_be: &[u8]) -> Vec<Limb> {
+        let mut acc: Option<Vec<Limb>> = None;
+        let mut tmp = vec![0; self.limbs()];
+        let mut t = vec![0; self.limbs() + 1];
+        for &byte in exp_be {
+            for k in (0..8).rev() {
+                if let Some(a) = acc.as_mut() {
+                    self.mul_scratch(a, a, &mut tmp, &mut t);
+                    core::mem::swap(a, &mut tmp);
+                }
+                if (byte >> k) & 1 == 1 {
+                    match acc.as_mut() {
+                        Some(a) => {
+                            self.mul_scratch(a, base, &mut tmp, &mut t);
+                            core::mem::swap(a, &mut tmp);
+                        }
+                        None => acc = Some(base[..self.limbs()].to_vec()),
+                    }
+                }
+            }
+        }
+        acc.unwrap_or_else(|| {
+            let mut one = vec![0; self.limbs()];
+            one[0] = 1;
+            self.to_mont(&one)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small deterministic generator (xorshift), for reproducible random numbers.
+    struct Xorshift(u64);
+    impl Xorshift {
+        fn bytes(&mut self, len: usize) -> Vec<u8> {
+            (0..len)
+                .map(|_| {
+                    self.0 ^= self.0 << 13;
+                    self.0 ^= self.0 >> 7;
+                    self.0 ^= self.0 << 17;
+                    self.0 as u8
+                })
+                .collect()
+        }
+        fn odd(&mut self, len: usize) -> Vec<u8> {
+            let mut m = self.bytes(len);
+            m[0] |= 0x80;
+            m[len - 1] |= 1;
+            m
+        }
+    }
+
+    fn big(limbs: &[Limb]) -> BigUint {
+        to_biguint(limbs)
+    }
+
+    #[test]
+    fn bytes_round_trip() {
+        let bytes = [0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+        let limbs = from_be(&bytes, 4).unwrap();
+        assert_eq!(to_be(&limbs, 13).unwrap(), bytes);
+        assert_eq!(to_be(&limbs, 11).unwrap(), &bytes[2..]);
+        assert!(to_be(&limbs, 10).is_none(), "a value too big for the length is refused");
+        assert!(from_be(&[1; 9], 1).is_none() || LIMB_BYTES >= 9);
+        assert_eq!(limbs_for(&[0, 0, 0]), 0);
+    }
+
+    #[test]
+    fn rejects_even_and_trivial_moduli() {
+        assert!(Modulus::new(&[0x10, 0x00], 0).is_none());
+        assert!(Modulus::new(&[1], 0).is_none());
+        assert!(Modulus::new(&[], 0).is_none());
+        assert!(Modulus::new(&[3], 0).is_some());
+    }
+
+    #[test]
+    fn arithmetic_agrees_with_biguint() {
+        let mut rng = Xorshift(0x5eed_1234_abcd_ef01);
+        for len in [1usize, 7, 8, 9, 64, 128, 131, 256] {
+            for extra in [0usize, 1] {
+                let m_be = rng.odd(len);
+                let m = Modulus::new(&m_be, limbs_for(&m_be) + extra).unwrap();
+                let mb = BigUint::from_bytes_be(&m_be);
+                let n = m.limbs();
+                let a = BigUint::from_bytes_be(&rng.bytes(len)) % &mb;
+                let b = BigUint::from_bytes_be(&rng.bytes(len)) % &mb;
+                let e = rng.bytes(len);
+                let (al, bl) = (from_biguint(&a, n).unwrap(), from_biguint(&b, n).unwrap());
+                let (am, bm) = (m.to_mont(&al), m.to_mont(&bl));
+                assert_eq!(big(&m.from_mont(&m.mul(&am, &bm))), (&a * &b) % &mb, "product, {len} bytes");
+                assert_eq!(big(&m.from_mont(&am)), a);
+                let diff = (&a + &mb - &b) % &mb;
+                assert_eq!(big(&m.from_mont(&m.sub(&am, &bm))), diff, "difference");
+                assert_eq!(big(&m.sub(&al, &bl)), diff);
+                let expect = a.modpow(&BigUint::from_bytes_be(&e), &mb);
+                assert_eq!(big(&m.from_mont(&m.pow_public(&am, &e))), expect, "public power, {len} bytes");
+                let el = from_be(&e, limbs_for(&e).max(1)).unwrap();
+                assert_eq!(big(&m.from_mont(&m.pow_secret(&am, &el))), expect, "secret power, {len} bytes");
+                // A double-width number below m·R.
+                let x = BigUint::from_bytes_be(&rng.bytes(2 * len)) % (&mb << (LIMB_BITS as usize * n));
+                let xl = from_biguint(&x, 2 * n).unwrap();
+                assert_eq!(big(&m.from_mont(&m.reduce_wide(&xl))), &x % &mb, "wide reduction, {len} bytes");
+                assert!(m.is_reduced(&al) && !m.is_reduced(m.value()));
+            }
+        }
+    }
+
+    #[test]
+    fn edge_values() {
+        let mut rng = Xorshift(42);
+        let m_be = rng.odd(128);
+        let m = Modulus::new(&m_be, 0).unwrap();
+        let mb = BigUint::from_bytes_be(&m_be);
+        let n = m.limbs();
+        let top = from_biguint(&(&mb - 1u32), n).unwrap();
+        let zero = vec![0; n];
+        let tm = m.to_mont(&top);
+        assert_eq!(big(&m.from_mont(&m.mul(&tm, &tm))), BigUint::from(1u32), "(−1)² = 1");
+        assert_eq!(big(&m.from_mont(&m.pow_secret(&m.to_mont(&zero), &[3]))), BigUint::from(0u32));
+        assert_eq!(big(&m.from_mont(&m.pow_secret(&tm, &[0]))), BigUint::from(1u32), "x⁰ = 1");
+        assert_eq!(big(&m.from_mont(&m.pow_public(&tm, &[]))), BigUint::from(1u32));
+        assert_eq!(big(&m.from_mont(&m.pow_public(&tm, &[0, 0]))), BigUint::from(1u32));
+        assert_eq!(big(&mul_wide(&top, &top)), (&mb - 1u32) * (&mb - 1u32));
+    }
+}

@@ -1,0 +1,341 @@
+//! The RSA operations, on the constant-time Montgomery arithmetic of the `siegel-bignum` crate.
+//!
+//! The `rsa` crate still parses and validates keys and does RSASSA-PSS; this module does the hot
+//! and the secret part:
+//! - [`PrivateKey::decrypt_raw`]: m = c^d mod n by the Chinese remainder theorem over p and q, with
+//!   the exponentiations in constant time, the input blinded by a fresh random r^e, and the result
+//!   checked (m^e = c) before it leaves, so that a fault in one half cannot reveal a prime;
+//! - [`PrivateKey::sign_pkcs1v15`] and [`verify_pkcs1v15`]: RSASSA-PKCS1-v1_5 (RFC 8017 section 8.2),
+//!   verified by encoding the expected block and comparing, never by parsing the decrypted one;
+//! - the key-transport paddings of [`crate::rsa_padding`] work on [`PrivateKey::decrypt_raw`]'s output.
+
+use rand_core::CryptoRngCore;
+use rsa::traits::{PrivateKeyParts, PublicKeyParts};
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::alg::Digest;
+use siegel_bignum::{self as bignum, Limb, Modulus};
+
+/// Why an RSA operation gave no result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RsaError {
+    /// The input is not a number below the modulus of the key's length.
+    BadInput,
+    /// The result did not check out (m^e ≠ c): a fault, or a key whose parts don't fit together.
+    Fault,
+}
+
+/// A two-prime RSA private key, ready for CRT exponentiation.
+#[derive(Clone)]
+pub struct PrivateKey {
+    public: PublicKey,
+    p: Modulus,
+    q: Modulus,
+    dp: Zeroizing<Vec<Limb>>,
+    dq: Zeroizing<Vec<Limb>>,
+    /// q⁻¹ mod p, in normal form.
+    q_inv: Zeroizing<Vec<Limb>>,
+}
+
+impl PrivateKey {
+    /// The CRT form of a key the `rsa` crate has parsed and validated; `None` for keys of more than
+    /// two primes (the caller keeps using the `rsa` crate for those).
+    pub fn from_rsa(key: &rsa::RsaPrivateKey) -> Option<PrivateKey> {
+        let [p, q] = key.primes() else { return None };
+        let public = PublicKey::new(&key.n().to_bytes_be(), &key.e().to_bytes_be())?;
+        // Both halves get the same width, wide enough for either prime: the reductions of a number
+        // below n = p·q modulo either prime then stay within Modulus::reduce_wide's bound.
+        let (p_be, q_be) = (Zeroizing::new(p.to_bytes_be()), Zeroizing::new(q.to_bytes_be()));
+        let half = bignum::limbs_for(&p_be).max(bignum::limbs_for(&q_be));
+        if 2 * half < public.n.limbs() {
+            return None;
+        }
+        let (pm, qm) = (Modulus::new(&p_be, half)?, Modulus::new(&q_be, half)?);
+        let limbs = |x: &rsa::BigUint| {
+            let be = Zeroizing::new(x.to_bytes_be());
+            bignum::from_be(&be, half).map(Zeroizing::new)
+        };
+        let one = rsa::BigUint::from(1u32);
+        let dp = match key.dp() {
+            Some(dp) => limbs(dp)?,
+            None => limbs(&(key.d() % (p - &one)))?,
+        };
+        let dq = match key.dq() {
+            Some(dq) => limbs(dq)?,
+            None => limbs(&(key.d() % (q - &one)))?,
+        };
+        // q⁻¹ mod p = q^(p−2) mod p (p is prime), in constant time.
+        let p_minus_2 = limbs(&(p - 2u32))?;
+        let q_mont = pm.reduce_wide(qm.value());
+        let q_inv = Zeroizing::new(pm.from_mont(&pm.pow_secret(&q_mont, &p_minus_2)));
+        Some(PrivateKey { public, p: pm, q: qm, dp, dq, q_inv })
+    }
+
+    /// The public half.
+    pub fn public(&self) -> &PublicKey {
+        &self.public
+    }
+
+    /// c^d mod n for the big-endian `c` of the modulus' length, as bytes of that length.
+    pub fn decrypt_raw(&self, c: &[u8]) -> Result<Zeroizing<Vec<u8>>, RsaError> {
+        self.decrypt_raw_with(&mut rand_core::OsRng, c)
+    }
+
+    /// [`PrivateKey::decrypt_raw`] with the caller's random generator (for the blinding).
+    pub fn decrypt_raw_with(&self, rng: &mut impl CryptoRngCore, c: &[u8]) -> Result<Zeroizing<Vec<u8>>, RsaError> {
+        let n = &self.public.n;
+        let c = self.public.number(c)?;
+        // Blinding: work on c·r^e, whose e-th root is m·r; r is new for every operation.
+        let (r_mont, r_inv) = self.blinding_factor(rng);
+        let c_mont = n.to_mont(&c);
+        let blinded_mont = n.mul(&c_mont, &n.pow_public(&r_mont, &self.public.e));
+        let blinded = Zeroizing::new(n.from_mont(&blinded_mont));
+
+        // CRT: m1 = c^dp mod p, m2 = c^dq mod q, h = (m1 − m2)·q⁻¹ mod p, m = m2 + h·q.
+        let m1 = Zeroizing::new(self.p.pow_secret(&self.p.reduce_wide(&blinded), &self.dp));
+        let m2 = Zeroizing::new(self.q.from_mont(&self.q.pow_secret(&self.q.reduce_wide(&blinded), &self.dq)));
+        let diff = Zeroizing::new(self.p.sub(&m1, &self.p.reduce_wide(&m2)));
+        let h = Zeroizing::new(self.p.mul(&diff, &self.q_inv));
+        let mut m = Zeroizing::new(bignum::mul_wide(&h, self.q.value()));
+        let mut carry: Limb = 0;
+        for (i, limb) in m.iter_mut().enumerate() {
+            let (s, c1) = limb.overflowing_add(m2.get(i).copied().unwrap_or(0));
+            let (s, c2) = s.overflowing_add(carry);
+            *limb = s;
+            carry = Limb::from(c1 | c2);
+        }
+        // m < n: the top limbs beyond n's width are zero.
+        let width = n.limbs();
+        if m[width..].iter().any(|&x| x != 0) || carry != 0 {
+            return Err(RsaError::Fault);
+        }
+        let m_blinded = &m[..width];
+
+        // The check: (m·r)^e must give back c·r^e.
+        let m_mont = Zeroizing::new(n.to_mont(m_blinded));
+        if n.from_mont(&n.pow_public(&m_mont, &self.public.e)) != *blinded {
+            return Err(RsaError::Fault);
+        }
+        // Unblind: (m·r)·r⁻¹.
+        let mut plain = n.mul(&m_mont, &r_inv);
+        let out = bignum::to_be(&plain, self.public.len).ok_or(RsaError::Fault).map(Zeroizing::new);
+        plain.zeroize();
+        out
+    }
+
+    /// A random r (Montgomery form) with its inverse r⁻¹ mod n (normal form).
+    fn blinding_factor(&self, rng: &mut impl CryptoRngCore) -> (Zeroizing<Vec<Limb>>, Zeroizing<Vec<Limb>>) {
+        use rsa::BigUint;
+        let n = &self.public.n;
+        let modulus = BigUint::from_bytes_be(&self.public.n_be);
+        loop {
+            let mut bytes = Zeroizing::new(vec![0u8; self.public.len + 8]);
+            rng.fill_bytes(&mut bytes);
+            let r = BigUint::from_bytes_be(&bytes) % &modulus;
+            // r is invertible unless it shares a prime with n, which a random r all but never does.
+            let Some(inv) = num_inverse(&r, &modulus) else { continue };
+            let (Some(r), Some(inv)) =
+                (bignum::from_be(&r.to_bytes_be(), n.limbs()), bignum::from_be(&inv.to_bytes_be(), n.limbs()))
+            else {
+                continue;
+            };
+            return (Zeroizing::new(n.to_mont(&r)), Zeroizing::new(inv));
+        }
+    }
+
+    /// The RSASSA-PKCS1-v1_5 signature of `hash` (made with `digest`).
+    pub fn sign_pkcs1v15(&self, digest: Digest, hash: &[u8]) -> Result<Vec<u8>, RsaError> {
+        let em = emsa_pkcs1v15(digest, hash, self.public.len).ok_or(RsaError::BadInput)?;
+        self.decrypt_raw(&em).map(|s| s.to_vec())
+    }
+}
+
+/// r⁻¹ mod n for a public-or-random r: the `rsa` crate's (variable-time) inverse.
+fn num_inverse(r: &rsa::BigUint, n: &rsa::BigUint) -> Option<rsa::BigUint> {
+    use num_bigint_dig::ModInverse;
+    let inv = r.mod_inverse(n)?;
+    inv.to_biguint()
+}
+
+/// An RSA public key: the modulus and the exponent.
+#[derive(Clone)]
+pub struct PublicKey {
+    n: Modulus,
+    n_be: Vec<u8>,
+    e: Vec<u8>,
+    /// The modulus' length in bytes.
+    len: usize,
+}
+
+impl PublicKey {
+    /// The key (n, e), both big-endian; `None` unless n is odd and greater than 1 and e is odd.
+    pub fn new(n_be: &[u8], e_be: &[u8]) -> Option<PublicKey> {
+        let start = n_be.iter().position(|&b| b != 0)?;
+        let n_be = n_be[start..].to_vec();
+        let e_start = e_be.iter().position(|&b| b != 0)?;
+        let e = e_be[e_start..].to_vec();
+        if e.last().is_some_and(|b| b & 1 == 0) {
+            return None;
+        }
+        Some(PublicKey { n: Modulus::new(&n_be, 0)?, len: n_be.len(), n_be, e })
+    }
+
+    /// The key of the `rsa` crate's type (which has checked its size).
+    pub fn from_rsa(key: &rsa::RsaPublicKey) -> Option<PublicKey> {
+        PublicKey::new(&key.n().to_bytes_be(), &key.e().to_bytes_be())
+    }
+
+    /// The modulus' length in bytes.
+    pub fn size(&self) -> usize {
+        self.len
+    }
+
+    /// `x` (big-endian, exactly the modulus' length) as limbs, if it is below n.
+    fn number(&self, x: &[u8]) -> Result<Vec<Limb>, RsaError> {
+        if x.len() != self.len {
+            return Err(RsaError::BadInput);
+        }
+        let limbs = bignum::from_be(x, self.n.limbs()).ok_or(RsaError::BadInput)?;
+        if !self.n.is_reduced(&limbs) {
+            return Err(RsaError::BadInput);
+        }
+        Ok(limbs)
+    }
+
+    /// s^e mod n, as bytes of the modulus' length.
+    pub fn encrypt_raw(&self, s: &[u8]) -> Result<Vec<u8>, RsaError> {
+        let s = self.number(s)?;
+        let out = self.n.from_mont(&self.n.pow_public(&self.n.to_mont(&s), &self.e));
+        bignum::to_be(&out, self.len).ok_or(RsaError::Fault)
+    }
+}
+
+/// True when `signature` is `key`'s RSASSA-PKCS1-v1_5 signature of `hash` (made with `digest`).
+pub fn verify_pkcs1v15(key: &PublicKey, digest: Digest, hash: &[u8], signature: &[u8]) -> bool {
+    let Some(expected) = emsa_pkcs1v15(digest, hash, key.len) else { return false };
+    match key.encrypt_raw(signature) {
+        Ok(em) => em == expected,
+        Err(_) => false,
+    }
+}
+
+/// EMSA-PKCS1-v1_5 (RFC 8017 section 9.2): 00 01 FF…FF 00 DigestInfo, `len` bytes; `None` when
+/// the hash has the wrong length or the block doesn't fit.
+pub fn emsa_pkcs1v15(digest: Digest, hash: &[u8], len: usize) -> Option<Vec<u8>> {
+    // The DER DigestInfo prefixes of RFC 8017 section 9.2, note 1.
+    let prefix: &[u8] = match digest {
+        Digest::Sha1 => &[0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14],
+        Digest::Sha256 => &[
+            0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04,
+            0x20,
+        ],
+        Digest::Sha384 => &[
+            0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04,
+            0x30,
+        ],
+        Digest::Sha512 => &[
+            0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04,
+            0x40,
+        ],
+    };
+    let t_len = prefix.len() + hash.len();
+    if hash.len() != digest.output_len() || len < t_len + 11 {
+        return None;
+    }
+    let mut em = vec![0xff; len];
+    em[0] = 0;
+    em[1] = 1;
+    em[len - t_len - 1] = 0;
+    em[len - t_len..len - hash.len()].copy_from_slice(prefix);
+    em[len - hash.len()..].copy_from_slice(hash);
+    Some(em)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_core::RngCore;
+    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::{Oaep, Pkcs1v15Encrypt, Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
+
+    fn key(name: &str) -> RsaPrivateKey {
+        let pem = std::fs::read_to_string(format!("{}/tests/data/pki/{name}.key", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        RsaPrivateKey::from_pkcs8_pem(&pem).unwrap()
+    }
+
+    #[test]
+    fn decrypts_what_the_rsa_crate_encrypts() {
+        let mut rng = rand_core::OsRng;
+        for name in ["bob", "alice", "root"] {
+            let rsa_key = key(name);
+            let ours = PrivateKey::from_rsa(&rsa_key).unwrap();
+            let public = RsaPublicKey::from(&rsa_key);
+            for len in [1usize, 16, 32, 100] {
+                let mut msg = vec![0u8; len];
+                rng.fill_bytes(&mut msg);
+                let c = public.encrypt(&mut rng, Pkcs1v15Encrypt, &msg).unwrap();
+                let em = ours.decrypt_raw(&c).unwrap();
+                // A type-2 block: 00 02, at least 8 non-zero bytes, 00, the message.
+                assert_eq!(&em[..2], &[0, 2]);
+                assert_eq!(&em[em.len() - len..], &msg[..], "{name}, {len} bytes");
+                assert_eq!(em[em.len() - len - 1], 0);
+                let c = public.encrypt(&mut rng, Oaep::new::<sha2::Sha256>(), &msg).unwrap();
+                assert_eq!(ours.decrypt_raw(&c).unwrap().len(), public.size());
+            }
+        }
+    }
+
+    #[test]
+    fn signatures_match_the_rsa_crate_both_ways() {
+        for name in ["alice", "intermediate"] {
+            let rsa_key = key(name);
+            let ours = PrivateKey::from_rsa(&rsa_key).unwrap();
+            let public = RsaPublicKey::from(&rsa_key);
+            let hash = Digest::Sha256.hash(b"siegel");
+            let reference = rsa_key.sign(Pkcs1v15Sign::new::<sha2::Sha256>(), &hash).unwrap();
+            let sig = ours.sign_pkcs1v15(Digest::Sha256, &hash).unwrap();
+            assert_eq!(sig, reference, "PKCS#1 v1.5 signatures are deterministic");
+            assert!(verify_pkcs1v15(ours.public(), Digest::Sha256, &hash, &sig));
+            let h512 = Digest::Sha512.hash(b"siegel");
+            let sig512 = rsa_key.sign(Pkcs1v15Sign::new::<sha2::Sha512>(), &h512).unwrap();
+            assert!(verify_pkcs1v15(&PublicKey::from_rsa(&public).unwrap(), Digest::Sha512, &h512, &sig512));
+            // Wrong hash, wrong digest, altered signature, wrong length, s ≥ n.
+            assert!(!verify_pkcs1v15(ours.public(), Digest::Sha256, &Digest::Sha256.hash(b"other"), &sig));
+            assert!(!verify_pkcs1v15(ours.public(), Digest::Sha512, &h512, &sig));
+            let mut bad = sig.clone();
+            bad[10] ^= 1;
+            assert!(!verify_pkcs1v15(ours.public(), Digest::Sha256, &hash, &bad));
+            assert!(!verify_pkcs1v15(ours.public(), Digest::Sha256, &hash, &sig[1..]));
+            assert!(!verify_pkcs1v15(ours.public(), Digest::Sha256, &hash, &vec![0xff; sig.len()]));
+        }
+    }
+
+    #[test]
+    fn refuses_inputs_not_below_the_modulus() {
+        let ours = PrivateKey::from_rsa(&key("bob")).unwrap();
+        let len = ours.public().size();
+        assert_eq!(ours.decrypt_raw(&vec![0xff; len]).unwrap_err(), RsaError::BadInput);
+        assert_eq!(ours.decrypt_raw(&vec![1; len - 1]).unwrap_err(), RsaError::BadInput);
+        assert_eq!(ours.decrypt_raw(&vec![1; len + 1]).unwrap_err(), RsaError::BadInput);
+        let zero = ours.decrypt_raw(&vec![0; len]).unwrap();
+        assert!(zero.iter().all(|&b| b == 0), "0^d = 0");
+    }
+
+    #[test]
+    fn a_key_with_a_wrong_part_is_caught_by_the_check() {
+        let rsa_key = key("bob");
+        let mut ours = PrivateKey::from_rsa(&rsa_key).unwrap();
+        ours.dp[0] ^= 2; // a fault in the exponent of one CRT half
+        let c = RsaPublicKey::from(&rsa_key).encrypt(&mut rand_core::OsRng, Pkcs1v15Encrypt, b"key").unwrap();
+        assert_eq!(ours.decrypt_raw(&c).unwrap_err(), RsaError::Fault);
+    }
+
+    #[test]
+    fn encoding_refuses_what_does_not_fit() {
+        assert!(emsa_pkcs1v15(Digest::Sha256, &[0; 31], 256).is_none());
+        assert!(emsa_pkcs1v15(Digest::Sha512, &[0; 64], 64 + 19 + 10).is_none());
+        let em = emsa_pkcs1v15(Digest::Sha256, &[7; 32], 64).unwrap();
+        assert_eq!(&em[..3], &[0, 1, 0xff]);
+        assert_eq!(em[64 - 32 - 19 - 1], 0);
+    }
+}
