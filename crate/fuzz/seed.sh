@@ -5,7 +5,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 data="$here/../tests/data"
 c="$here/corpus"
-targets=(ber cms mime smime_open pkcs12 certificates crl)
+targets=(ber cms mime smime_open pkcs12 certificates crl rsa_padding)
 for t in "${targets[@]}"; do mkdir -p "$c/$t"; done
 
 put() { # target file...
@@ -38,6 +38,24 @@ le32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) 
   done
   printf '\0\0\0\0\0\0\0\0\0\0\0\0'
 } > "$c/certificates/cas.sst"
+
+# rsa_padding: raw RSA blocks (decrypted without padding removal) of a 32-byte key encrypted to Bob
+# with PKCS#1 v1.5 and with OAEP, as a libFuzzer cannot find a valid OAEP block by itself. The first
+# byte picks the key length and hashes (common.rs): 2 = 32 bytes, SHA-1/SHA-1; 27 = 32 bytes,
+# SHA-256/SHA-256.
+pki="$here/../tests/data/pki"
+rsa_seed() { # NAME PICK PKEYOPTS...
+  local name=$1 pick=$2; shift 2
+  local t; t=$(mktemp -d)
+  head -c 32 /dev/urandom > "$t/k"
+  openssl pkeyutl -encrypt -certin -inkey "$pki/bob.crt" -in "$t/k" -out "$t/c" "$@" &&
+    openssl pkeyutl -decrypt -inkey "$pki/bob.key" -in "$t/c" -out "$t/em" -pkeyopt rsa_padding_mode:none &&
+    { printf "\\$(printf %03o "$pick")"; cat "$t/em"; } > "$c/rsa_padding/$name"
+  rm -rf "$t"
+}
+rsa_seed pkcs1v15 2 -pkeyopt rsa_padding_mode:pkcs1
+rsa_seed oaep-sha1 2 -pkeyopt rsa_padding_mode:oaep
+rsa_seed oaep-sha256 27 -pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256 -pkeyopt rsa_mgf1_md:sha256
 
 # Earlier crashes (regressions/<target>/) are good starting points too.
 for t in "${targets[@]}"; do

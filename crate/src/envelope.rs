@@ -267,10 +267,77 @@ impl core::fmt::Debug for Opening {
     }
 }
 
+/// An encrypted CMS message whose recipient is found, before its content-encryption key is
+/// unwrapped: [`Unwrapping::unwrap`] unwraps it in Rust. A host with a native RSA-OAEP (WebCrypto)
+/// may instead decrypt [`Unwrapping::encrypted_key`] with the key [`Unwrapping::oaep_for_host`]
+/// gives and hand the result to [`Unwrapping::with_key`].
+pub struct Unwrapping {
+    buf: Vec<u8>,
+    ciphertext: Range<usize>,
+    enc_key: Vec<u8>,
+    pair: KeyPair,
+    transport: Transport,
+    key_len: usize,
+    cipher: ContentCipher,
+    info: EncryptionInfo,
+}
+
+impl core::fmt::Debug for Unwrapping {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Unwrapping").field("info", &self.info).finish_non_exhaustive()
+    }
+}
+
+impl Unwrapping {
+    /// Unwraps the key in Rust (constant time; a bad key transport yields a random key, see
+    /// [`Error::DecryptionFailed`]).
+    pub fn unwrap(self) -> Opening {
+        let cek = unwrap_key(&self.pair, &self.transport, &self.enc_key, self.key_len);
+        self.into_opening(cek)
+    }
+
+    /// When the key transport is RSAES-OAEP as WebCrypto does it (one hash for OAEP and MGF1, no
+    /// label): that hash, and the recipient's private key as PKCS#8 for the host to import.
+    pub fn oaep_for_host(&self) -> Option<(crate::alg::Digest, Zeroizing<Vec<u8>>)> {
+        match &self.transport {
+            Transport::Oaep { hash, mgf, label } if hash == mgf && label.is_empty() => {
+                Some((*hash, self.pair.private_key_pkcs8().ok()?))
+            }
+            _ => None,
+        }
+    }
+
+    /// The encrypted content-encryption key.
+    pub fn encrypted_key(&self) -> &[u8] {
+        &self.enc_key
+    }
+
+    /// Goes on with the key the host unwrapped; `None` when the host's decryption failed. A failure
+    /// or a key of the wrong length gives a random key, as in [`Unwrapping::unwrap`].
+    pub fn with_key(self, key: Option<&[u8]>) -> Opening {
+        let mut cek = Zeroizing::new(vec![0u8; self.key_len]);
+        match key {
+            Some(k) if k.len() == self.key_len => cek.copy_from_slice(k),
+            _ => rand_core::OsRng.fill_bytes(&mut cek),
+        }
+        self.into_opening(cek)
+    }
+
+    fn into_opening(self, cek: Zeroizing<Vec<u8>>) -> Opening {
+        Opening { buf: self.buf, ciphertext: self.ciphertext, cek, cipher: self.cipher, info: self.info }
+    }
+}
+
 impl Opening {
     /// Reads the message (DER or BER) and unwraps the content-encryption key with the matching key
     /// of the identity's history. A bad key transport is not an error here (see [`Error::DecryptionFailed`]).
     pub fn new(data: Vec<u8>, identity: &Identity) -> Result<Opening> {
+        Ok(Opening::prepare(data, identity)?.unwrap())
+    }
+
+    /// Reads the message (DER or BER) and finds the matching key of the identity's history; the key
+    /// is unwrapped in the next step ([`Unwrapping`]).
+    pub fn prepare(data: Vec<u8>, identity: &Identity) -> Result<Unwrapping> {
         let (buf, located) = match framing::locate(&data) {
             Ok(l) => (data, l),
             Err(e @ Error::NotSmime(_)) => return Err(e),
@@ -301,7 +368,7 @@ impl Opening {
             return Err(Error::NotForUs { recipients: describe_recipients(&ktris) });
         };
         let transport = Transport::from_identifier(&ktri.key_enc_alg)?;
-        let cek = unwrap_key(pair, &transport, ktri.enc_key.as_bytes(), alg.key_len());
+        let (enc_key, key_len) = (ktri.enc_key.as_bytes().to_vec(), alg.key_len());
         let info = EncryptionInfo {
             content_type: if authenticated { "authEnvelopedData" } else { "envelopedData" }.into(),
             cipher: alg.name(),
@@ -311,7 +378,7 @@ impl Opening {
             recipient_count: recip_infos.0.len(),
         };
         let cipher = alg.into_cipher(mac, aad)?;
-        Ok(Opening { buf, ciphertext, cek, cipher, info })
+        Ok(Unwrapping { buf, ciphertext, enc_key, pair: pair.clone(), transport, key_len, cipher, info })
     }
 
     /// The unwrapped content-encryption key (random when the key transport failed).

@@ -16,8 +16,9 @@ use crate::{cert, pkcs12, rsa_key, Error, Result};
 pub struct KeyPair {
     pub(crate) key: rsa::RsaPrivateKey,
     certificate: Certificate,
-    /// The key in CRT form for [`crate::rsa_key`], made on first use (None: more than two primes).
-    crt: std::sync::OnceLock<Option<rsa_key::PrivateKey>>,
+    /// The key in CRT form for [`crate::rsa_key`], made on first use (None: more than two primes),
+    /// and shared by the pair's clones (the wasm API clones identities into its futures).
+    crt: std::sync::Arc<std::sync::OnceLock<Option<rsa_key::PrivateKey>>>,
 }
 
 impl core::fmt::Debug for KeyPair {

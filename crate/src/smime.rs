@@ -25,7 +25,7 @@ mod output;
 mod signing;
 mod verifying;
 
-pub use decrypting::Decrypting;
+pub use decrypting::{Decrypting, Unwrapping};
 pub use encrypting::Encrypting;
 pub use output::Output;
 pub use signing::Signing;

@@ -138,8 +138,9 @@ impl Identity {
     /// bulk work: a Promise of `{ message: Uint8Array, info }`, as [`decrypt_message`] returns.
     #[wasm_bindgen(js_name = decryptMessageAsync)]
     pub fn decrypt_message_async(&self, message: Vec<u8>) -> JsResult<js_sys::Promise> {
-        let job = Decrypting::new(message, &self.0).map_err(throw)?;
+        let job = Decrypting::prepare(message, &self.0).map_err(throw)?;
         Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let job = webcrypto::unwrap(job).await;
             let (plain, info) = webcrypto::decrypt(job).await.map_err(throw)?;
             decrypted(&plain, &info)
         }))
@@ -427,7 +428,7 @@ async fn open_layers(
         }
         match k {
             Kind::Encrypted => {
-                let job = Decrypting::new(current, smime::need_identity(identity)?)?;
+                let job = webcrypto::unwrap(Decrypting::prepare(current, smime::need_identity(identity)?)?).await;
                 let (next, info) = webcrypto::decrypt(job).await?;
                 layers.push(Layer::Encrypted(info));
                 current = next;

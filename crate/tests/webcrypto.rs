@@ -211,3 +211,57 @@ async fn signatures_are_the_same_either_way_and_each_verifies_the_other() {
         assert_eq!(get(&opened, "layers.0.verdict").as_string().as_deref(), Some("trusted"), "{opts}");
     }
 }
+
+/// The sealed mail's DER with one byte of the RSA-encrypted key (the first 256-byte OCTET STRING,
+/// RSA-2048) flipped, as a mail again.
+fn damage_encrypted_key(sealed: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let split = sealed.windows(4).position(|w| w == b"\r\n\r\n").expect("header and body") + 4;
+    let body: Vec<u8> = sealed[split..].iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+    let mut der = b64.decode(body).expect("base64 body");
+    let at = der.windows(4).position(|w| w == [0x04, 0x82, 0x01, 0x00]).expect("the encrypted key") + 4;
+    der[at + 100] ^= 0x40;
+    let mut out = sealed[..split].to_vec();
+    for line in b64.encode(der).as_bytes().chunks(76) {
+        out.extend_from_slice(line);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+#[wasm_bindgen_test]
+async fn oaep_keys_unwrap_the_same_by_webcrypto_and_by_rust() {
+    let bob = siegel::identity::Identity::from_pkcs12(BOB_P12, "secret").unwrap();
+    let bob_js = Identity::from_pkcs12(BOB_P12, "secret").unwrap();
+    for (transport, host) in [("rsa-oaep", true), ("rsa-pkcs1", false)] {
+        for (_, name) in CIPHERS {
+            let opts = options(&format!(r#"{{"cipher": "{name}", "keyTransport": "{transport}"}}"#));
+            let sealed = wasm::encrypt_message(mail(), vec![bob_cert(&bob_js)], opts).map(|a| a.to_vec()).unwrap();
+            let prepared = Decrypting::prepare(sealed.clone(), &bob).unwrap();
+            // OAEP with SHA-256 for both hashes and no label: WebCrypto can do it; PKCS#1 v1.5 never.
+            assert_eq!(prepared.envelope().oaep_for_host().is_some(), host, "{transport}");
+            let key_len = if name.contains("128") { 16 } else { 32 };
+            match webcrypto::oaep_unwrap(&prepared).await {
+                Some(Some(key)) => assert!(host && key.len() == key_len, "{transport} {name}"),
+                None => assert!(!host, "{transport} {name}: WebCrypto did not unwrap"),
+                Some(None) => panic!("{transport} {name}: WebCrypto failed to unwrap a good key"),
+            }
+            let by_host = webcrypto::unwrap(prepared).await.decrypt().unwrap().0;
+            let by_rust = Decrypting::new(sealed.clone(), &bob).unwrap().decrypt().unwrap().0;
+            assert_eq!(by_host, by_rust, "{transport} {name}");
+            let opened = resolve(bob_js.decrypt_message_async(sealed.clone())).await;
+            assert_eq!(bytes_of(&get(&opened, "message")), by_rust, "{transport} {name}");
+
+            // A damaged encrypted key: the same single error either way (no padding oracle).
+            let damaged = damage_encrypted_key(&sealed);
+            let sync_err = wasm::decrypt_message(damaged.clone(), &bob_js).err().map(|e| get(&e, "name").as_string());
+            let async_err = match bob_js.decrypt_message_async(damaged) {
+                Ok(p) => JsFuture::from(p).await.err().map(|e| get(&e, "name").as_string()),
+                Err(e) => Some(get(&e, "name").as_string()),
+            };
+            assert_eq!(sync_err, Some(Some("decryption-failed".into())), "{transport} {name}");
+            assert_eq!(async_err, sync_err, "{transport} {name}");
+        }
+    }
+}

@@ -58,6 +58,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("crl", crl),
     ("mime", mime),
     ("pkcs12", pkcs12),
+    ("rsa_padding", rsa_padding),
     ("smime_open", smime_open),
 ];
 
@@ -163,4 +164,53 @@ pub fn smime_open(data: &[u8]) {
     let _ = siegel::smime::open_message(data, Some(bob()), &options);
     let _ = siegel::smime::decrypt_message(data, bob());
     let _ = siegel::smime::verify_message(data, &options);
+}
+
+/// `rsa_padding`: the constant-time key decoders (`siegel::rsa_padding`) on any decrypted block,
+/// against plain, branching readings of RFC 8017 sections 7.1.2 and 7.2.2. The first byte picks the
+/// key length and the OAEP hashes; the rest is the block.
+pub fn rsa_padding(data: &[u8]) {
+    use siegel::alg::Digest;
+    use siegel::rsa_padding::{oaep_key, pkcs1v15_key};
+    let Some((&pick, em)) = data.split_first() else { return };
+    let key_len = [16usize, 24, 32, 0, 1][pick as usize % 5];
+    let fallback = vec![0xa5u8; key_len];
+
+    let pkcs1 = || -> Option<Vec<u8>> {
+        if em.len() < key_len + 11 || em[0] != 0 || em[1] != 2 {
+            return None;
+        }
+        let zero = em[2..].iter().position(|&b| b == 0)? + 2;
+        (zero >= 10 && em.len() - zero - 1 == key_len).then(|| em[zero + 1..].to_vec())
+    };
+    assert_eq!(&pkcs1v15_key(em, &fallback)[..], &pkcs1().unwrap_or_else(|| fallback.clone())[..], "PKCS#1 v1.5");
+
+    let digests = [Digest::Sha1, Digest::Sha256, Digest::Sha384, Digest::Sha512];
+    let (hash, mgf) = (digests[(pick as usize / 5) % 4], digests[(pick as usize / 20) % 4]);
+    let mgf1 = |seed: &[u8], len: usize| -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut counter = 0u32;
+        while out.len() < len {
+            out.extend(mgf.hash(&[seed, &counter.to_be_bytes()].concat()));
+            counter += 1;
+        }
+        out.truncate(len);
+        out
+    };
+    let oaep = || -> Option<Vec<u8>> {
+        let h = hash.output_len();
+        if em.len() < 2 * h + 2 || em.len() < key_len + 2 * h + 2 || em[0] != 0 {
+            return None;
+        }
+        let (masked_seed, masked_db) = em[1..].split_at(h);
+        let seed: Vec<u8> = masked_seed.iter().zip(mgf1(masked_db, h)).map(|(a, b)| a ^ b).collect();
+        let db: Vec<u8> = masked_db.iter().zip(mgf1(&seed, masked_db.len())).map(|(a, b)| a ^ b).collect();
+        if db[..h] != hash.hash(b"")[..] {
+            return None;
+        }
+        let one = db[h..].iter().position(|&b| b != 0)? + h;
+        (db[one] == 1 && db.len() - one - 1 == key_len).then(|| db[one + 1..].to_vec())
+    };
+    let got = oaep_key(em, hash, mgf, b"", &fallback);
+    assert_eq!(&got[..], &oaep().unwrap_or_else(|| fallback.clone())[..], "OAEP {hash:?}/{mgf:?}");
 }

@@ -1,10 +1,11 @@
 //! Decrypting a mail in two steps: [`Decrypting::new`] decodes the application/pkcs7-mime body,
 //! finds the recipient and unwraps the content-encryption key; then the content is decrypted in
 //! place, by Rust ([`Decrypting::decrypt`]) or by the host ([`Decrypting::finish_with`]), and the
-//! decrypted entity goes back under the outer header fields.
+//! decrypted entity goes back under the outer header fields. A host that unwraps RSA-OAEP keys
+//! itself splits the first step: [`Decrypting::prepare`], then [`Unwrapping`].
 
 use super::{kind, range_in, split, Kind};
-use crate::envelope::{Decrypted, EncryptionInfo, Opening};
+use crate::envelope::{self, Decrypted, EncryptionInfo, Opening};
 use crate::identity::Identity;
 use crate::{mime, Error, Result};
 
@@ -16,10 +17,40 @@ pub struct Decrypting {
     opening: Opening,
 }
 
+/// A mail being decrypted whose content-encryption key is not yet unwrapped
+/// (see [`envelope::Unwrapping`]).
+#[derive(Debug)]
+pub struct Unwrapping {
+    prefix: Vec<u8>,
+    envelope: envelope::Unwrapping,
+}
+
+impl Unwrapping {
+    /// The CMS part: what the host needs to unwrap the key itself.
+    pub fn envelope(&self) -> &envelope::Unwrapping {
+        &self.envelope
+    }
+
+    /// Unwraps the key in Rust.
+    pub fn unwrap(self) -> Decrypting {
+        Decrypting { prefix: self.prefix, opening: self.envelope.unwrap() }
+    }
+
+    /// Goes on with the key the host unwrapped (`None`: its decryption failed).
+    pub fn with_key(self, key: Option<&[u8]>) -> Decrypting {
+        Decrypting { prefix: self.prefix, opening: self.envelope.with_key(key) }
+    }
+}
+
 impl Decrypting {
     /// Reads an encrypted mail and unwraps its key with the identity (any key of its history).
     /// A base64 body is decoded in place, in the message's own buffer, which then holds the DER.
-    pub fn new(mut message: Vec<u8>, identity: &Identity) -> Result<Decrypting> {
+    pub fn new(message: Vec<u8>, identity: &Identity) -> Result<Decrypting> {
+        Ok(Decrypting::prepare(message, identity)?.unwrap())
+    }
+
+    /// [`Decrypting::new`] up to the key unwrap, which [`Unwrapping`] does next.
+    pub fn prepare(mut message: Vec<u8>, identity: &Identity) -> Result<Unwrapping> {
         // The base64 body's place in the message, or the body decoded otherwise.
         let (prefix, body) = {
             let s = split(&message, 0)?;
@@ -45,7 +76,7 @@ impl Decrypting {
             }
             Err(decoded) => decoded,
         };
-        Ok(Decrypting { prefix, opening: Opening::new(der, identity)? })
+        Ok(Unwrapping { prefix, envelope: Opening::prepare(der, identity)? })
     }
 
     /// The CMS part: key, cipher, ciphertext.

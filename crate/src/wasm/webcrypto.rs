@@ -14,11 +14,12 @@ use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
+use zeroize::Zeroizing;
 
 use crate::alg::{Digest, SignatureScheme};
 use crate::envelope::{content::GCM_TAG_LEN, ContentCipher, ContentKey, EncryptedContent};
 use crate::sign::Prepared;
-use crate::smime::Decrypting;
+use crate::smime::{Decrypting, Unwrapping};
 use crate::{envelope::EncryptionInfo, Error, Result};
 
 #[wasm_bindgen]
@@ -146,6 +147,37 @@ pub async fn encrypt_content(key: &ContentKey, mut content: Vec<u8>) -> Result<E
     content.resize(total, 0);
     buf.copy_to(&mut content);
     Ok(EncryptedContent { ciphertext: content, tag: None })
+}
+
+/// Unwraps the content-encryption key with WebCrypto's RSA-OAEP when the mail's key transport is
+/// one WebCrypto does (a native RSA private-key operation, several times faster than wasm), else
+/// in Rust. WebCrypto has no RSAES-PKCS1-v1_5: those keys are always unwrapped in Rust.
+pub async fn unwrap(job: Unwrapping) -> Decrypting {
+    match oaep_unwrap(&job).await {
+        Some(key) => job.with_key(key.as_deref().map(|k| &k[..])),
+        None => job.unwrap(),
+    }
+}
+
+/// The key unwrapped by WebCrypto's RSA-OAEP. `None`: WebCrypto cannot do it (go on in Rust);
+/// `Some(None)`: its decryption failed.
+pub async fn oaep_unwrap(job: &Unwrapping) -> Option<Option<Zeroizing<Vec<u8>>>> {
+    let s = subtle()?;
+    let (hash, pkcs8) = job.envelope().oaep_for_host()?;
+    let import = Object::new();
+    Reflect::set(&import, &"name".into(), &"RSA-OAEP".into()).ok()?;
+    Reflect::set(&import, &"hash".into(), &hash.webcrypto_name().into()).ok()?;
+    let usages = Array::of1(&JsValue::from_str("decrypt"));
+    let key = settle(s.import_key_for("pkcs8", &pkcs8, &import, false, &usages)).await.ok()?;
+    drop(pkcs8);
+    let params = Object::new();
+    Reflect::set(&params, &"name".into(), &"RSA-OAEP".into()).ok()?;
+    match settle(s.decrypt(&params, &key, job.envelope().encrypted_key())).await {
+        Ok(buf) => Some(Some(Zeroizing::new(Uint8Array::new(&buf).to_vec()))),
+        // Bad padding or a key from another message: the Rust path's random key follows.
+        Err(e) if error_name(&e) == "OperationError" => Some(None),
+        Err(_) => None,
+    }
 }
 
 /// Decrypts a mail's content by WebCrypto when it can (AES-128/256, CBC or GCM), else in Rust.
