@@ -13,7 +13,8 @@
 // - Siegel wasm: tests/bench/wasm-bench.html (the shipped build, extension/tools/build-wasm.sh) in
 //   headless Chromium, performance.now() around each call: "wasm" through the async entry points
 //   (WebCrypto for the bulk AES/SHA-2, what the extension uses), "wasm-rust" through the synchronous
-//   ones (everything in Rust). Each operation runs in a fresh wasm instance, and the instance's
+//   ones (everything in Rust), "wasm-oaep" as "wasm" with RSA-OAEP key transport (what PKI.js uses;
+//   WebCrypto unwraps the key). Each operation runs in a fresh wasm instance, and the instance's
 //   WebAssembly.Memory byteLength afterwards is the operation's peak wasm memory.
 // - Siegel wasm in Node: tests/bench/wasm-node.mjs, the same operations (async entry points, Node's
 //   WebCrypto) on the same build.
@@ -46,7 +47,7 @@ const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
 const sizes = opt("--sizes", "1024,102400,1048576,26214400").split(",").map(Number);
 const runs = Number(opt("--runs", "5"));
-const only = opt("--only", "native,wasm,wasm-rust,node,openssl,pkijs,forge").split(",");
+const only = opt("--only", "native,wasm,wasm-oaep,wasm-rust,node,openssl,pkijs,forge").split(",");
 const noBuild = args.includes("--no-build");
 const jsonOut = opt("--json", null);
 
@@ -161,7 +162,7 @@ async function main() {
       } finally { fs.rmSync(tmp, { recursive: true, force: true }); }
     }
   }
-  const browserImpls = only.filter((i) => ["wasm", "wasm-rust", "pkijs", "forge"].includes(i));
+  const browserImpls = only.filter((i) => ["wasm", "wasm-oaep", "wasm-rust", "pkijs", "forge"].includes(i));
   if (browserImpls.length) {
     const { chromium } = await import("playwright-core");
     const server = await serve();
@@ -173,7 +174,7 @@ async function main() {
       for (const cipher of CIPHERS) for (const impl of browserImpls) {
         log(`${impl} ${cipher} (chromium)`);
         const url = (sz, n) => impl.startsWith("wasm")
-          ? `${base}/tests/bench/wasm-bench.html?sizes=${sz}&runs=${runs}&cipher=${cipher}&recipients=${n}&api=${impl === "wasm" ? "async" : "sync"}`
+          ? `${base}/tests/bench/wasm-bench.html?sizes=${sz}&runs=${runs}&cipher=${cipher}&recipients=${n}&api=${impl === "wasm-rust" ? "sync" : "async"}${impl === "wasm-oaep" ? "&transport=rsa-oaep" : ""}`
           : `${base}/tests/bench/js-bench.html?lib=${impl}&sizes=${sz}&runs=${runs}&cipher=${cipher}&recipients=${n}`;
         const single = (await inPage(browser, url(sizes.join(","), 1))).rows;
         const multi = (await inPage(browser, url(MULTI.size, MULTI.recipients))).rows[0];
@@ -188,7 +189,7 @@ async function main() {
   // ---- the report ----
   const lines = [];
   const out = (s = "") => { lines.push(s); console.log(s); };
-  const IMPLS = [["native", "Siegel native"], ["wasm", "Siegel wasm, Chromium"], ["wasm-rust", "Siegel wasm, Chromium, no WebCrypto"],
+  const IMPLS = [["native", "Siegel native"], ["wasm", "Siegel wasm, Chromium"], ["wasm-oaep", "Siegel wasm, Chromium, RSA-OAEP"], ["wasm-rust", "Siegel wasm, Chromium, no WebCrypto"],
     ["node", "Siegel wasm, Node"], ["openssl", "OpenSSL 3 CLI"], ["pkijs", "PKI.js"], ["forge", "node-forge"]];
   const human = (n) => n >= 1048576 ? `${n / 1048576} MB` : n >= 1024 ? `${n / 1024} KB` : `${n} B`;
   out(`Host: ${meta.host}; Chromium ${meta.browser ?? "-"}; node ${process.version}; ${run("openssl", ["version"]).trim()}.`);

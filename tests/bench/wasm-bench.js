@@ -1,7 +1,7 @@
 // The benchmark page: times the wasm build of the core in the browser it runs in (tests/bench/wasm-ops.js).
 // Driven headless by compare.mjs, which reads window.__bench and has written the mails to
 // tests/bench/dist/mail-<size>.eml. Query: sizes, runs, cipher, recipients (N copies of Bob's
-// certificate; default Bob and Alice), api=async|sync.
+// certificate; default Bob and Alice), api=async|sync, transport=rsa-pkcs1|rsa-oaep.
 import { runBench } from "./wasm-ops.js";
 
 const params = new URLSearchParams(location.search);
@@ -31,6 +31,7 @@ async function main() {
     cipher: params.get("cipher") || "aes-256-gcm",
     recipients: params.get("recipients") ? Number(params.get("recipients")) : 0,
     api: params.get("api") || undefined,
+    transport: params.get("transport") || undefined,
   });
   result.userAgent = navigator.userAgent;
   document.getElementById("out").textContent = JSON.stringify(result, null, 2);

@@ -8,9 +8,10 @@
 
 /**
  * Runs the benchmark. `api` picks the entry points: "async" (the WebCrypto fast path, the default
- * when the module has it) or "sync" (everything in Rust inside wasm).
+ * when the module has it) or "sync" (everything in Rust inside wasm); `transport` the RSA key
+ * transport ("rsa-pkcs1", Siegel's default, or "rsa-oaep").
  */
-export async function runBench({ load, files, mail, sizes, runs, cipher, recipients: nRecipients, api }) {
+export async function runBench({ load, files, mail, sizes, runs, cipher, recipients: nRecipients, api, transport }) {
   const p12 = { alice: await files("alice.p12"), bob: await files("bob.p12") };
   const trust = await files("root.crt");
 
@@ -23,7 +24,7 @@ export async function runBench({ load, files, mail, sizes, runs, cipher, recipie
     const recipients = nRecipients > 0 ? Array.from({ length: nRecipients }, () => bobCert)
       : [bobCert, new Uint8Array(alice.encryptionCertificate())];
     const useAsync = (api ?? (siegel.signMessageAsync ? "async" : "sync")) === "async";
-    const enc = { cipher };
+    const enc = transport ? { cipher, keyTransport: transport } : { cipher };
     const verify = { trust: [trust] };
     const ops = useAsync ? {
       sign: (m) => siegel.signMessageAsync(m, alice, {}),
@@ -87,5 +88,5 @@ export async function runBench({ load, files, mail, sizes, runs, cipher, recipie
     }
     rows.push(row);
   }
-  return { cipher, api: apiUsed, version, runs, rows };
+  return { cipher, api: apiUsed, transport: transport ?? "rsa-pkcs1", version, runs, rows };
 }
