@@ -26,7 +26,6 @@ pub enum RsaError {
 }
 
 /// A two-prime RSA private key, ready for CRT exponentiation.
-#[derive(Clone)]
 pub struct PrivateKey {
     public: PublicKey,
     p: Modulus,
@@ -35,6 +34,35 @@ pub struct PrivateKey {
     dq: Zeroizing<Vec<Limb>>,
     /// q⁻¹ mod p, in normal form.
     q_inv: Zeroizing<Vec<Limb>>,
+    /// The blinding pair for the next operation (see [`Blinding`]).
+    blinding: std::sync::Mutex<Option<Blinding>>,
+}
+
+impl Clone for PrivateKey {
+    fn clone(&self) -> PrivateKey {
+        PrivateKey {
+            public: self.public.clone(),
+            p: self.p.clone(),
+            q: self.q.clone(),
+            dp: self.dp.clone(),
+            dq: self.dq.clone(),
+            q_inv: self.q_inv.clone(),
+            blinding: Default::default(),
+        }
+    }
+}
+
+/// A blinding pair r^e and r⁻¹ mod n (both in Montgomery form). A new r costs an exponentiation and
+/// an inverse (9 % of a decryption in wasm); as in OpenSSL, a pair is used, then both are squared
+/// (r² is as unknown to an observer as r), and a fresh r is drawn every [`Blinding::USES`] operations.
+struct Blinding {
+    r_e: Zeroizing<Vec<Limb>>,
+    r_inv: Zeroizing<Vec<Limb>>,
+    uses: u32,
+}
+
+impl Blinding {
+    const USES: u32 = 32;
 }
 
 impl PrivateKey {
@@ -68,7 +96,7 @@ impl PrivateKey {
         let p_minus_2 = limbs(&(p - 2u32))?;
         let q_mont = pm.reduce_wide(qm.value());
         let q_inv = Zeroizing::new(pm.from_mont(&pm.pow_secret(&q_mont, &p_minus_2)));
-        Some(PrivateKey { public, p: pm, q: qm, dp, dq, q_inv })
+        Some(PrivateKey { public, p: pm, q: qm, dp, dq, q_inv, blinding: Default::default() })
     }
 
     /// The public half.
@@ -85,10 +113,10 @@ impl PrivateKey {
     pub fn decrypt_raw_with(&self, rng: &mut impl CryptoRngCore, c: &[u8]) -> Result<Zeroizing<Vec<u8>>, RsaError> {
         let n = &self.public.n;
         let c = self.public.number(c)?;
-        // Blinding: work on c·r^e, whose e-th root is m·r; r is new for every operation.
-        let (r_mont, r_inv) = self.blinding_factor(rng);
+        // Blinding: work on c·r^e, whose e-th root is m·r.
+        let blinding = self.take_blinding(rng);
         let c_mont = n.to_mont(&c);
-        let blinded_mont = n.mul(&c_mont, &n.pow_public(&r_mont, &self.public.e));
+        let blinded_mont = n.mul(&c_mont, &blinding.r_e);
         let blinded = Zeroizing::new(n.from_mont(&blinded_mont));
 
         // CRT: m1 = c^dp mod p, m2 = c^dq mod q, h = (m1 − m2)·q⁻¹ mod p, m = m2 + h·q.
@@ -117,14 +145,37 @@ impl PrivateKey {
             return Err(RsaError::Fault);
         }
         // Unblind: (m·r)·r⁻¹.
-        let mut plain = n.mul(&m_mont, &r_inv);
+        let mut plain = n.mul(m_blinded, &blinding.r_inv);
+        self.put_back(blinding);
         let out = bignum::to_be(&plain, self.public.len).ok_or(RsaError::Fault).map(Zeroizing::new);
         plain.zeroize();
         out
     }
 
-    /// A random r (Montgomery form) with its inverse r⁻¹ mod n (normal form).
-    fn blinding_factor(&self, rng: &mut impl CryptoRngCore) -> (Zeroizing<Vec<Limb>>, Zeroizing<Vec<Limb>>) {
+    /// The blinding pair for this operation: the stored one, or a new one.
+    fn take_blinding(&self, rng: &mut impl CryptoRngCore) -> Blinding {
+        let stored = self.blinding.lock().ok().and_then(|mut b| b.take());
+        match stored {
+            Some(b) if b.uses < Blinding::USES => b,
+            _ => self.new_blinding(rng),
+        }
+    }
+
+    /// Stores the pair squared, for the next operation.
+    fn put_back(&self, b: Blinding) {
+        let n = &self.public.n;
+        let next = Blinding {
+            r_e: Zeroizing::new(n.mul(&b.r_e, &b.r_e)),
+            r_inv: Zeroizing::new(n.mul(&b.r_inv, &b.r_inv)),
+            uses: b.uses + 1,
+        };
+        if let Ok(mut slot) = self.blinding.lock() {
+            *slot = Some(next);
+        }
+    }
+
+    /// A new random r: r^e and r⁻¹ mod n.
+    fn new_blinding(&self, rng: &mut impl CryptoRngCore) -> Blinding {
         use rsa::BigUint;
         let n = &self.public.n;
         let modulus = BigUint::from_bytes_be(&self.public.n_be);
@@ -139,7 +190,8 @@ impl PrivateKey {
             else {
                 continue;
             };
-            return (Zeroizing::new(n.to_mont(&r)), Zeroizing::new(inv));
+            let r_e = Zeroizing::new(n.pow_public(&n.to_mont(&r), &self.public.e));
+            return Blinding { r_e, r_inv: Zeroizing::new(n.to_mont(&inv)), uses: 0 };
         }
     }
 
@@ -308,6 +360,21 @@ mod tests {
             assert!(!verify_pkcs1v15(ours.public(), Digest::Sha256, &hash, &sig[1..]));
             assert!(!verify_pkcs1v15(ours.public(), Digest::Sha256, &hash, &vec![0xff; sig.len()]));
         }
+    }
+
+    #[test]
+    fn blinding_pairs_stay_right_over_many_operations() {
+        let rsa_key = key("bob");
+        let ours = PrivateKey::from_rsa(&rsa_key).unwrap();
+        let public = RsaPublicKey::from(&rsa_key);
+        // More than Blinding::USES operations: the squared pairs and a renewal.
+        for i in 0..(Blinding::USES + 3) {
+            let msg = [i as u8 + 1; 32];
+            let c = public.encrypt(&mut rand_core::OsRng, Pkcs1v15Encrypt, &msg).unwrap();
+            assert_eq!(&ours.decrypt_raw(&c).unwrap()[public.size() - 32..], &msg, "operation {i}");
+        }
+        assert_eq!(ours.blinding.lock().unwrap().as_ref().unwrap().uses, 3, "renewed after USES");
+        assert!(ours.clone().blinding.lock().unwrap().is_none(), "a clone draws its own");
     }
 
     #[test]
