@@ -21,7 +21,9 @@ pub struct KeyPair {
 impl core::fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         // Never print key material.
-        f.debug_struct("KeyPair").field("certificate", &self.certificate.tbs_certificate.subject.to_string()).finish()
+        f.debug_struct("KeyPair")
+            .field("certificate", &crate::dn::to_string(&self.certificate.tbs_certificate.subject))
+            .finish()
     }
 }
 
@@ -191,7 +193,10 @@ impl Identity {
     fn unusable(&self, reason: &str) -> Error {
         Error::UnusableCertificate {
             subject: self.emails().first().cloned().unwrap_or_else(|| {
-                self.pairs.first().map(|p| p.certificate.tbs_certificate.subject.to_string()).unwrap_or_default()
+                self.pairs
+                    .first()
+                    .map(|p| crate::dn::to_string(&p.certificate.tbs_certificate.subject))
+                    .unwrap_or_default()
             }),
             reason: reason.into(),
         }

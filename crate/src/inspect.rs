@@ -148,7 +148,11 @@ fn inspect_cms(ci: &cms::content_info::ContentInfo) -> Result<Inspection> {
                 .map(|si| {
                     let sid = match &si.sid {
                         SignerIdentifier::IssuerAndSerialNumber(i) => {
-                            format!("serial {} from {}", cert::hex(i.serial_number.as_bytes()), i.issuer)
+                            format!(
+                                "serial {} from {}",
+                                cert::hex(i.serial_number.as_bytes()),
+                                crate::dn::to_string(&i.issuer)
+                            )
                         }
                         SignerIdentifier::SubjectKeyIdentifier(k) => format!("key id {}", cert::hex(k.0.as_bytes())),
                     };

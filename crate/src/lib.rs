@@ -9,6 +9,7 @@
 //! - [`pkcs12`]: reading .p12/.pfx files (RFC 7292).
 //! - [`identity`]: a user's keys and certificates, including the history of encryption keys.
 //! - [`cert`]: what a certificate says (emails, key usage, identifiers).
+//! - [`dn`]: distinguished names as RFC 4514 text.
 //! - [`mime`]: building and parsing MIME (RFC 5322, 2045–2049, 2047, 2231).
 //! - [`sign`] and [`verify`]: CMS SignedData (RFC 5652) and its verification report.
 //! - [`envelope`]: CMS EnvelopedData and AuthEnvelopedData (RFC 5652, 5083, 5084).
@@ -23,6 +24,7 @@ pub mod alg;
 pub mod ber;
 pub mod cert;
 pub mod clock;
+pub mod dn;
 pub mod envelope;
 pub mod error;
 pub mod identity;

@@ -271,7 +271,7 @@ impl GenName {
         match self {
             GenName::Rfc822(s) | GenName::Dns(s) | GenName::Uri(s) | GenName::Other(_, s) => s.clone(),
             GenName::Directory(n) if n.0.is_empty() => "(the empty name)".into(),
-            GenName::Directory(n) => n.to_string(),
+            GenName::Directory(n) => crate::dn::to_string(n),
             GenName::Ip(octets) => describe_ip(octets),
         }
     }
@@ -503,7 +503,7 @@ fn who(cert: &Certificate) -> String {
     if subject.0.is_empty() {
         format!("the certificate with serial number {}", cert.tbs_certificate.serial_number)
     } else {
-        format!("the certificate of \"{subject}\"")
+        format!("the certificate of \"{}\"", crate::dn::to_string(subject))
     }
 }
 
