@@ -141,7 +141,7 @@ impl Identity {
                 self.chain.push(c);
             }
         }
-        self.pairs.sort_by_key(|p| core::cmp::Reverse(cert::validity(&p.certificate).0));
+        crate::sort::by_key(&mut self.pairs, |p| u64::MAX - cert::validity(&p.certificate).0);
     }
 
     /// All key pairs, newest first.

@@ -34,6 +34,7 @@ pub mod oids;
 pub mod pkcs12;
 pub mod sign;
 pub mod smime;
+mod sort;
 pub mod trust;
 pub mod verify;
 

@@ -432,7 +432,7 @@ pub fn check(
     let mut problems: Vec<String> = Vec::new();
     // Newest first, so that an older CRL that is still current does not hide a newer revocation.
     let mut complete: Vec<&Crl> = ctx.crls.iter().filter(|c| !c.is_delta()).collect();
-    complete.sort_by_key(|c| core::cmp::Reverse(c.this_update));
+    crate::sort::by_key(&mut complete, |c| u64::MAX - c.this_update);
     for point in &points {
         if reasons_mask == ALL_REASONS {
             break;
