@@ -6,6 +6,7 @@
 //! in the RFC 4514 form for unknown types, `dotted.oid=#hex-of-the-DER-value` (which x509-cert also
 //! writes for attributes it has no name for, or whose value is not a string).
 
+use const_oid::ObjectIdentifier as Oid;
 use der::asn1::{Ia5StringRef, PrintableStringRef, TeletexStringRef, Utf8StringRef};
 use der::{Encode, Tag, Tagged};
 use x509_cert::attr::AttributeTypeAndValue;
@@ -13,34 +14,34 @@ use x509_cert::name::Name;
 
 /// The attribute names, as x509-cert writes them: the shortest name const-oid's database has for the
 /// OID, in upper case (hence `EMAIL`, `GIVENNAME`, `SERIALNUMBER`).
-const ATTRIBUTES: &[(&str, &str)] = &[
-    ("2.5.4.3", "CN"),
-    ("2.5.4.4", "SN"),
-    ("2.5.4.5", "SERIALNUMBER"),
-    ("2.5.4.6", "C"),
-    ("2.5.4.7", "L"),
-    ("2.5.4.8", "ST"),
-    ("2.5.4.9", "STREET"),
-    ("2.5.4.10", "O"),
-    ("2.5.4.11", "OU"),
-    ("2.5.4.12", "TITLE"),
-    ("2.5.4.13", "DESCRIPTION"),
-    ("2.5.4.15", "BUSINESSCATEGORY"),
-    ("2.5.4.16", "POSTALADDRESS"),
-    ("2.5.4.17", "POSTALCODE"),
-    ("2.5.4.18", "POSTOFFICEBOX"),
-    ("2.5.4.20", "TELEPHONENUMBER"),
-    ("2.5.4.41", "NAME"),
-    ("2.5.4.42", "GIVENNAME"),
-    ("2.5.4.43", "INITIALS"),
-    ("2.5.4.44", "GENERATIONQUALIFIER"),
-    ("2.5.4.45", "X500UNIQUEIDENTIFIER"),
-    ("2.5.4.46", "DNQUALIFIER"),
-    ("2.5.4.65", "PSEUDONYM"),
-    ("2.5.4.72", "ID-AT-ROLE"),
-    ("0.9.2342.19200300.100.1.1", "UID"),
-    ("0.9.2342.19200300.100.1.25", "DC"),
-    ("1.2.840.113549.1.9.1", "EMAIL"),
+const ATTRIBUTES: &[(Oid, &str)] = &[
+    (Oid::new_unwrap("2.5.4.3"), "CN"),
+    (Oid::new_unwrap("2.5.4.4"), "SN"),
+    (Oid::new_unwrap("2.5.4.5"), "SERIALNUMBER"),
+    (Oid::new_unwrap("2.5.4.6"), "C"),
+    (Oid::new_unwrap("2.5.4.7"), "L"),
+    (Oid::new_unwrap("2.5.4.8"), "ST"),
+    (Oid::new_unwrap("2.5.4.9"), "STREET"),
+    (Oid::new_unwrap("2.5.4.10"), "O"),
+    (Oid::new_unwrap("2.5.4.11"), "OU"),
+    (Oid::new_unwrap("2.5.4.12"), "TITLE"),
+    (Oid::new_unwrap("2.5.4.13"), "DESCRIPTION"),
+    (Oid::new_unwrap("2.5.4.15"), "BUSINESSCATEGORY"),
+    (Oid::new_unwrap("2.5.4.16"), "POSTALADDRESS"),
+    (Oid::new_unwrap("2.5.4.17"), "POSTALCODE"),
+    (Oid::new_unwrap("2.5.4.18"), "POSTOFFICEBOX"),
+    (Oid::new_unwrap("2.5.4.20"), "TELEPHONENUMBER"),
+    (Oid::new_unwrap("2.5.4.41"), "NAME"),
+    (Oid::new_unwrap("2.5.4.42"), "GIVENNAME"),
+    (Oid::new_unwrap("2.5.4.43"), "INITIALS"),
+    (Oid::new_unwrap("2.5.4.44"), "GENERATIONQUALIFIER"),
+    (Oid::new_unwrap("2.5.4.45"), "X500UNIQUEIDENTIFIER"),
+    (Oid::new_unwrap("2.5.4.46"), "DNQUALIFIER"),
+    (Oid::new_unwrap("2.5.4.65"), "PSEUDONYM"),
+    (Oid::new_unwrap("2.5.4.72"), "ID-AT-ROLE"),
+    (Oid::new_unwrap("0.9.2342.19200300.100.1.1"), "UID"),
+    (Oid::new_unwrap("0.9.2342.19200300.100.1.25"), "DC"),
+    (Oid::new_unwrap("1.2.840.113549.1.9.1"), "EMAIL"),
 ];
 
 /// A distinguished name as RFC 4514 text: the RDNs last to first, separated by `,`, the attributes of
@@ -63,8 +64,7 @@ pub fn to_string(name: &Name) -> String {
 }
 
 fn attribute_name(atv: &AttributeTypeAndValue) -> Option<&'static str> {
-    let oid = atv.oid.to_string();
-    ATTRIBUTES.iter().find(|(o, _)| *o == oid).map(|(_, n)| *n)
+    ATTRIBUTES.iter().find(|(o, _)| *o == atv.oid).map(|(_, n)| *n)
 }
 
 fn push_attribute(out: &mut String, atv: &AttributeTypeAndValue) {
@@ -159,7 +159,7 @@ mod tests {
     #[test]
     fn every_table_entry_matches_x509_cert() {
         for (oid, label) in ATTRIBUTES {
-            let n = name(vec![vec![atv(oid, Tag::Utf8String, b"v")]]);
+            let n = name(vec![vec![atv(&oid.to_string(), Tag::Utf8String, b"v")]]);
             check(&n, &format!("{label}=v"));
         }
     }
