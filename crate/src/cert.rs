@@ -220,8 +220,8 @@ impl Summary {
             .map(|(_, e)| e.0.iter().map(oids::name).collect())
             .unwrap_or_default();
         Summary {
-            subject: tbs.subject.to_string(),
-            issuer: tbs.issuer.to_string(),
+            subject: crate::dn::to_string(&tbs.subject),
+            issuer: crate::dn::to_string(&tbs.issuer),
             serial: hex(tbs.serial_number.as_bytes()),
             not_before: clock::format_rfc3339(nb),
             not_after: clock::format_rfc3339(na),

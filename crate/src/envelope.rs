@@ -150,7 +150,7 @@ fn crypto<E: core::fmt::Display>(e: E) -> Error {
 }
 
 fn recipient_name(cert: &Certificate) -> String {
-    cert::emails(cert).into_iter().next().unwrap_or_else(|| cert.tbs_certificate.subject.to_string())
+    cert::emails(cert).into_iter().next().unwrap_or_else(|| crate::dn::to_string(&cert.tbs_certificate.subject))
 }
 
 /// One KeyTransRecipientInfo; the bool tells whether it names the recipient by key identifier.
@@ -499,7 +499,7 @@ pub(crate) fn describe_recipients(ktris: &[&KeyTransRecipientInfo]) -> String {
         .iter()
         .map(|k| match &k.rid {
             RecipientIdentifier::IssuerAndSerialNumber(ias) => {
-                format!("serial {} from {}", cert::hex(ias.serial_number.as_bytes()), ias.issuer)
+                format!("serial {} from {}", cert::hex(ias.serial_number.as_bytes()), crate::dn::to_string(&ias.issuer))
             }
             RecipientIdentifier::SubjectKeyIdentifier(ski) => format!("key id {}", cert::hex(ski.0.as_bytes())),
         })

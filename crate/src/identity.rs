@@ -24,7 +24,9 @@ pub struct KeyPair {
 impl core::fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         // Never print key material.
-        f.debug_struct("KeyPair").field("certificate", &self.certificate.tbs_certificate.subject.to_string()).finish()
+        f.debug_struct("KeyPair")
+            .field("certificate", &crate::dn::to_string(&self.certificate.tbs_certificate.subject))
+            .finish()
     }
 }
 
@@ -169,7 +171,7 @@ impl Identity {
                 self.chain.push(c);
             }
         }
-        self.pairs.sort_by_key(|p| core::cmp::Reverse(cert::validity(&p.certificate).0));
+        crate::sort::by_key(&mut self.pairs, |p| u64::MAX - cert::validity(&p.certificate).0);
     }
 
     /// All key pairs, newest first.
@@ -221,7 +223,10 @@ impl Identity {
     fn unusable(&self, reason: &str) -> Error {
         Error::UnusableCertificate {
             subject: self.emails().first().cloned().unwrap_or_else(|| {
-                self.pairs.first().map(|p| p.certificate.tbs_certificate.subject.to_string()).unwrap_or_default()
+                self.pairs
+                    .first()
+                    .map(|p| crate::dn::to_string(&p.certificate.tbs_certificate.subject))
+                    .unwrap_or_default()
             }),
             reason: reason.into(),
         }

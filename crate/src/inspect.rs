@@ -1,12 +1,15 @@
 //! Describing what a file holds: a PKCS#12 file, certificates, a CMS blob or a mail.
 
 use cms::cert::CertificateChoices;
-use cms::enveloped_data::{EnvelopedData, RecipientInfo};
+use cms::content_info::CmsVersion;
+use cms::enveloped_data::{EncryptedContentInfo, OriginatorInfo, RecipientInfo, RecipientInfos};
 use cms::signed_data::{SignedData, SignerIdentifier};
-use der::Decode;
+use der::asn1::{AnyRef, OctetString};
+use der::{Decode, Sequence, Tag};
 use serde::Serialize;
+use x509_cert::attr::Attributes;
 
-use crate::envelope::{self, AuthEnvelopedData};
+use crate::envelope;
 use crate::identity::Identity;
 use crate::smime::{self, Kind};
 use crate::{ber, cert, mime, oids, Error, Result};
@@ -148,7 +151,11 @@ fn inspect_cms(ci: &cms::content_info::ContentInfo) -> Result<Inspection> {
                 .map(|si| {
                     let sid = match &si.sid {
                         SignerIdentifier::IssuerAndSerialNumber(i) => {
-                            format!("serial {} from {}", cert::hex(i.serial_number.as_bytes()), i.issuer)
+                            format!(
+                                "serial {} from {}",
+                                cert::hex(i.serial_number.as_bytes()),
+                                crate::dn::to_string(&i.issuer)
+                            )
                         }
                         SignerIdentifier::SubjectKeyIdentifier(k) => format!("key id {}", cert::hex(k.0.as_bytes())),
                     };
@@ -176,13 +183,20 @@ fn inspect_cms(ci: &cms::content_info::ContentInfo) -> Result<Inspection> {
             })
         }
         oids::ENVELOPED_DATA | oids::AUTH_ENVELOPED_DATA => {
-            let (infos, alg) = if ci.content_type == oids::ENVELOPED_DATA {
-                let ed: EnvelopedData = ci.content.decode_as().map_err(malformed("CMS EnvelopedData"))?;
-                (ed.recip_infos, ed.encrypted_content.content_enc_alg.oid)
+            let (originator_info, infos, alg) = if ci.content_type == oids::ENVELOPED_DATA {
+                let ed: Enveloped<'_> = ci.content.decode_as().map_err(malformed("CMS EnvelopedData"))?;
+                (ed.originator_info, ed.recip_infos, ed.encrypted_content.content_enc_alg.oid)
             } else {
-                let aed: AuthEnvelopedData = ci.content.decode_as().map_err(malformed("CMS AuthEnvelopedData"))?;
-                (aed.recip_infos, aed.auth_encrypted_content.content_enc_alg.oid)
+                let aed: AuthEnveloped<'_> = ci.content.decode_as().map_err(malformed("CMS AuthEnvelopedData"))?;
+                (aed.originator_info, aed.recip_infos, aed.auth_encrypted_content.content_enc_alg.oid)
             };
+            if let Some(info) = originator_info {
+                let what =
+                    if ci.content_type == oids::ENVELOPED_DATA { "CMS EnvelopedData" } else { "CMS AuthEnvelopedData" };
+                AnyRef::new(Tag::Sequence, info.value())
+                    .and_then(|a| a.decode_as::<OriginatorInfo>())
+                    .map_err(malformed(what))?;
+            }
             let recipients = infos
                 .0
                 .iter()
@@ -203,5 +217,91 @@ fn inspect_cms(ci: &cms::content_info::ContentInfo) -> Result<Inspection> {
             })
         }
         ref other => Err(Error::unsupported("CMS content type", oids::name(other))),
+    }
+}
+
+/// EnvelopedData (RFC 5652 section 6.1) as cms's `EnvelopedData` decodes it, but with originatorInfo
+/// decoded on its own (`decode_as` above) rather than inside: der instantiates each decoder once per
+/// reader nesting depth, and certificates and CRLs decoded two levels down inside originatorInfo were a
+/// copy of the certificate and CRL decoders of their own in the WebAssembly binary. On its own,
+/// originatorInfo shares the decoders of SignedData's certificates and CRLs.
+#[derive(Sequence)]
+#[allow(dead_code)] // every field is decoded (and so checked); not all are read
+struct Enveloped<'a> {
+    version: CmsVersion,
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", constructed = "true", optional = "true")]
+    originator_info: Option<AnyRef<'a>>,
+    recip_infos: RecipientInfos,
+    encrypted_content: EncryptedContentInfo,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", constructed = "true", optional = "true")]
+    unprotected_attrs: Option<Attributes>,
+}
+
+/// AuthEnvelopedData (RFC 5083) as [`envelope::AuthEnvelopedData`], originatorInfo as in [`Enveloped`].
+#[derive(Sequence)]
+#[allow(dead_code)]
+struct AuthEnveloped<'a> {
+    version: CmsVersion,
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", constructed = "true", optional = "true")]
+    originator_info: Option<AnyRef<'a>>,
+    recip_infos: RecipientInfos,
+    auth_encrypted_content: EncryptedContentInfo,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", constructed = "true", optional = "true")]
+    auth_attrs: Option<Attributes>,
+    mac: OctetString,
+    #[asn1(context_specific = "2", tag_mode = "IMPLICIT", constructed = "true", optional = "true")]
+    unauth_attrs: Option<Attributes>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alg::Cipher;
+    use crate::envelope::EncryptOptions;
+    use cms::content_info::ContentInfo;
+    use der::asn1::Any;
+    use der::{Encode, TagNumber};
+
+    fn alice() -> x509_cert::Certificate {
+        let pem = std::fs::read(format!("{}/tests/data/pki/alice.crt", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        cert::parse_certificates(&pem).unwrap().remove(0)
+    }
+
+    /// Puts `originator` (the DER of a `[0]` originatorInfo) into an encrypted `ContentInfo`.
+    fn with_originator_info(der: &[u8], originator: &[u8]) -> Vec<u8> {
+        let mut ci = ContentInfo::from_der(der).unwrap();
+        let value = AnyRef::from_der(originator).unwrap();
+        ci.content = if ci.content_type == oids::ENVELOPED_DATA {
+            let mut ed: Enveloped<'_> = ci.content.decode_as().unwrap();
+            ed.originator_info = Some(value);
+            Any::encode_from(&ed).unwrap()
+        } else {
+            let mut aed: AuthEnveloped<'_> = ci.content.decode_as().unwrap();
+            aed.originator_info = Some(value);
+            Any::encode_from(&aed).unwrap()
+        };
+        ci.to_der().unwrap()
+    }
+
+    #[test]
+    fn encrypted_data_with_and_without_originator_info() {
+        let alice = alice();
+        let tag = Tag::ContextSpecific { constructed: true, number: TagNumber::N0 };
+        // originatorInfo { certs [0] { alice } }, and one whose certificate set holds an OCTET STRING.
+        let certs = AnyRef::new(tag, &alice.to_der().unwrap()).unwrap().to_der().unwrap();
+        let good = AnyRef::new(tag, &certs).unwrap().to_der().unwrap();
+        let bad = AnyRef::new(tag, &[0xa0, 0x02, 0x04, 0x00]).unwrap().to_der().unwrap();
+        for cipher in [Cipher::Aes256Cbc, Cipher::Aes256Gcm] {
+            let options = EncryptOptions { cipher, ..Default::default() };
+            let der = envelope::encrypt(b"hello", std::slice::from_ref(&alice), &options).unwrap();
+            for data in [der.clone(), with_originator_info(&der, &good)] {
+                let Ok(Inspection::EncryptedData { recipients, cipher: name, .. }) = inspect(&data, None) else {
+                    panic!("{cipher:?}: not inspected as encrypted data");
+                };
+                assert_eq!((recipients.len(), name), (1, oids::name(&cipher.oid())), "{cipher:?}");
+            }
+            let err = inspect(&with_originator_info(&der, &bad), None).unwrap_err();
+            assert!(matches!(err, Error::Malformed { .. }), "{cipher:?}: {err:?}");
+        }
     }
 }

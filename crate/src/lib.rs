@@ -9,6 +9,7 @@
 //! - [`pkcs12`]: reading .p12/.pfx files (RFC 7292).
 //! - [`identity`]: a user's keys and certificates, including the history of encryption keys.
 //! - [`cert`]: what a certificate says (emails, key usage, identifiers).
+//! - [`dn`]: distinguished names as RFC 4514 text.
 //! - [`mime`]: building and parsing MIME (RFC 5322, 2045–2049, 2047, 2231).
 //! - [`sign`] and [`verify`]: CMS SignedData (RFC 5652) and its verification report.
 //! - [`rsa_key`]: constant-time RSA on the `siegel-bignum` crate; [`rsa_padding`]: its key-transport paddings.
@@ -24,6 +25,7 @@ pub mod alg;
 pub mod ber;
 pub mod cert;
 pub mod clock;
+pub mod dn;
 pub mod envelope;
 pub mod error;
 pub mod identity;
@@ -35,6 +37,7 @@ pub mod rsa_key;
 pub mod rsa_padding;
 pub mod sign;
 pub mod smime;
+mod sort;
 pub mod trust;
 pub mod verify;
 

@@ -8,13 +8,75 @@ macro_rules! oids {
         /// A readable name for an OID Siegel knows, or the dotted form.
         pub fn name(oid: &Oid) -> String {
             $(if *oid == $name { return $label.to_string(); })*
-            match const_oid::db::DB.by_oid(oid) {
-                Some(n) => format!("{n} ({oid})"),
+            match OTHER_NAMES.iter().find(|(o, _)| o == oid) {
+                Some((_, n)) => format!("{n} ({oid})"),
                 None => oid.to_string(),
             }
         }
     };
 }
+
+/// Names for OIDs Siegel does not use but may have to mention (an extension, extended key usage or
+/// algorithm it meets in a certificate or message), written "name (oid)". The names are those of
+/// const-oid's database, which `name` used to search; the database itself (about a thousand OIDs) is
+/// left out of the binary.
+const OTHER_NAMES: &[(Oid, &str)] = &[
+    (Oid::new_unwrap("1.3.6.1.5.5.7.3.1"), "id-kp-serverAuth"),
+    (Oid::new_unwrap("1.3.6.1.5.5.7.3.2"), "id-kp-clientAuth"),
+    (Oid::new_unwrap("1.3.6.1.5.5.7.3.3"), "id-kp-codeSigning"),
+    (Oid::new_unwrap("1.3.6.1.5.5.7.3.8"), "id-kp-timeStamping"),
+    (Oid::new_unwrap("1.3.6.1.5.5.7.3.9"), "id-kp-OCSPSigning"),
+    (Oid::new_unwrap("2.5.29.9"), "id-ce-subjectDirectoryAttributes"),
+    (Oid::new_unwrap("2.5.29.16"), "id-ce-privateKeyUsagePeriod"),
+    (Oid::new_unwrap("2.5.29.18"), "id-ce-issuerAltName"),
+    (Oid::new_unwrap("2.5.29.20"), "id-ce-cRLNumber"),
+    (Oid::new_unwrap("2.5.29.21"), "id-ce-cRLReasons"),
+    (Oid::new_unwrap("2.5.29.23"), "id-ce-holdInstructionCode"),
+    (Oid::new_unwrap("2.5.29.24"), "id-ce-invalidityDate"),
+    (Oid::new_unwrap("2.5.29.27"), "id-ce-deltaCRLIndicator"),
+    (Oid::new_unwrap("2.5.29.28"), "id-ce-issuingDistributionPoint"),
+    (Oid::new_unwrap("2.5.29.29"), "id-ce-certificateIssuer"),
+    (Oid::new_unwrap("2.5.29.30"), "id-ce-nameConstraints"),
+    (Oid::new_unwrap("2.5.29.31"), "id-ce-cRLDistributionPoints"),
+    (Oid::new_unwrap("2.5.29.32"), "id-ce-certificatePolicies"),
+    (Oid::new_unwrap("2.5.29.33"), "id-ce-policyMappings"),
+    (Oid::new_unwrap("2.5.29.36"), "id-ce-policyConstraints"),
+    (Oid::new_unwrap("2.5.29.46"), "id-ce-freshestCRL"),
+    (Oid::new_unwrap("2.5.29.54"), "id-ce-inhibitAnyPolicy"),
+    (Oid::new_unwrap("1.3.6.1.5.5.7.1.1"), "id-pe-authorityInfoAccess"),
+    (Oid::new_unwrap("1.3.6.1.5.5.7.1.11"), "id-pe-subjectInfoAccess"),
+    (Oid::new_unwrap("1.3.6.1.4.1.11129.2.4.2"), "ct-precert-scts"),
+    (Oid::new_unwrap("1.3.6.1.5.5.7.48.1.5"), "id-pkix-ocsp-nocheck"),
+    (Oid::new_unwrap("1.2.840.113549.1.1.2"), "md2WithRSAEncryption"),
+    (Oid::new_unwrap("1.2.840.113549.1.1.4"), "md5WithRSAEncryption"),
+    (Oid::new_unwrap("1.2.840.113549.2.2"), "id-md2"),
+    (Oid::new_unwrap("1.2.840.113549.2.5"), "id-md5"),
+    (Oid::new_unwrap("1.2.840.10045.4.3.1"), "ecdsa-with-SHA224"),
+    (Oid::new_unwrap("1.3.101.110"), "id-X25519"),
+    (Oid::new_unwrap("1.3.101.111"), "id-X448"),
+    (Oid::new_unwrap("1.3.101.112"), "id-Ed25519"),
+    (Oid::new_unwrap("1.3.101.113"), "id-Ed448"),
+    (Oid::new_unwrap("1.3.132.0.35"), "secp521r1"),
+    (Oid::new_unwrap("1.2.840.10046.2.1"), "dhpublicnumber"),
+    (Oid::new_unwrap("1.2.840.113549.3.2"), "rc2-cbc"),
+    (Oid::new_unwrap("2.16.840.1.101.3.4.1.5"), "id-aes128-wrap"),
+    (Oid::new_unwrap("2.16.840.1.101.3.4.1.25"), "id-aes192-wrap"),
+    (Oid::new_unwrap("2.16.840.1.101.3.4.1.45"), "id-aes256-wrap"),
+    (Oid::new_unwrap("1.2.840.113549.1.9.16.3.6"), "id-alg-CMS3DESwrap"),
+    (Oid::new_unwrap("1.2.840.113549.1.5.12"), "id-PBKDF2"),
+    (Oid::new_unwrap("1.2.840.113549.2.8"), "id-hmacWithSHA224"),
+    (Oid::new_unwrap("1.2.840.113549.2.9"), "id-hmacWithSHA256"),
+    (Oid::new_unwrap("1.2.840.113549.2.10"), "id-hmacWithSHA384"),
+    (Oid::new_unwrap("1.2.840.113549.2.11"), "id-hmacWithSHA512"),
+    (Oid::new_unwrap("1.2.840.113549.1.7.5"), "id-digestedData"),
+    (Oid::new_unwrap("1.2.840.113549.1.7.6"), "id-encryptedData"),
+    (Oid::new_unwrap("1.2.840.113549.1.9.16.1.2"), "id-ct-authData"),
+    (Oid::new_unwrap("1.2.840.113549.1.9.16.1.9"), "id-ct-compressedData"),
+    (Oid::new_unwrap("1.2.840.113549.1.9.6"), "id-countersignature"),
+    (Oid::new_unwrap("1.2.840.113549.1.9.16.2.1"), "id-aa-receiptRequest"),
+    (Oid::new_unwrap("1.2.840.113549.1.9.16.2.12"), "id-aa-signingCertificate"),
+    (Oid::new_unwrap("1.2.840.113549.1.9.16.2.47"), "id-aa-signingCertificateV2"),
+];
 
 oids! {
     /// id-data
@@ -117,4 +179,19 @@ oids! {
     EXT_EXTENDED_KEY_USAGE = "2.5.29.37", "extKeyUsage";
     /// id-ce-authorityKeyIdentifier
     EXT_AUTHORITY_KEY_ID = "2.5.29.35", "authorityKeyIdentifier";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn other_names_are_const_oids_names() {
+        for (oid, label) in OTHER_NAMES {
+            assert_eq!(const_oid::db::DB.by_oid(oid), Some(*label), "{oid}");
+            assert_eq!(name(oid), format!("{label} ({oid})"));
+        }
+        assert_eq!(name(&SHA256), "SHA-256");
+        assert_eq!(name(&"1.2.3.4".parse().unwrap()), "1.2.3.4");
+    }
 }

@@ -1015,7 +1015,7 @@ mod tests {
         let chain = parse(fixture!("chain.p12"), "secret").unwrap();
         let ca: Vec<_> = chain.certificates.iter().filter(|c| c.local_key_id.is_none()).collect();
         assert_eq!(ca.len(), 1);
-        assert!(ca[0].certificate.tbs_certificate.subject.to_string().contains("PKCS12 Test CA"));
+        assert!(crate::dn::to_string(&ca[0].certificate.tbs_certificate.subject).contains("PKCS12 Test CA"));
         // The key-only file's key keeps its attributes too.
         let key_only = parse(fixture!("keyonly.p12"), "secret").unwrap();
         assert_eq!(key_only.keys[0].friendly_name.as_deref(), Some("test key"));

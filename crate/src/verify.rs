@@ -117,7 +117,7 @@ pub fn revocation_sources(path: &PathReport) -> Vec<RevocationSource> {
     let mut out = Vec::new();
     for pair in path.certificates.windows(2) {
         let (c, issuer) = (&pair[0], &pair[1]);
-        let subject = c.tbs_certificate.subject.to_string();
+        let subject = crate::dn::to_string(&c.tbs_certificate.subject);
         for url in cert::crl_distribution_urls(c) {
             out.push(RevocationSource {
                 kind: "crl",

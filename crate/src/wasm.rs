@@ -17,13 +17,13 @@
 //! host's WebCrypto where it has it, and by the same Rust code as the synchronous API otherwise
 //! (see [`webcrypto`]). The extension uses these.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use x509_cert::Certificate;
 
-use crate::alg::{Cipher, IdentifierKind, KeyTransport};
+use crate::alg::{Cipher, IdentifierKind, KeyTransport, SignatureScheme, SigningDigest};
 use crate::envelope::{ContentKey, EncryptOptions};
-use crate::sign::SignOptions;
+use crate::sign::{ChainInclusion, SignOptions};
 use crate::smime::{self, Decrypting, Encrypting, Kind, Layer, Opened, SignMode, Signing, Verifying};
 use crate::trust::crl::Crl;
 use crate::trust::validate::MissingRevocation;
@@ -31,7 +31,10 @@ use crate::verify::ContentDigests;
 use crate::verify::VerifyOptions;
 use crate::{cert, clock, identity, inspect, mime, Error};
 
+mod options;
 pub mod webcrypto;
+
+use options::Members;
 
 type JsResult<T> = core::result::Result<T, JsValue>;
 
@@ -48,11 +51,12 @@ fn to_js<T: Serialize>(value: &T) -> JsResult<JsValue> {
         .map_err(|e| throw(Error::InvalidArgument(e.to_string())))
 }
 
-fn from_js<T: for<'de> Deserialize<'de> + Default>(value: JsValue, what: &str) -> JsResult<T> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(T::default());
+/// Reads an options object (see [`options`]); `undefined` or `null` gives `T::default()`.
+fn from_js<T: Default>(value: JsValue, what: &str, read: fn(&Members<'_>) -> crate::Result<T>) -> JsResult<T> {
+    match Members::of(value, what).map_err(throw)? {
+        Some(members) => read(&members).map_err(throw),
+        None => Ok(T::default()),
     }
-    serde_wasm_bindgen::from_value(value).map_err(|e| throw(Error::InvalidArgument(format!("{what}: {e}"))))
 }
 
 fn set(obj: &js_sys::Object, key: &str, value: &JsValue) -> JsResult<()> {
@@ -63,7 +67,7 @@ fn bytes(data: &[u8]) -> JsValue {
     js_sys::Uint8Array::from(data).into()
 }
 
-fn certificates(list: &[serde_bytes::ByteBuf]) -> JsResult<Vec<Certificate>> {
+fn certificates(list: &[Vec<u8>]) -> JsResult<Vec<Certificate>> {
     let mut out = Vec::new();
     for c in list {
         out.extend(cert::parse_certificates(c).map_err(throw)?);
@@ -148,20 +152,39 @@ impl Identity {
 }
 
 /// Options of [`sign_message`], as a JS object.
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
+#[derive(Default)]
 struct JsSignOptions {
-    #[serde(flatten)]
     sign: SignOptions,
     /// `application/pkcs7-mime` instead of `multipart/signed`.
     opaque: bool,
+}
+
+impl JsSignOptions {
+    fn read(o: &Members<'_>) -> crate::Result<JsSignOptions> {
+        use ChainInclusion as C;
+        let d = SignOptions::default();
+        let digests =
+            [("sha256", SigningDigest::Sha256), ("sha384", SigningDigest::Sha384), ("sha512", SigningDigest::Sha512)];
+        let schemes = [("rsa-pkcs1v15", SignatureScheme::RsaPkcs1v15), ("rsa-pss", SignatureScheme::RsaPss)];
+        let chains = [("none", C::None), ("without-root", C::WithoutRoot), ("with-root", C::WithRoot)];
+        Ok(JsSignOptions {
+            sign: SignOptions {
+                digest: o.choice("digest", &digests)?.unwrap_or(d.digest),
+                scheme: o.choice("scheme", &schemes)?.unwrap_or(d.scheme),
+                chain: o.choice("chain", &chains)?.unwrap_or(d.chain),
+                include_capabilities: o.bool("includeCapabilities", d.include_capabilities)?,
+                signing_time: o.u64("signingTime")?,
+            },
+            opaque: o.bool("opaque", false)?,
+        })
+    }
 }
 
 /// Signs a whole mail (RFC 5322 header + MIME entity). Options:
 /// `{ digest: "sha256"|"sha384"|"sha512", scheme: "rsa-pkcs1v15"|"rsa-pss", chain, includeCapabilities, opaque }`.
 #[wasm_bindgen(js_name = signMessage)]
 pub fn sign_message(message: Vec<u8>, identity: &Identity, options: JsValue) -> JsResult<js_sys::Uint8Array> {
-    let o: JsSignOptions = from_js(options, "sign options")?;
+    let o = from_js(options, "sign options", JsSignOptions::read)?;
     let mode = if o.opaque { SignMode::Opaque } else { SignMode::Detached };
     let signed = Signing::new(message, &o.sign, mode).and_then(|job| job.sign(&identity.0, &o.sign)).map_err(throw)?;
     output_to_js(&signed)
@@ -196,7 +219,7 @@ fn too_large() -> JsValue {
 /// same signed mail.
 #[wasm_bindgen(js_name = signMessageAsync)]
 pub fn sign_message_async(message: Vec<u8>, identity: &Identity, options: JsValue) -> JsResult<js_sys::Promise> {
-    let o: JsSignOptions = from_js(options, "sign options")?;
+    let o = from_js(options, "sign options", JsSignOptions::read)?;
     let mode = if o.opaque { SignMode::Opaque } else { SignMode::Detached };
     let job = Signing::new(message, &o.sign, mode).map_err(throw)?;
     let identity = identity.0.clone();
@@ -210,16 +233,25 @@ pub fn sign_message_async(message: Vec<u8>, identity: &Identity, options: JsValu
 }
 
 /// Options of [`encrypt_message`], as a JS object.
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
+#[derive(Default)]
 struct JsEncryptOptions {
     cipher: Option<String>,
     key_transport: Option<String>,
     subject_key_identifier: bool,
     /// With `trust` (and optionally `intermediates`, `crls`, `checkRevocation`, `missingRevocation`,
     /// `time`), every recipient must validate for key encipherment, or nothing is encrypted.
-    #[serde(flatten)]
     validation: JsVerifyOptions,
+}
+
+impl JsEncryptOptions {
+    fn read(o: &Members<'_>) -> crate::Result<JsEncryptOptions> {
+        Ok(JsEncryptOptions {
+            cipher: o.string("cipher")?,
+            key_transport: o.string("keyTransport")?,
+            subject_key_identifier: o.bool("subjectKeyIdentifier", false)?,
+            validation: JsVerifyOptions::read(o)?,
+        })
+    }
 }
 
 /// Encrypts a mail to the given certificates (PEM or DER, one `Uint8Array` each; include the
@@ -258,7 +290,7 @@ pub fn encrypt_message_async(
 /// The recipients' certificates and the encryption options, checked against the trust options
 /// when there are any.
 fn encryption(recipients: Vec<js_sys::Uint8Array>, options: JsValue) -> JsResult<(Vec<Certificate>, EncryptOptions)> {
-    let o: JsEncryptOptions = from_js(options, "encrypt options")?;
+    let o = from_js(options, "encrypt options", JsEncryptOptions::read)?;
     let mut certs = Vec::new();
     for r in recipients {
         certs.extend(cert::parse_certificates(&r.to_vec()).map_err(throw)?);
@@ -292,7 +324,7 @@ fn encryption(recipients: Vec<js_sys::Uint8Array>, options: JsValue) -> JsResult
 /// fetches them and passes the results to `encryptMessage` as `crls` and `ocspResponses`.
 #[wasm_bindgen(js_name = revocationSources)]
 pub fn revocation_sources(recipients: Vec<js_sys::Uint8Array>, options: JsValue) -> JsResult<JsValue> {
-    let o: JsVerifyOptions = from_js(options, "revocation options")?;
+    let o = from_js(options, "revocation options", JsVerifyOptions::read)?;
     let mut certs = Vec::new();
     for r in recipients {
         certs.extend(cert::parse_certificates(&r.to_vec()).map_err(throw)?);
@@ -301,22 +333,21 @@ pub fn revocation_sources(recipients: Vec<js_sys::Uint8Array>, options: JsValue)
 }
 
 /// Options of verification, as a JS object.
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
+#[derive(Default)]
 struct JsVerifyOptions {
     /// Trusted roots, PEM or DER.
-    trust: Vec<serde_bytes::ByteBuf>,
+    trust: Vec<Vec<u8>>,
     /// Extra intermediates, PEM or DER.
-    intermediates: Vec<serde_bytes::ByteBuf>,
+    intermediates: Vec<Vec<u8>>,
     /// RFC 3339 time to verify at; now when absent.
     time: Option<String>,
     /// The From address to compare; taken from the message when absent.
     from: Option<String>,
     allow_sha1: bool,
     /// CRLs, PEM or DER; given CRLs turn revocation checking on.
-    crls: Vec<serde_bytes::ByteBuf>,
+    crls: Vec<Vec<u8>>,
     /// DER OCSP responses the host fetched for a report's `revocationSources`.
-    ocsp_responses: Vec<serde_bytes::ByteBuf>,
+    ocsp_responses: Vec<Vec<u8>>,
     /// Check revocation even without CRLs here (those in the message count).
     check_revocation: bool,
     /// "unknown" (default) or "fail": what a certificate no CRL covers means.
@@ -326,6 +357,22 @@ struct JsVerifyOptions {
 }
 
 impl JsVerifyOptions {
+    fn read(o: &Members<'_>) -> crate::Result<JsVerifyOptions> {
+        let missing = [("unknown", MissingRevocation::Unknown), ("fail", MissingRevocation::Fail)];
+        Ok(JsVerifyOptions {
+            trust: o.byte_list("trust")?,
+            intermediates: o.byte_list("intermediates")?,
+            time: o.string("time")?,
+            from: o.string("from")?,
+            allow_sha1: o.bool("allowSha1", false)?,
+            crls: o.byte_list("crls")?,
+            ocsp_responses: o.byte_list("ocspResponses")?,
+            check_revocation: o.bool("checkRevocation", false)?,
+            missing_revocation: o.choice("missingRevocation", &missing)?,
+            accept_unpublished: o.bool("acceptUnpublished", false)?,
+        })
+    }
+
     fn into_options(self) -> JsResult<VerifyOptions> {
         let time = match &self.time {
             Some(t) => Some(
@@ -345,7 +392,7 @@ impl JsVerifyOptions {
             from: self.from,
             allow_sha1: self.allow_sha1,
             check_revocation: self.check_revocation || !crls.is_empty() || !self.ocsp_responses.is_empty(),
-            ocsp_responses: self.ocsp_responses.into_iter().map(serde_bytes::ByteBuf::into_vec).collect(),
+            ocsp_responses: self.ocsp_responses,
             crls,
             missing_revocation: self.missing_revocation.unwrap_or_default(),
             accept_unpublished: self.accept_unpublished,
@@ -373,7 +420,7 @@ fn decrypted(plain: &[u8], info: &crate::envelope::EncryptionInfo) -> JsResult<J
 /// `report.verdict` is `"trusted"` only when everything checked out.
 #[wasm_bindgen(js_name = verifyMessage)]
 pub fn verify_message(message: Vec<u8>, options: JsValue) -> JsResult<JsValue> {
-    let o: JsVerifyOptions = from_js(options, "verify options")?;
+    let o = from_js(options, "verify options", JsVerifyOptions::read)?;
     let options = o.into_options()?;
     let (content, report) = Verifying::new(message).and_then(|v| v.verify(&options)).map_err(throw)?;
     let obj = js_sys::Object::new();
@@ -399,13 +446,13 @@ pub fn open_message_async(message: Vec<u8>, options: JsValue) -> JsResult<js_sys
 // An identity is taken by reference from JS (a by-value `Option<Identity>` would consume the JS
 // object on the first call), so decrypting is a method of `Identity` and this is the shared body.
 fn open_with(message: Vec<u8>, identity: Option<&identity::Identity>, options: JsValue) -> JsResult<JsValue> {
-    let o: JsVerifyOptions = from_js(options, "verify options")?;
+    let o = from_js(options, "verify options", JsVerifyOptions::read)?;
     let opened = smime::open_owned(message, identity, &o.into_options()?).map_err(throw)?;
     opened_to_js(&opened)
 }
 
 fn open_async(message: Vec<u8>, identity: Option<identity::Identity>, options: JsValue) -> JsResult<js_sys::Promise> {
-    let o: JsVerifyOptions = from_js(options, "verify options")?;
+    let o = from_js(options, "verify options", JsVerifyOptions::read)?;
     let options = o.into_options()?;
     Ok(wasm_bindgen_futures::future_to_promise(async move {
         let opened = open_layers(message, identity.as_ref(), options).await.map_err(throw)?;
@@ -524,18 +571,14 @@ pub fn parse_message(mail: &[u8]) -> JsResult<JsValue> {
 }
 
 /// An attachment of [`build_message`].
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct JsAttachment {
     filename: String,
-    #[serde(default)]
     content_type: Option<String>,
-    data: serde_bytes::ByteBuf,
+    data: Vec<u8>,
 }
 
 /// The mail of [`build_message`].
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
+#[derive(Default)]
 struct JsMail {
     /// Header fields in order, e.g. `[["From", "Alice <alice@example.com>"], ["Subject", "Hi"]]`.
     headers: Vec<(String, String)>,
@@ -544,11 +587,36 @@ struct JsMail {
     attachments: Vec<JsAttachment>,
 }
 
+impl JsMail {
+    fn read(o: &Members<'_>) -> crate::Result<JsMail> {
+        let pair = |v: JsValue| match options::items(&v)?.as_slice() {
+            [name, value, ..] => Some((name.as_string()?, value.as_string()?)),
+            _ => None,
+        };
+        let mut attachments = Vec::new();
+        for a in o.list("attachments", "a list of objects", Some)? {
+            let a = Members::of(a, "mail: attachment")?
+                .ok_or_else(|| Error::InvalidArgument("mail: attachment: expected an object".into()))?;
+            attachments.push(JsAttachment {
+                filename: a.required("filename", a.string("filename"))?,
+                content_type: a.string("contentType")?,
+                data: a.required("data", a.bytes("data"))?,
+            });
+        }
+        Ok(JsMail {
+            headers: o.list("headers", "a list of [name, value] pairs of strings", pair)?,
+            text: o.string("text")?,
+            html: o.string("html")?,
+            attachments,
+        })
+    }
+}
+
 /// Builds a mail ready to be signed or encrypted:
 /// `{ headers: [[name, value], ...], text, html, attachments: [{ filename, contentType, data }] }`.
 #[wasm_bindgen(js_name = buildMessage)]
 pub fn build_message(mail: JsValue) -> JsResult<Vec<u8>> {
-    let m: JsMail = from_js(mail, "mail")?;
+    let m = from_js(mail, "mail", JsMail::read)?;
     let body = mime::Body {
         text: m.text,
         html: m.html,
@@ -558,7 +626,7 @@ pub fn build_message(mail: JsValue) -> JsResult<Vec<u8>> {
             .map(|a| mime::Attachment {
                 filename: a.filename,
                 content_type: a.content_type.unwrap_or_else(|| "application/octet-stream".into()),
-                data: a.data.into_vec(),
+                data: a.data,
             })
             .collect(),
     };

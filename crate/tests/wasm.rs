@@ -244,3 +244,57 @@ fn ocsp_responses_the_host_fetched_decide_revocation() {
     // Bob's answer says nothing about Alice: her status stays undecided, which "fail" refuses.
     assert_eq!(verdict(ALICE_P12, BOB_GOOD_OCSP), "validUntrusted");
 }
+
+#[wasm_bindgen_test]
+fn options_are_read_by_member_and_wrong_types_are_invalid_arguments() {
+    let alice = Identity::from_pkcs12(ALICE_P12, "secret").unwrap();
+    let sign = |opts: JsValue| wasm::sign_message(mail(), &alice, opts).map(|a| String::from_utf8(a.to_vec()).unwrap());
+    let message = |e: JsValue| e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default();
+
+    // null members take their defaults; a Map works like an object; signingTime is a number.
+    let o = options(r#"{"digest": null, "opaque": null}"#);
+    Reflect::set(&o, &"signingTime".into(), &(js_sys::Date::now() / 1000.0).floor().into()).unwrap();
+    let signed = sign(o).unwrap();
+    assert!(signed.contains("micalg=sha-256"), "{signed}");
+    let map = js_sys::Map::new();
+    map.set(&"digest".into(), &"sha384".into());
+    assert!(sign(map.into()).unwrap().contains("micalg=sha-384"));
+
+    for (opts, member) in [
+        (r#"{"digest": "sha1"}"#, "digest"),
+        (r#"{"opaque": "yes"}"#, "opaque"),
+        (r#"{"chain": 3}"#, "chain"),
+        (r#"{"signingTime": -1}"#, "signingTime"),
+        (r#"{"signingTime": 1.5}"#, "signingTime"),
+        ("42", "sign options"),
+    ] {
+        let err = sign(options(opts)).expect_err(opts);
+        let text = message(err.clone());
+        assert_eq!(error_name(err), "invalid-argument", "{opts}");
+        assert!(text.contains(member), "{opts}: {text}");
+    }
+    let err = wasm::verify_message(mail(), options(r#"{"trust": ["not bytes"]}"#)).expect_err("trust");
+    assert!(message(err).contains("trust"));
+    let err = wasm::verify_message(mail(), options(r#"{"missingRevocation": "ignore"}"#)).expect_err("enum");
+    assert!(message(err).contains("unknown, fail"));
+
+    // Attachment data as a Uint8Array, an ArrayBuffer or an array of numbers; filename and data are required.
+    let with_attachment = |data: &JsValue, filename: bool| {
+        let a = js_sys::Object::new();
+        if filename {
+            Reflect::set(&a, &"filename".into(), &"a.bin".into()).unwrap();
+        }
+        Reflect::set(&a, &"data".into(), data).unwrap();
+        let m = options(r#"{"headers": [["From", "a@example.com"]], "text": "x"}"#);
+        Reflect::set(&m, &"attachments".into(), &Array::of1(&a)).unwrap();
+        wasm::build_message(m)
+    };
+    let bytes = Uint8Array::from(&b"\x00\x01\xff"[..]);
+    // The MIME boundary is random: each mail is checked for the attachment's base64.
+    for data in [bytes.clone().into(), bytes.buffer().into(), options("[0, 1, 255]")] {
+        let built = with_attachment(&data, true).unwrap();
+        assert!(String::from_utf8_lossy(&built).contains("\r\n\r\nAAH/\r\n"));
+    }
+    assert_eq!(error_name(with_attachment(&options("[0, 256]"), true).unwrap_err()), "invalid-argument");
+    assert_eq!(error_name(with_attachment(&bytes, false).unwrap_err()), "invalid-argument");
+}

@@ -132,7 +132,7 @@ pub(crate) fn parse_params(text: &str) -> Vec<(String, String)> {
     }
     for name in names {
         let mut parts: Vec<&(String, u32, bool, String)> = raw.iter().filter(|r| r.0 == name).collect();
-        parts.sort_by_key(|r| r.1);
+        crate::sort::by_key(&mut parts, |r| u64::from(r.1));
         parts.dedup_by_key(|r| r.1);
         let mut charset = String::new();
         let mut bytes = Vec::new();

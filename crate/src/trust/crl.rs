@@ -432,7 +432,7 @@ pub fn check(
     let mut problems: Vec<String> = Vec::new();
     // Newest first, so that an older CRL that is still current does not hide a newer revocation.
     let mut complete: Vec<&Crl> = ctx.crls.iter().filter(|c| !c.is_delta()).collect();
-    complete.sort_by_key(|c| core::cmp::Reverse(c.this_update));
+    crate::sort::by_key(&mut complete, |c| u64::MAX - c.this_update);
     for point in &points {
         if reasons_mask == ALL_REASONS {
             break;
@@ -452,7 +452,7 @@ pub fn check(
                 Err(p) => {
                     let p = format!(
                         "CRL of {} (thisUpdate {}): {p}",
-                        crl.issuer(),
+                        crate::dn::to_string(crl.issuer()),
                         crate::clock::format_rfc3339(crl.this_update)
                     );
                     if !problems.contains(&p) {
@@ -466,7 +466,7 @@ pub fn check(
         return RevocationStatus::Good;
     }
     let mut reason = if reasons_mask == 0 {
-        format!("no usable CRL from {} covers this certificate", tbs.issuer)
+        format!("no usable CRL from {} covers this certificate", crate::dn::to_string(&tbs.issuer))
     } else {
         "the available CRLs do not cover every revocation reason".to_string()
     };
@@ -658,7 +658,7 @@ impl<'a> Signers<'a> {
             // the caller is validating that very certificate's path, so it is not validated again here.
             if !is_issuer && c != self.cert {
                 if let Err(e) = (ctx.validate_signer)(c) {
-                    why = Some(format!("its signer {subject} is not valid: {e}"));
+                    why = Some(format!("its signer {} is not valid: {e}", crate::dn::to_string(subject)));
                     continue;
                 }
             }
@@ -894,7 +894,7 @@ mod tests {
     fn parses_der_and_pem_and_refuses_garbage() {
         let Ok(der) = std::fs::read(format!("{PKITS}crls/GoodCACRL.crl")) else { return };
         let crl = Crl::from_der(&der).unwrap();
-        assert_eq!(crl.issuer().to_string(), "CN=Good CA,O=Test Certificates 2011,C=US");
+        assert_eq!(crate::dn::to_string(crl.issuer()), "CN=Good CA,O=Test Certificates 2011,C=US");
         assert_eq!(crl.this_update(), 1_262_334_600); // 2010-01-01T08:30:00Z
         assert_eq!(crl.next_update(), Some(1_924_936_200)); // 2030-12-31T08:30:00Z
         assert!(!crl.is_delta());

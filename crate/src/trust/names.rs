@@ -271,7 +271,7 @@ impl GenName {
         match self {
             GenName::Rfc822(s) | GenName::Dns(s) | GenName::Uri(s) | GenName::Other(_, s) => s.clone(),
             GenName::Directory(n) if n.0.is_empty() => "(the empty name)".into(),
-            GenName::Directory(n) => n.to_string(),
+            GenName::Directory(n) => crate::dn::to_string(n),
             GenName::Ip(octets) => describe_ip(octets),
         }
     }
@@ -281,10 +281,10 @@ impl GenName {
 fn describe_ip(octets: &[u8]) -> String {
     fn one(bytes: &[u8]) -> String {
         if let Ok(v4) = <[u8; 4]>::try_from(bytes) {
-            return std::net::Ipv4Addr::from(v4).to_string();
+            return ipv4_text(v4);
         }
         if let Ok(v6) = <[u8; 16]>::try_from(bytes) {
-            return std::net::Ipv6Addr::from(v6).to_string();
+            return ipv6_text(v6);
         }
         bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
     }
@@ -294,6 +294,41 @@ fn describe_ip(octets: &[u8]) -> String {
             None => one(octets),
         },
         _ => one(octets),
+    }
+}
+
+/// An IPv4 address as `std::net::Ipv4Addr` writes it.
+fn ipv4_text([a, b, c, d]: [u8; 4]) -> String {
+    format!("{a}.{b}.{c}.{d}")
+}
+
+/// An IPv6 address as `std::net::Ipv6Addr` writes it (RFC 5952: lower-case hex groups, the first longest
+/// run of two or more zero groups as "::", an IPv4-mapped address as `::ffff:a.b.c.d`), without std's
+/// address formatter, which was 2 KB of the wasm for these messages.
+fn ipv6_text(bytes: [u8; 16]) -> String {
+    let groups: [u16; 8] = core::array::from_fn(|i| u16::from_be_bytes([bytes[2 * i], bytes[2 * i + 1]]));
+    if let [0, 0, 0, 0, 0, 0xffff, ..] = groups {
+        return format!("::ffff:{}", ipv4_text([bytes[12], bytes[13], bytes[14], bytes[15]]));
+    }
+    let (mut zeros_at, mut zeros_len, mut run_at, mut run_len) = (0, 0, 0, 0);
+    for (i, g) in groups.iter().enumerate() {
+        if *g != 0 {
+            run_len = 0;
+            continue;
+        }
+        if run_len == 0 {
+            run_at = i;
+        }
+        run_len += 1;
+        if run_len > zeros_len {
+            (zeros_at, zeros_len) = (run_at, run_len);
+        }
+    }
+    let hex = |part: &[u16]| part.iter().map(|g| format!("{g:x}")).collect::<Vec<_>>().join(":");
+    if zeros_len > 1 {
+        format!("{}::{}", hex(&groups[..zeros_at]), hex(&groups[zeros_at + zeros_len..]))
+    } else {
+        hex(&groups)
     }
 }
 
@@ -503,7 +538,7 @@ fn who(cert: &Certificate) -> String {
     if subject.0.is_empty() {
         format!("the certificate with serial number {}", cert.tbs_certificate.serial_number)
     } else {
-        format!("the certificate of \"{subject}\"")
+        format!("the certificate of \"{}\"", crate::dn::to_string(subject))
     }
 }
 
@@ -1069,5 +1104,30 @@ mod tests {
         set_ext(&mut ca, NAME_CONSTRAINTS, &[0x30, 0x02, 0xa0, 0x00]);
         assert!(st.update(&ca).is_err());
         assert!(st.permitted.is_empty() && st.excluded.is_empty());
+    }
+
+    #[test]
+    fn ip_addresses_read_as_std_writes_them() {
+        // Every pattern of zero and non-zero groups, with small and large group values.
+        for pattern in 0u32..256 {
+            for value in [1u16, 0xab, 0xffff, 0x1000] {
+                let mut bytes = [0u8; 16];
+                for g in 0..8 {
+                    if pattern & (1 << g) != 0 {
+                        bytes[2 * g..2 * g + 2].copy_from_slice(&value.wrapping_add(g as u16).max(1).to_be_bytes());
+                    }
+                }
+                assert_eq!(ipv6_text(bytes), std::net::Ipv6Addr::from(bytes).to_string(), "{bytes:?}");
+            }
+        }
+        let mapped = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1];
+        assert_eq!(ipv6_text(mapped), "::ffff:192.0.2.1");
+        assert_eq!(ipv6_text(mapped), std::net::Ipv6Addr::from(mapped).to_string());
+        let compatible = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 192, 0, 2, 1];
+        assert_eq!(ipv6_text(compatible), std::net::Ipv6Addr::from(compatible).to_string());
+        for v4 in [[0, 0, 0, 0], [10, 0, 0, 1], [255, 255, 255, 255], [192, 168, 100, 7]] {
+            assert_eq!(ipv4_text(v4), std::net::Ipv4Addr::from(v4).to_string());
+        }
+        assert_eq!(describe_ip(&[10, 0, 0, 0, 255, 0, 0, 0]), "10.0.0.0/255.0.0.0");
     }
 }

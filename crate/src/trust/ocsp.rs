@@ -10,16 +10,16 @@
 //! Not checked: the revocation status of a delegated responder's own certificate (RFC 6960 section 4.2.2.2.1
 //! leaves it to the client; responders normally carry id-pkix-ocsp-nocheck and are short-lived).
 
-use der::asn1::{Null, OctetString};
-use der::{Decode, Encode};
-use spki::SubjectPublicKeyInfoOwned;
+use der::asn1::{AnyRef, BitString, Null, OctetString};
+use der::{Decode, Encode, Sequence};
+use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{AuthorityInfoAccessSyntax, ExtendedKeyUsage, KeyUsages};
 use x509_cert::ext::Extension;
 use x509_cert::Certificate;
 use x509_ocsp::{
     BasicOcspResponse, CertId, CertStatus, OcspRequest, OcspResponse, OcspResponseStatus, Request, ResponderId,
-    SingleResponse, TbsRequest,
+    ResponseData, SingleResponse, TbsRequest,
 };
 
 use crate::alg::Digest;
@@ -181,9 +181,29 @@ fn evaluate(der: &[u8], cert: &Certificate, issuer: &Certificate, ctx: &OcspCont
     }
     let raw = bytes.response.as_bytes();
     crate::ber::check_sets(raw).ok()?;
-    let basic = BasicOcspResponse::from_der(raw).ok()?;
+    let basic = decode_basic(raw).ok()?;
     let single = basic.tbs_response_data.responses.iter().find(|s| matches(&s.cert_id, cert, issuer))?;
     Some(verify(raw, &basic, single, issuer, ctx).unwrap_or_else(|reason| RevocationStatus::Unknown { reason }))
+}
+
+/// BasicOCSPResponse (RFC 6960 section 4.2.1) as x509-ocsp's `BasicOcspResponse`, with the certificates
+/// left undecoded: see [`decode_basic`].
+#[derive(Sequence)]
+struct RawBasic<'a> {
+    tbs_response_data: ResponseData,
+    signature_algorithm: AlgorithmIdentifierOwned,
+    signature: BitString,
+    #[asn1(context_specific = "0", optional = "true", tag_mode = "EXPLICIT")]
+    certs: Option<Vec<AnyRef<'a>>>,
+}
+
+/// `BasicOcspResponse::from_der`, the certificates decoded one by one as top-level values. der instantiates
+/// every decoder once per reader nesting depth; decoded three levels down inside the response, the
+/// certificates were a copy of the whole certificate decoder of their own in the WebAssembly binary.
+fn decode_basic(raw: &[u8]) -> der::Result<BasicOcspResponse> {
+    let RawBasic { tbs_response_data, signature_algorithm, signature, certs } = RawBasic::from_der(raw)?;
+    let certs = certs.map(|v| v.into_iter().map(|c| c.decode_as::<Certificate>()).collect()).transpose()?;
+    Ok(BasicOcspResponse { tbs_response_data, signature_algorithm, signature, certs })
 }
 
 /// Whether a CertID names `cert` as issued by `issuer`.

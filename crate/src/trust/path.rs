@@ -98,12 +98,13 @@ fn extend<'a>(
         .chain(intermediates.iter().map(|c| (*c, false)))
         .filter(|(c, _)| names_equal(&c.tbs_certificate.subject, issuer))
         .collect();
-    candidates.sort_by_key(|(c, is_anchor)| {
+    // Anchors first, then those whose subject key identifier matches.
+    crate::sort::by_key(&mut candidates, |(c, is_anchor)| {
         let key_match = match (&aki, subject_key_id(c)) {
             (Some(a), Some(s)) => a == &s,
             _ => true,
         };
-        (!is_anchor, !key_match)
+        u64::from(!is_anchor) * 2 + u64::from(!key_match)
     });
     for (candidate, is_anchor) in candidates {
         // A certificate already on the path (by DER) would loop.

@@ -20,7 +20,7 @@
 //! refuses to grow beyond [`MAX_POLICY_NODES`] nodes, so hostile certificates (many policies and
 //! mappings) cannot exhaust memory.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 
 use const_oid::db::rfc5280::ANY_POLICY;
 use const_oid::ObjectIdentifier;
@@ -223,7 +223,7 @@ impl PolicyState {
                 // (d)(2): anyPolicy in the certificate, if not inhibited (self-issued intermediates
                 // may always use it).
                 if any_in_cert && (self.inhibit_any_policy > 0 || (i < self.n && self_issued)) {
-                    let mut existing: BTreeSet<(usize, ObjectIdentifier)> = self
+                    let mut existing: HashSet<(usize, ObjectIdentifier)> = self
                         .tree
                         .iter()
                         .filter(|nd| nd.alive && nd.depth == i)

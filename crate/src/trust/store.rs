@@ -410,7 +410,7 @@ mod tests {
     }
 
     fn subjects(store: &TrustStore) -> Vec<String> {
-        store.certificates().iter().map(|c| c.tbs_certificate.subject.to_string()).collect()
+        store.certificates().iter().map(|c| crate::dn::to_string(&c.tbs_certificate.subject)).collect()
     }
 
     #[test]
@@ -590,7 +590,9 @@ mod tests {
         let mut store = TrustStore::new();
         store.import(&data("pki/chain.pem")).unwrap();
         store.import(&data("pki/other-root.crt")).unwrap();
-        let names = |v: Vec<&Certificate>| v.iter().map(|c| c.tbs_certificate.subject.to_string()).collect::<Vec<_>>();
+        let names = |v: Vec<&Certificate>| {
+            v.iter().map(|c| crate::dn::to_string(&c.tbs_certificate.subject)).collect::<Vec<_>>()
+        };
         assert_eq!(names(store.anchors()), ["CN=Siegel Test Root CA,O=Siegel Test", "CN=Untrusted Root,O=Elsewhere"]);
         assert_eq!(names(store.intermediates()), ["CN=Siegel Test Issuing CA,O=Siegel Test"]);
         let entries = store.entries();

@@ -260,7 +260,7 @@ impl PathReport {
 }
 
 fn subject(c: &Certificate) -> String {
-    c.tbs_certificate.subject.to_string()
+    crate::dn::to_string(&c.tbs_certificate.subject)
 }
 
 /// Extensions this validator processes (others, when critical, fail the certificate).
@@ -322,7 +322,9 @@ fn validate_depth(leaf: &Certificate, inputs: &Inputs<'_>, options: &ValidationO
         return PathReport {
             verdict: TrustVerdict::NotTrusted,
             path: search.longest_partial.iter().map(|c| cert::Summary::of(c)).collect(),
-            failures: vec![Failure::NoPathToAnchor { missing_issuer: last.tbs_certificate.issuer.to_string() }],
+            failures: vec![Failure::NoPathToAnchor {
+                missing_issuer: crate::dn::to_string(&last.tbs_certificate.issuer),
+            }],
             revocation: Vec::new(),
             policies: Vec::new(),
             paths_tried: 0,
@@ -352,7 +354,7 @@ fn validate_depth(leaf: &Certificate, inputs: &Inputs<'_>, options: &ValidationO
     best.unwrap_or_else(|| PathReport {
         verdict: TrustVerdict::NotTrusted,
         path: Vec::new(),
-        failures: vec![Failure::NoPathToAnchor { missing_issuer: leaf.tbs_certificate.issuer.to_string() }],
+        failures: vec![Failure::NoPathToAnchor { missing_issuer: crate::dn::to_string(&leaf.tbs_certificate.issuer) }],
         revocation: Vec::new(),
         policies: Vec::new(),
         paths_tried: tried,
