@@ -161,15 +161,17 @@ fn key_trans_info(cert: &Certificate, cek: &[u8], options: &EncryptOptions) -> R
         return Err(unusable("its key usage does not allow key encipherment".into()));
     }
     let mut rng = rand_core::OsRng;
-    let (enc_key, key_enc_alg) = match options.key_transport {
+    let key = crate::rsa_key::PublicKey::from_rsa(&public).ok_or_else(|| unusable("unusable RSA key".into()))?;
+    let too_small = || unusable("its RSA key is too small for the content-encryption key".into());
+    let (em, key_enc_alg) = match options.key_transport {
         KeyTransport::RsaPkcs1 => (
-            public.encrypt(&mut rng, rsa::Pkcs1v15Encrypt, cek).map_err(crypto)?,
+            rsa_padding::pkcs1v15_encode(&mut rng, cek, key.size()).ok_or_else(too_small)?,
             AlgorithmIdentifierOwned { oid: oids::RSA_ENCRYPTION, parameters: Some(Any::null()) },
         ),
         KeyTransport::RsaOaep => {
             let params = pkcs1::RsaOaepParams::new::<sha2::Sha256>();
             (
-                public.encrypt(&mut rng, rsa::Oaep::new::<sha2::Sha256>(), cek).map_err(crypto)?,
+                rsa_padding::oaep_encode(&mut rng, cek, key.size(), Digest::Sha256).ok_or_else(too_small)?,
                 AlgorithmIdentifierOwned {
                     oid: oids::RSAES_OAEP,
                     parameters: Some(Any::encode_from(&params).map_err(crypto)?),
@@ -177,6 +179,7 @@ fn key_trans_info(cert: &Certificate, cek: &[u8], options: &EncryptOptions) -> R
             )
         }
     };
+    let enc_key = key.encrypt_raw(&em).map_err(|e| Error::Crypto(format!("RSA encryption failed: {e:?}")))?;
     let ski = match options.identifier {
         IdentifierKind::SubjectKeyId => cert::subject_key_id(cert),
         IdentifierKind::IssuerAndSerial => None,

@@ -1,5 +1,6 @@
-//! The key-transport paddings (RFC 8017 section 7): reading a content-encryption key out of the
-//! decrypted RSA block, in constant time.
+//! The key-transport paddings (RFC 8017 section 7): writing a content-encryption key into the
+//! block to encrypt ([`pkcs1v15_encode`], [`oaep_encode`]), and reading it out of the decrypted
+//! block, in constant time.
 //!
 //! Both decoders take the length the key must have (known from the content-encryption algorithm)
 //! and a random key of that length, and return one or the other without a branch on the block's
@@ -52,6 +53,53 @@ pub fn pkcs1v15_key(em: &[u8], fallback: &[u8]) -> Zeroizing<Vec<u8>> {
     good &= ge_mask(zero_at, 10);
     good &= eq_mask(k - zero_at - 1, key_len);
     choose(good, &em[k - key_len..], fallback)
+}
+
+/// EME-PKCS1-v1_5 (RFC 8017 section 7.2.1): 00 02, at least 8 random non-zero bytes, 00, `msg`;
+/// `k` bytes, or `None` when `msg` is longer than `k − 11`.
+pub fn pkcs1v15_encode(rng: &mut impl rand_core::CryptoRngCore, msg: &[u8], k: usize) -> Option<Zeroizing<Vec<u8>>> {
+    if msg.len() + 11 > k {
+        return None;
+    }
+    let mut em = Zeroizing::new(vec![0u8; k]);
+    em[1] = 2;
+    let ps_end = k - msg.len() - 1;
+    rng.fill_bytes(&mut em[2..ps_end]);
+    for b in &mut em[2..ps_end] {
+        // Redraw the zero bytes (about one in 256).
+        while *b == 0 {
+            let mut one = [0u8];
+            rng.fill_bytes(&mut one);
+            *b = one[0];
+        }
+    }
+    em[ps_end + 1..].copy_from_slice(msg);
+    Some(em)
+}
+
+/// EME-OAEP (RFC 8017 section 7.1.1) with `hash` for OAEP and MGF1 and an empty label: 00, the
+/// masked seed, the masked DB; `k` bytes, or `None` when `msg` is longer than `k − 2·hLen − 2`.
+pub fn oaep_encode(
+    rng: &mut impl rand_core::CryptoRngCore,
+    msg: &[u8],
+    k: usize,
+    hash: Digest,
+) -> Option<Zeroizing<Vec<u8>>> {
+    let h_len = hash.output_len();
+    if msg.len() + 2 * h_len + 2 > k {
+        return None;
+    }
+    let mut em = Zeroizing::new(vec![0u8; k]);
+    let (_, rest) = em.split_at_mut(1);
+    let (seed, db) = rest.split_at_mut(h_len);
+    db[..h_len].copy_from_slice(&hash.hash(b""));
+    let one_at = db.len() - msg.len() - 1;
+    db[one_at] = 1;
+    db[one_at + 1..].copy_from_slice(msg);
+    rng.fill_bytes(seed);
+    mgf1_xor(hash, seed, db);
+    mgf1_xor(hash, db, seed);
+    Some(em)
 }
 
 /// MGF1 (RFC 8017 appendix B.2.1): XORs the mask made from `seed` into `out`.
@@ -185,6 +233,44 @@ mod tests {
         let em = private.decrypt_raw(&public.encrypt(&mut rng, labelled, &key).unwrap()).unwrap();
         assert_eq!(&oaep_key(&em, Digest::Sha256, Digest::Sha256, b"label", &FALLBACK)[..], &key);
         assert_eq!(&oaep_key(&[0; 40], Digest::Sha256, Digest::Sha256, b"", &FALLBACK)[..], &FALLBACK);
+    }
+
+    #[test]
+    fn encodings_are_read_by_the_rsa_crate() {
+        use rsa::{traits::PaddingScheme, Pkcs1v15Encrypt};
+        let (public, private) = bob();
+        let rsa_key = {
+            use rsa::pkcs8::DecodePrivateKey;
+            let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/pki/bob.key")).unwrap();
+            RsaPrivateKey::from_pkcs8_pem(&pem).unwrap()
+        };
+        let mut rng = rand_core::OsRng;
+        let ours = crate::rsa_key::PublicKey::from_rsa(&public).unwrap();
+        for len in [0usize, 16, 32, 245] {
+            let msg = vec![0x5a; len];
+            let em = pkcs1v15_encode(&mut rng, &msg, public.size()).unwrap();
+            assert!(em[2..public.size() - len - 1].iter().all(|&b| b != 0), "no zero in the padding string");
+            let c = ours.encrypt_raw(&em).unwrap();
+            assert_eq!(Pkcs1v15Encrypt.decrypt(Some(&mut rng), &rsa_key, &c).unwrap(), msg, "PKCS#1 v1.5, {len} bytes");
+            if len <= 190 {
+                let em = oaep_encode(&mut rng, &msg, public.size(), Digest::Sha256).unwrap();
+                let c = ours.encrypt_raw(&em).unwrap();
+                let plain = Oaep::new::<sha2::Sha256>().decrypt(Some(&mut rng), &rsa_key, &c).unwrap();
+                assert_eq!(plain, msg, "OAEP, {len} bytes");
+                assert_eq!(
+                    &oaep_key(&private.decrypt_raw(&c).unwrap(), Digest::Sha256, Digest::Sha256, b"", &[0; 0]).len(),
+                    &0
+                );
+            }
+        }
+        assert!(pkcs1v15_encode(&mut rng, &[0; 246], public.size()).is_none());
+        assert!(oaep_encode(&mut rng, &[0; 191], public.size(), Digest::Sha256).is_none());
+        // Two encodings of one key differ (random padding).
+        assert_ne!(pkcs1v15_encode(&mut rng, &[1; 32], 256), pkcs1v15_encode(&mut rng, &[1; 32], 256));
+        assert_ne!(
+            oaep_encode(&mut rng, &[1; 32], 256, Digest::Sha256),
+            oaep_encode(&mut rng, &[1; 32], 256, Digest::Sha256)
+        );
     }
 
     #[test]
