@@ -2,7 +2,7 @@
 //! service worker.
 //!
 //! Bytes go in and out as `Uint8Array`; options and reports are plain JavaScript objects
-//! (camelCase, via serde-wasm-bindgen). Every error is thrown as a JavaScript `Error` whose `name`
+//! (camelCase; options read by `options`, reports written as JSON and parsed). Every error is thrown as a JavaScript `Error` whose `name`
 //! is the stable [`Error::code`] (e.g. `"wrong-password"`) and whose `message` is readable.
 //!
 //! ```js
@@ -45,10 +45,11 @@ fn throw(e: Error) -> JsValue {
     err.into()
 }
 
+/// A report as a plain JS object: JSON text parsed by the engine (one call across the boundary, and
+/// serde_json's serializer is smaller than building the object property by property).
 fn to_js<T: Serialize>(value: &T) -> JsResult<JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| throw(Error::InvalidArgument(e.to_string())))
+    let json = serde_json::to_string(value).map_err(|e| throw(Error::InvalidArgument(e.to_string())))?;
+    js_sys::JSON::parse(&json)
 }
 
 /// Reads an options object (see [`options`]); `undefined` or `null` gives `T::default()`.
