@@ -138,7 +138,7 @@ fn sign_then_encrypt_opens_both_layers_with_an_old_key() {
     // Without keys, the signed mail still opens; the encrypted one asks for an identity.
     let verified = wasm::open_message(signed.to_vec(), trust(ROOT)).expect("open signed");
     assert_eq!(Array::from(&get(&verified, "layers")).length(), 1);
-    let err = wasm::open_message(sealed.to_vec(), trust(ROOT)).err().expect("needs an identity");
+    let err = wasm::open_message(sealed.to_vec(), trust(ROOT)).expect_err("needs an identity");
     assert_eq!(get(&err, "name").as_string().as_deref(), Some("invalid-argument"));
 }
 
@@ -148,7 +148,7 @@ fn a_stranger_cannot_decrypt() {
     let carol = Identity::from_pkcs12(CAROL_P12, "secret").unwrap();
     let to_bob = Uint8Array::from(bob.encryption_certificate().unwrap().as_slice());
     let sealed = wasm::encrypt_message(mail(), vec![to_bob], JsValue::UNDEFINED).map(|a| a.to_vec()).unwrap();
-    let err = wasm::decrypt_message(sealed.to_vec(), &carol).err().expect("carol is not a recipient");
+    let err = wasm::decrypt_message(sealed.to_vec(), &carol).expect_err("carol is not a recipient");
     assert_eq!(error_name(err), "not-for-us");
 }
 
@@ -192,7 +192,7 @@ fn revocation_is_checked_with_the_crls_the_host_passes() {
     assert_eq!(verdict(&[ISSUING_CRL], "unknown"), "unknown");
     assert_eq!(verdict(&[ISSUING_CRL], "fail"), "validUntrusted");
     // Something that is not a CRL is an error the host can show.
-    let err = wasm::open_message(signed.to_vec(), with_crls(&[ROOT], "unknown")).err().expect("not a CRL");
+    let err = wasm::open_message(signed.to_vec(), with_crls(&[ROOT], "unknown")).expect_err("not a CRL");
     assert_eq!(error_name(err), "malformed");
 }
 
@@ -212,8 +212,7 @@ fn encryption_with_trust_refuses_recipients_that_do_not_validate() {
     assert!(String::from_utf8_lossy(&sealed).contains("authEnveloped-data"));
     let err = wasm::encrypt_message(mail(), vec![Uint8Array::from(BOB_CRT), Uint8Array::from(MALLORY_CRT)], opts())
         .map(|a| a.to_vec())
-        .err()
-        .expect("Mallory chains to an untrusted root");
+        .expect_err("Mallory chains to an untrusted root");
     let message = err.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default();
     assert_eq!(error_name(err), "unusable-certificate");
     assert!(message.contains("no chain to a trusted CA"), "{message}");
