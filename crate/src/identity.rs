@@ -80,6 +80,19 @@ impl KeyPair {
         Ok(self.decrypt_raw(&em).map_err(|e| Error::Crypto(format!("RSA signing failed: {e:?}")))?.to_vec())
     }
 
+    /// The RSASSA-PSS signature of `hash`, made with `digest` (also for MGF1), with `salt_len`
+    /// random bytes of salt.
+    pub(crate) fn sign_pss(&self, digest: crate::alg::Digest, hash: &[u8], salt_len: usize) -> Result<Vec<u8>> {
+        let mod_bits = self.key.n().bits();
+        let em = rsa_key::emsa_pss_encode(&mut rand_core::OsRng, digest, hash, salt_len, mod_bits - 1)
+            .ok_or_else(|| Error::Crypto("the key is too small for this digest".into()))?;
+        // EM has ceil((modBits − 1) / 8) bytes: one less than the modulus when modBits ≡ 1 (mod 8).
+        let k = self.key.size();
+        let mut block = Zeroizing::new(vec![0u8; k]);
+        block[k - em.len()..].copy_from_slice(&em);
+        Ok(self.decrypt_raw(&block).map_err(|e| Error::Crypto(format!("RSA signing failed: {e:?}")))?.to_vec())
+    }
+
     /// True when this pair is the one `rid` names.
     pub fn matches_recipient(&self, rid: &RecipientIdentifier) -> bool {
         match rid {

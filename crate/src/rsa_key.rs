@@ -1,10 +1,11 @@
 //! The RSA operations, on the constant-time Montgomery arithmetic of the `siegel-bignum` crate.
 //!
-//! The `rsa` crate still parses and validates keys and does RSASSA-PSS; this module does the hot
-//! and the secret part:
+//! The `rsa` crate still parses and validates keys and verifies RSASSA-PSS; this module does the
+//! hot and the secret part:
 //! - [`PrivateKey::decrypt_raw`]: m = c^d mod n by the Chinese remainder theorem over p and q, with
-//!   the exponentiations in constant time, the input blinded by a fresh random r^e, and the result
-//!   checked (m^e = c) before it leaves, so that a fault in one half cannot reveal a prime;
+//!   the exponentiations in constant time, the input blinded by r^e (r random, reused squared for
+//!   [`Blinding::USES`] operations, its inverse computed in constant time), and the result checked
+//!   (m^e = c) before it leaves, so that a fault in one half cannot reveal a prime;
 //! - [`PrivateKey::sign_pkcs1v15`] and [`verify_pkcs1v15`]: RSASSA-PKCS1-v1_5 (RFC 8017 section 8.2),
 //!   verified by encoding the expected block and comparing, never by parsing the decrypted one;
 //! - the key-transport paddings of [`crate::rsa_padding`] work on [`PrivateKey::decrypt_raw`]'s output.
@@ -119,24 +120,11 @@ impl PrivateKey {
         let blinded_mont = n.mul(&c_mont, &blinding.r_e);
         let blinded = Zeroizing::new(n.from_mont(&blinded_mont));
 
-        // CRT: m1 = c^dp mod p, m2 = c^dq mod q, h = (m1 − m2)·q⁻¹ mod p, m = m2 + h·q.
+        // CRT: m1 = c^dp mod p, m2 = c^dq mod q.
         let m1 = Zeroizing::new(self.p.pow_secret(&self.p.reduce_wide(&blinded), &self.dp));
         let m2 = Zeroizing::new(self.q.from_mont(&self.q.pow_secret(&self.q.reduce_wide(&blinded), &self.dq)));
-        let diff = Zeroizing::new(self.p.sub(&m1, &self.p.reduce_wide(&m2)));
-        let h = Zeroizing::new(self.p.mul(&diff, &self.q_inv));
-        let mut m = Zeroizing::new(bignum::mul_wide(&h, self.q.value()));
-        let mut carry: Limb = 0;
-        for (i, limb) in m.iter_mut().enumerate() {
-            let (s, c1) = limb.overflowing_add(m2.get(i).copied().unwrap_or(0));
-            let (s, c2) = s.overflowing_add(carry);
-            *limb = s;
-            carry = Limb::from(c1 | c2);
-        }
-        // m < n: the top limbs beyond n's width are zero.
+        let m = self.crt_combine(&m1, &m2)?;
         let width = n.limbs();
-        if m[width..].iter().any(|&x| x != 0) || carry != 0 {
-            return Err(RsaError::Fault);
-        }
         let m_blinded = &m[..width];
 
         // The check: (m·r)^e must give back c·r^e.
@@ -174,24 +162,51 @@ impl PrivateKey {
         }
     }
 
-    /// A new random r: r^e and r⁻¹ mod n.
+    /// x mod n from x mod p (`x1`, Montgomery form modulo p) and x mod q (`x2`, normal form):
+    /// h = (x1 − x2)·q⁻¹ mod p, x = x2 + h·q, as n's width (a fault if it does not fit).
+    fn crt_combine(&self, x1: &[Limb], x2: &[Limb]) -> Result<Zeroizing<Vec<Limb>>, RsaError> {
+        let diff = Zeroizing::new(self.p.sub(x1, &self.p.reduce_wide(x2)));
+        let h = Zeroizing::new(self.p.mul(&diff, &self.q_inv));
+        let mut x = Zeroizing::new(bignum::mul_wide(&h, self.q.value()));
+        let mut carry: Limb = 0;
+        for (i, limb) in x.iter_mut().enumerate() {
+            let (s, c1) = limb.overflowing_add(x2.get(i).copied().unwrap_or(0));
+            let (s, c2) = s.overflowing_add(carry);
+            *limb = s;
+            carry = Limb::from(c1 | c2);
+        }
+        // x < n: the limbs beyond n's width are zero.
+        let width = self.public.n.limbs();
+        if x[width..].iter().any(|&l| l != 0) || carry != 0 {
+            return Err(RsaError::Fault);
+        }
+        x.truncate(width);
+        Ok(x)
+    }
+
+    /// A new random r: r^e and r⁻¹ mod n. r⁻¹ comes by the CRT from r^(p−2) mod p and r^(q−2) mod q
+    /// (Fermat), in constant time like the private-key operation itself.
     fn new_blinding(&self, rng: &mut impl CryptoRngCore) -> Blinding {
-        use rsa::BigUint;
         let n = &self.public.n;
-        let modulus = BigUint::from_bytes_be(&self.public.n_be);
+        let (p_minus_2, q_minus_2) = (self.p.minus_two(), self.q.minus_two());
         loop {
-            let mut bytes = Zeroizing::new(vec![0u8; self.public.len + 8]);
-            rng.fill_bytes(&mut bytes);
-            let r = BigUint::from_bytes_be(&bytes) % &modulus;
-            // r is invertible unless it shares a prime with n, which a random r all but never does.
-            let Some(inv) = num_inverse(&r, &modulus) else { continue };
-            let (Some(r), Some(inv)) =
-                (bignum::from_be(&r.to_bytes_be(), n.limbs()), bignum::from_be(&inv.to_bytes_be(), n.limbs()))
-            else {
+            // A random number of one byte less than n: below n, and random enough to blind.
+            let mut bytes = Zeroizing::new(vec![0u8; self.public.len]);
+            rng.fill_bytes(&mut bytes[1..]);
+            let Some(r) = bignum::from_be(&bytes, n.limbs()).map(Zeroizing::new) else { continue };
+            let inv_p = Zeroizing::new(self.p.pow_secret(&self.p.reduce_wide(&r), &p_minus_2));
+            let inv_q = Zeroizing::new(self.q.from_mont(&self.q.pow_secret(&self.q.reduce_wide(&r), &q_minus_2)));
+            let Ok(inv) = self.crt_combine(&inv_p, &inv_q) else { continue };
+            let r_mont = Zeroizing::new(n.to_mont(&r));
+            let inv_mont = Zeroizing::new(n.to_mont(&inv));
+            // r·r⁻¹ = 1 unless r shares a prime with n (or is 0), which a random r all but never does.
+            let mut one = vec![0 as Limb; n.limbs()];
+            one[0] = 1;
+            if n.mul(&r_mont, &inv) != one {
                 continue;
-            };
-            let r_e = Zeroizing::new(n.pow_public(&n.to_mont(&r), &self.public.e));
-            return Blinding { r_e, r_inv: Zeroizing::new(n.to_mont(&inv)), uses: 0 };
+            }
+            let r_e = Zeroizing::new(n.pow_public(&r_mont, &self.public.e));
+            return Blinding { r_e, r_inv: inv_mont, uses: 0 };
         }
     }
 
@@ -202,34 +217,32 @@ impl PrivateKey {
     }
 }
 
-/// r⁻¹ mod n for a public-or-random r: the `rsa` crate's (variable-time) inverse.
-fn num_inverse(r: &rsa::BigUint, n: &rsa::BigUint) -> Option<rsa::BigUint> {
-    use num_bigint_dig::ModInverse;
-    let inv = r.mod_inverse(n)?;
-    inv.to_biguint()
-}
-
 /// An RSA public key: the modulus and the exponent.
 #[derive(Clone)]
 pub struct PublicKey {
     n: Modulus,
-    n_be: Vec<u8>,
     e: Vec<u8>,
     /// The modulus' length in bytes.
     len: usize,
 }
 
 impl PublicKey {
-    /// The key (n, e), both big-endian; `None` unless n is odd and greater than 1 and e is odd.
+    /// The largest modulus accepted, in bytes (16384 bits).
+    pub const MAX_LEN: usize = 2048;
+
+    /// The key (n, e), both big-endian; `None` unless n is odd, greater than 1 and at most
+    /// [`PublicKey::MAX_LEN`] bytes, and e is odd, at least 3 and below n.
     pub fn new(n_be: &[u8], e_be: &[u8]) -> Option<PublicKey> {
         let start = n_be.iter().position(|&b| b != 0)?;
         let n_be = n_be[start..].to_vec();
         let e_start = e_be.iter().position(|&b| b != 0)?;
         let e = e_be[e_start..].to_vec();
-        if e.last().is_some_and(|b| b & 1 == 0) {
+        let e_small = e.len() == 1 && e[0] < 3;
+        let e_below_n = e.len() < n_be.len() || (e.len() == n_be.len() && e < n_be);
+        if n_be.len() > Self::MAX_LEN || e.last().is_some_and(|b| b & 1 == 0) || e_small || !e_below_n {
             return None;
         }
-        Some(PublicKey { n: Modulus::new(&n_be, 0)?, len: n_be.len(), n_be, e })
+        Some(PublicKey { n: Modulus::new(&n_be, 0)?, len: n_be.len(), e })
     }
 
     /// The key of the `rsa` crate's type (which has checked its size).
@@ -300,6 +313,36 @@ pub fn emsa_pkcs1v15(digest: Digest, hash: &[u8], len: usize) -> Option<Vec<u8>>
     em[len - t_len - 1] = 0;
     em[len - t_len..len - hash.len()].copy_from_slice(prefix);
     em[len - hash.len()..].copy_from_slice(hash);
+    Some(em)
+}
+
+/// EMSA-PSS-ENCODE (RFC 8017 section 9.1.1) of `m_hash` (made with `digest`, which MGF1 uses too)
+/// with `salt_len` random bytes of salt, for a modulus of `em_bits + 1` bits: ceil(em_bits / 8)
+/// bytes, or `None` when the hash has the wrong length or the block does not fit.
+pub fn emsa_pss_encode(
+    rng: &mut impl CryptoRngCore,
+    digest: Digest,
+    m_hash: &[u8],
+    salt_len: usize,
+    em_bits: usize,
+) -> Option<Vec<u8>> {
+    let (h_len, em_len) = (digest.output_len(), em_bits.div_ceil(8));
+    if m_hash.len() != h_len || em_len < h_len + salt_len + 2 {
+        return None;
+    }
+    let mut salt = vec![0u8; salt_len];
+    rng.fill_bytes(&mut salt);
+    let m_prime = [&[0u8; 8][..], m_hash, &salt].concat();
+    let h = digest.hash(&m_prime);
+    let db_len = em_len - h_len - 1;
+    let mut em = vec![0u8; em_len];
+    // DB = PS (zeros) || 01 || salt, masked with MGF1(H).
+    em[db_len - salt_len - 1] = 1;
+    em[db_len - salt_len..db_len].copy_from_slice(&salt);
+    crate::rsa_padding::mgf1_xor(digest, &h, &mut em[..db_len]);
+    em[0] &= 0xff >> (8 * em_len - em_bits);
+    em[db_len..em_len - 1].copy_from_slice(&h);
+    em[em_len - 1] = 0xbc;
     Some(em)
 }
 
@@ -395,6 +438,51 @@ mod tests {
         ours.dp[0] ^= 2; // a fault in the exponent of one CRT half
         let c = RsaPublicKey::from(&rsa_key).encrypt(&mut rand_core::OsRng, Pkcs1v15Encrypt, b"key").unwrap();
         assert_eq!(ours.decrypt_raw(&c).unwrap_err(), RsaError::Fault);
+    }
+
+    #[test]
+    fn pss_signatures_verify_with_the_rsa_crate() {
+        use rsa::Pss;
+        let mut rng = rand_core::OsRng;
+        // The test keys (2048 bits), and a 2049-bit key, whose encoded block is a byte shorter.
+        let odd = RsaPrivateKey::new(&mut rng, 2049).unwrap();
+        for rsa_key in [key("alice"), odd] {
+            let public = RsaPublicKey::from(&rsa_key);
+            let bits = public.n().bits();
+            let ours = PrivateKey::from_rsa(&rsa_key).unwrap();
+            for (digest, hash) in [
+                (Digest::Sha256, Digest::Sha256.hash(b"siegel")),
+                (Digest::Sha384, Digest::Sha384.hash(b"siegel")),
+                (Digest::Sha512, Digest::Sha512.hash(b"siegel")),
+            ] {
+                let em = emsa_pss_encode(&mut rng, digest, &hash, hash.len(), bits - 1).unwrap();
+                let mut block = vec![0u8; public.size()];
+                block[public.size() - em.len()..].copy_from_slice(&em);
+                let sig = ours.decrypt_raw(&block).unwrap();
+                let ok = match digest {
+                    Digest::Sha256 => public.verify(Pss::new_with_salt::<sha2::Sha256>(32), &hash, &sig),
+                    Digest::Sha384 => public.verify(Pss::new_with_salt::<sha2::Sha384>(48), &hash, &sig),
+                    _ => public.verify(Pss::new_with_salt::<sha2::Sha512>(64), &hash, &sig),
+                };
+                assert!(ok.is_ok(), "{bits} bits, {digest:?}");
+            }
+            assert!(emsa_pss_encode(&mut rng, Digest::Sha256, &[0; 31], 32, bits - 1).is_none());
+            assert!(emsa_pss_encode(&mut rng, Digest::Sha512, &[0; 64], 64, 64 * 8 + 64 * 8 + 8).is_none());
+        }
+    }
+
+    #[test]
+    fn public_keys_need_a_sane_exponent_and_size() {
+        let n = key("bob").n().to_bytes_be();
+        assert!(PublicKey::new(&n, &[1, 0, 1]).is_some());
+        assert!(PublicKey::new(&n, &[3]).is_some());
+        assert!(PublicKey::new(&n, &[1]).is_none(), "e = 1 would make every block its own signature");
+        assert!(PublicKey::new(&n, &[0, 2]).is_none(), "even e");
+        assert!(PublicKey::new(&n, &n).is_none(), "e = n");
+        let mut big = vec![0xffu8; PublicKey::MAX_LEN + 1];
+        big[PublicKey::MAX_LEN] = 0xfd;
+        assert!(PublicKey::new(&big, &[3]).is_none(), "larger than 16384 bits");
+        assert!(PublicKey::new(&big[1..], &[3]).is_some());
     }
 
     #[test]

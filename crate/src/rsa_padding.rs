@@ -103,7 +103,7 @@ pub fn oaep_encode(
 }
 
 /// MGF1 (RFC 8017 appendix B.2.1): XORs the mask made from `seed` into `out`.
-fn mgf1_xor(digest: Digest, seed: &[u8], out: &mut [u8]) {
+pub(crate) fn mgf1_xor(digest: Digest, seed: &[u8], out: &mut [u8]) {
     let mut input = Zeroizing::new(Vec::with_capacity(seed.len() + 4));
     for (counter, chunk) in out.chunks_mut(digest.output_len()).enumerate() {
         input.clear();

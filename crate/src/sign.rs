@@ -308,23 +308,15 @@ fn signature_algorithm(digest: Digest, scheme: SignatureScheme) -> Result<Algori
     })
 }
 
-/// Signs `data` (the DER signed attributes) with the pair's key.
+/// Signs `data` (the DER signed attributes) with the pair's key: PKCS#1 v1.5, or PSS with a salt as
+/// long as the digest (what the SignerInfo's parameters say), both on [`crate::rsa_key`].
 fn sign_bytes(pair: &KeyPair, digest: Digest, scheme: SignatureScheme, data: &[u8]) -> Result<Vec<u8>> {
+    if digest == Digest::Sha1 {
+        return Err(Error::InvalidArgument("SHA-1 is not allowed for signing".into()));
+    }
     let hash = digest.hash(data);
-    if scheme == SignatureScheme::RsaPkcs1v15 && digest != Digest::Sha1 {
-        return pair.sign_pkcs1v15(digest, &hash);
+    match scheme {
+        SignatureScheme::RsaPkcs1v15 => pair.sign_pkcs1v15(digest, &hash),
+        SignatureScheme::RsaPss => pair.sign_pss(digest, &hash, digest.output_len()),
     }
-    let mut rng = rand_core::OsRng;
-    macro_rules! with_digest {
-        ($d:ty) => {{
-            let salt = <$d as sha2::digest::OutputSizeUser>::output_size();
-            pair.key.sign_with_rng(&mut rng, rsa::Pss::new_with_salt::<$d>(salt), &hash).map_err(crypto)?
-        }};
-    }
-    Ok(match digest {
-        Digest::Sha256 => with_digest!(sha2::Sha256),
-        Digest::Sha384 => with_digest!(sha2::Sha384),
-        Digest::Sha512 => with_digest!(sha2::Sha512),
-        Digest::Sha1 => return Err(Error::InvalidArgument("SHA-1 is not allowed for signing".into())),
-    })
 }

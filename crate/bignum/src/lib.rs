@@ -13,7 +13,9 @@
 //! - [`Modulus::pow_public`] is plain square-and-multiply for public exponents.
 //!
 //! Secret-dependent choices are made with masks, never branches. The set-up (R² modulo the modulus)
-//! uses `num-bigint-dig`'s division once per modulus, as the `rsa` crate's own precomputation does.
+//! uses `num-bigint-dig`'s division once per modulus, as the `rsa` crate's own precomputation does;
+//! that division takes a time that depends on the modulus (a secret prime for the CRT halves), once
+//! per key.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, rust_2018_idioms)]
 
@@ -208,6 +210,15 @@ impl Modulus {
     /// The modulus.
     pub fn value(&self) -> &[Limb] {
         &self.m
+    }
+
+    /// m − 2 (the exponent of an inverse by Fermat's little theorem, for a prime m).
+    pub fn minus_two(&self) -> Vec<Limb> {
+        let mut two = vec![0; self.limbs()];
+        two[0] = 2;
+        let mut out = vec![0; self.limbs()];
+        sub_into(&self.m, &two, &mut out);
+        out
     }
 
     /// True when `a < m` (constant time).

@@ -4,8 +4,15 @@
 //! context, an old runtime) or refuses the algorithm (AES-192, 3DES), so the result never depends
 //! on which one ran: the bytes are the same either way (PSS signatures are randomised anyway).
 //!
-//! For signing, the private key goes to WebCrypto as PKCS#8 for one non-extractable `CryptoKey`,
-//! used once and dropped; RSA decryption stays in Rust (WebCrypto has no RSAES-PKCS1-v1_5).
+//! For signing and for unwrapping RSA-OAEP keys, the private key goes to WebCrypto as PKCS#8 for one
+//! non-extractable `CryptoKey`, used once and dropped. RSAES-PKCS1-v1_5 key transport, which
+//! WebCrypto does not have, stays in Rust (`crate::rsa_key`, constant time).
+//!
+//! An accepted trade-off on the OAEP path: the browser's OAEP check is constant time, but a failed
+//! unwrap comes back as a rejected promise and a good one as a resolved one, two different paths in
+//! JS and here before the common random-key fallback; their timing differs. Through mail (one
+//! attempt per message read by a person, no error beyond "decryption failed") that is no usable
+//! oracle for Manger's attack, which needs thousands of adaptive queries.
 //!
 //! Data goes to WebCrypto as a view of wasm memory, which WebCrypto copies when it is called, so the
 //! only copies are WebCrypto's own and the result's way back into wasm memory.
