@@ -14,7 +14,6 @@ use cms::enveloped_data::{
 };
 use der::asn1::OctetString;
 use der::{Any, Decode, Encode, Sequence};
-use rand_core::RngCore;
 use serde::{Deserialize, Serialize};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::attr::Attributes;
@@ -318,11 +317,10 @@ impl Unwrapping {
     /// Goes on with the key the host unwrapped; `None` when the host's decryption failed. A failure
     /// or a key of the wrong length gives a random key, as in [`Unwrapping::unwrap`].
     pub fn with_key(self, key: Option<&[u8]>) -> Opening {
-        let mut cek = Zeroizing::new(vec![0u8; self.key_len]);
-        match key {
-            Some(k) if k.len() == self.key_len => cek.copy_from_slice(k),
-            _ => rand_core::OsRng.fill_bytes(&mut cek),
-        }
+        let cek = match key {
+            Some(k) if k.len() == self.key_len => Zeroizing::new(k.to_vec()),
+            _ => self.pair.rejection_key(&self.enc_key, self.key_len),
+        };
         self.into_opening(cek)
     }
 
@@ -555,13 +553,13 @@ impl Transport {
     }
 }
 
-/// Unwraps the content-encryption key. Never fails: a bad unwrap yields a random key of the right
-/// length, so the failure surfaces as the same [`Error::DecryptionFailed`] as a bad tag or padding.
+/// Unwraps the content-encryption key. Never fails: a bad unwrap yields the pair's rejection key for
+/// this encrypted key ([`KeyPair::rejection_key`]), so the failure surfaces as the same
+/// [`Error::DecryptionFailed`] as a bad tag or padding.
 /// The RSA operation and the padding check run in constant time ([`crate::rsa_key`],
 /// [`crate::rsa_padding`]).
 fn unwrap_key(pair: &KeyPair, transport: &Transport, enc_key: &[u8], key_len: usize) -> Zeroizing<Vec<u8>> {
-    let mut fallback = Zeroizing::new(vec![0u8; key_len]);
-    rand_core::OsRng.fill_bytes(&mut fallback);
+    let fallback = pair.rejection_key(enc_key, key_len);
     // A number that is not below the modulus: public, as the encrypted key is.
     let Ok(em) = pair.decrypt_raw(enc_key) else { return fallback };
     match transport {
@@ -683,5 +681,35 @@ mod tests {
         // What Siegel writes it reads: no more recipients than that.
         let many = vec![bob_cert; MAX_RECIPIENTS + 1];
         assert!(matches!(encrypt(b"hi", &many, &EncryptOptions::default()), Err(Error::LimitExceeded(_))));
+    }
+
+    #[test]
+    fn a_bad_key_transport_gives_a_fixed_key_per_ciphertext() {
+        let bob = Identity::from_pkcs12(&data("pki/bob.p12"), "secret").unwrap();
+        let alice = Identity::from_pkcs12(&data("pki/alice.p12"), "secret").unwrap();
+        let bob_cert = bob.pairs()[0].certificate().clone();
+        for key_transport in [KeyTransport::RsaPkcs1, KeyTransport::RsaOaep] {
+            let options = EncryptOptions { cipher: Cipher::Aes256Gcm, key_transport, ..Default::default() };
+            let sealed = encrypt(b"hi", std::slice::from_ref(&bob_cert), &options).unwrap();
+            // The 256-byte encrypted key: flip one bit in it.
+            let at = sealed.windows(4).position(|w| w == [0x04, 0x82, 0x01, 0x00]).unwrap() + 4 + 100;
+            let mut damaged = sealed.clone();
+            damaged[at] ^= 1;
+            assert!(matches!(decrypt(&damaged, &bob), Err(Error::DecryptionFailed)), "{key_transport:?}");
+            let key_of = |der: &[u8]| Opening::new(der.to_vec(), &bob).unwrap().key().to_vec();
+            // Implicit rejection: the same bad ciphertext, the same stand-in key, every time, and the
+            // same one whether Rust or the host failed the unwrap.
+            assert_eq!(key_of(&damaged), key_of(&damaged), "{key_transport:?}");
+            let by_host = Opening::prepare(damaged.clone(), &bob).unwrap().with_key(None).key().to_vec();
+            assert_eq!(by_host, key_of(&damaged));
+            assert_ne!(key_of(&damaged), key_of(&sealed));
+            let mut other = sealed.clone();
+            other[at + 1] ^= 1;
+            assert_ne!(key_of(&other), key_of(&damaged), "another ciphertext, another key");
+            // Another private key: another stand-in for the same bytes.
+            let enc_key = &damaged[at - 100..at + 156];
+            assert_ne!(bob.pairs()[0].rejection_key(enc_key, 32), alice.pairs()[0].rejection_key(enc_key, 32));
+            assert_eq!(bob.pairs()[0].rejection_key(enc_key, 16).len(), 16);
+        }
     }
 }

@@ -93,6 +93,32 @@ impl KeyPair {
         Ok(self.decrypt_raw(&block).map_err(|e| Error::Crypto(format!("RSA signing failed: {e:?}")))?.to_vec())
     }
 
+    /// The key that stands in for a content-encryption key whose unwrap failed ("implicit
+    /// rejection", as OpenSSL 3.2 and the IRTF CFRG's RSA guidance do it): HMAC-SHA-256 keyed by a
+    /// hash of the private exponent, over the encrypted key, `key_len` bytes. The same bad
+    /// ciphertext always gives the same wrong key, so retrying it tells an attacker nothing that a
+    /// good one would not, and nobody without the private key can predict it.
+    pub(crate) fn rejection_key(&self, enc_key: &[u8], key_len: usize) -> Zeroizing<Vec<u8>> {
+        use hmac::{Hmac, Mac};
+        use rsa::traits::PrivateKeyParts;
+        use sha2::Digest as _;
+        let d = Zeroizing::new(self.key.d().to_bytes_be());
+        let kdk = Zeroizing::new(sha2::Sha256::digest(&d[..]).to_vec());
+        let mut out = Zeroizing::new(Vec::with_capacity(key_len + 32));
+        let mut counter = 0u32;
+        while out.len() < key_len {
+            let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(&kdk) else { break };
+            mac.update(b"Siegel implicit rejection");
+            mac.update(&counter.to_be_bytes());
+            mac.update(&(key_len as u32).to_be_bytes());
+            mac.update(enc_key);
+            out.extend_from_slice(&mac.finalize().into_bytes());
+            counter += 1;
+        }
+        out.truncate(key_len);
+        out
+    }
+
     /// True when this pair is the one `rid` names.
     pub fn matches_recipient(&self, rid: &RecipientIdentifier) -> bool {
         match rid {
