@@ -8,6 +8,8 @@
 //!   (m^e = c) before it leaves, so that a fault in one half cannot reveal a prime;
 //! - [`PrivateKey::sign_pkcs1v15`] and [`verify_pkcs1v15`]: RSASSA-PKCS1-v1_5 (RFC 8017 section 8.2),
 //!   verified by encoding the expected block and comparing, never by parsing the decrypted one;
+//! - [`emsa_pss_encode`]: the RSASSA-PSS block (RFC 8017 section 9.1.1) for the same private-key
+//!   operation;
 //! - the key-transport paddings of [`crate::rsa_padding`] work on [`PrivateKey::decrypt_raw`]'s output.
 
 use rand_core::CryptoRngCore;
