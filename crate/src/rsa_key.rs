@@ -4,7 +4,7 @@
 //! hot and the secret part:
 //! - [`PrivateKey::decrypt_raw`]: m = c^d mod n by the Chinese remainder theorem over p and q, with
 //!   the exponentiations in constant time, the input blinded by r^e (r random, reused squared for
-//!   [`Blinding::USES`] operations, its inverse computed in constant time), and the result checked
+//!   32 operations, its inverse computed in constant time), and the result checked
 //!   (m^e = c) before it leaves, so that a fault in one half cannot reveal a prime;
 //! - [`PrivateKey::sign_pkcs1v15`] and [`verify_pkcs1v15`]: RSASSA-PKCS1-v1_5 (RFC 8017 section 8.2),
 //!   verified by encoding the expected block and comparing, never by parsing the decrypted one;
