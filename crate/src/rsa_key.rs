@@ -119,19 +119,23 @@ impl PrivateKey {
         // Blinding: work on c·r^e, whose e-th root is m·r.
         let blinding = self.take_blinding(rng);
         let c_mont = n.to_mont(&c);
-        let blinded_mont = n.mul(&c_mont, &blinding.r_e);
+        let blinded_mont = Zeroizing::new(n.mul(&c_mont, &blinding.r_e));
         let blinded = Zeroizing::new(n.from_mont(&blinded_mont));
 
-        // CRT: m1 = c^dp mod p, m2 = c^dq mod q.
-        let m1 = Zeroizing::new(self.p.pow_secret(&self.p.reduce_wide(&blinded), &self.dp));
-        let m2 = Zeroizing::new(self.q.from_mont(&self.q.pow_secret(&self.q.reduce_wide(&blinded), &self.dq)));
+        // CRT: m1 = c^dp mod p, m2 = c^dq mod q. Every intermediate is wiped: the blinded value
+        // modulo one prime, with the blinded value itself, gives the prime away by a gcd.
+        let (in_p, in_q) = (Zeroizing::new(self.p.reduce_wide(&blinded)), Zeroizing::new(self.q.reduce_wide(&blinded)));
+        let m1 = Zeroizing::new(self.p.pow_secret(&in_p, &self.dp));
+        let m2_mont = Zeroizing::new(self.q.pow_secret(&in_q, &self.dq));
+        let m2 = Zeroizing::new(self.q.from_mont(&m2_mont));
         let m = self.crt_combine(&m1, &m2)?;
         let width = n.limbs();
         let m_blinded = &m[..width];
 
         // The check: (m·r)^e must give back c·r^e.
         let m_mont = Zeroizing::new(n.to_mont(m_blinded));
-        if n.from_mont(&n.pow_public(&m_mont, &self.public.e)) != *blinded {
+        let check = Zeroizing::new(n.from_mont(&Zeroizing::new(n.pow_public(&m_mont, &self.public.e))));
+        if *check != *blinded {
             return Err(RsaError::Fault);
         }
         // Unblind: (m·r)·r⁻¹.
@@ -167,7 +171,8 @@ impl PrivateKey {
     /// x mod n from x mod p (`x1`, Montgomery form modulo p) and x mod q (`x2`, normal form):
     /// h = (x1 − x2)·q⁻¹ mod p, x = x2 + h·q, as n's width (a fault if it does not fit).
     fn crt_combine(&self, x1: &[Limb], x2: &[Limb]) -> Result<Zeroizing<Vec<Limb>>, RsaError> {
-        let diff = Zeroizing::new(self.p.sub(x1, &self.p.reduce_wide(x2)));
+        let x2_p = Zeroizing::new(self.p.reduce_wide(x2));
+        let diff = Zeroizing::new(self.p.sub(x1, &x2_p));
         let h = Zeroizing::new(self.p.mul(&diff, &self.q_inv));
         let mut x = Zeroizing::new(bignum::mul_wide(&h, self.q.value()));
         let mut carry: Limb = 0;
@@ -196,8 +201,10 @@ impl PrivateKey {
             let mut bytes = Zeroizing::new(vec![0u8; self.public.len]);
             rng.fill_bytes(&mut bytes[1..]);
             let Some(r) = bignum::from_be(&bytes, n.limbs()).map(Zeroizing::new) else { continue };
-            let inv_p = Zeroizing::new(self.p.pow_secret(&self.p.reduce_wide(&r), &p_minus_2));
-            let inv_q = Zeroizing::new(self.q.from_mont(&self.q.pow_secret(&self.q.reduce_wide(&r), &q_minus_2)));
+            let (r_p, r_q) = (Zeroizing::new(self.p.reduce_wide(&r)), Zeroizing::new(self.q.reduce_wide(&r)));
+            let inv_p = Zeroizing::new(self.p.pow_secret(&r_p, &p_minus_2));
+            let inv_q_mont = Zeroizing::new(self.q.pow_secret(&r_q, &q_minus_2));
+            let inv_q = Zeroizing::new(self.q.from_mont(&inv_q_mont));
             let Ok(inv) = self.crt_combine(&inv_p, &inv_q) else { continue };
             let r_mont = Zeroizing::new(n.to_mont(&r));
             let inv_mont = Zeroizing::new(n.to_mont(&inv));
@@ -271,8 +278,10 @@ impl PublicKey {
 
     /// s^e mod n, as bytes of the modulus' length.
     pub fn encrypt_raw(&self, s: &[u8]) -> Result<Vec<u8>, RsaError> {
-        let s = self.number(s)?;
-        let out = self.n.from_mont(&self.n.pow_public(&self.n.to_mont(&s), &self.e));
+        // The input may be a padded content-encryption key: wipe its traces.
+        let s = Zeroizing::new(self.number(s)?);
+        let s_mont = Zeroizing::new(self.n.to_mont(&s));
+        let out = self.n.from_mont(&Zeroizing::new(self.n.pow_public(&s_mont, &self.e)));
         bignum::to_be(&out, self.len).ok_or(RsaError::Fault)
     }
 }

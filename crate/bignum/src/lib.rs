@@ -315,7 +315,9 @@ impl Modulus {
         select(Limb::from(top_borrow), &t[n..2 * n], &reduced, &mut r);
         t.zeroize();
         reduced.zeroize();
-        self.mul(&r, &self.r3)
+        let out = self.mul(&r, &self.r3);
+        r.zeroize();
+        out
     }
 
     /// (a − b) mod m for `a, b < m`, in constant time.
@@ -327,6 +329,8 @@ impl Modulus {
         add_into(&diff, &self.m, &mut wrapped);
         let mut out = vec![0; n];
         select(borrow, &wrapped, &diff, &mut out);
+        diff.zeroize();
+        wrapped.zeroize();
         out
     }
 
@@ -406,6 +410,9 @@ impl Modulus {
                 }
             }
         }
+        // The base may be secret (a blinded value, a padded key): wipe the scratch.
+        tmp.zeroize();
+        t.zeroize();
         acc.unwrap_or_else(|| {
             let mut one = vec![0; self.limbs()];
             one[0] = 1;
