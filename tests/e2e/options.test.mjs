@@ -151,9 +151,12 @@ describe("options page", () => {
   test("trusted CAs and contacts import from .pem and .p7b", async () => {
     await page.setInputFiles("#trust-file", join(PKI, "root.crt"));
     await page.waitForFunction(() => /1 added/.test(document.querySelector("#trust-message").textContent));
+    // The message comes first; the list is rendered after it, by another call to the worker.
+    await page.waitForFunction(() => /Siegel Test Root CA/.test(document.querySelector("#trust-list").textContent));
     assert.match(await page.locator("#trust-list").textContent(), /Siegel Test Root CA/);
     await page.setInputFiles("#contact-file", join(PKI, "carol.crt"));
     await page.waitForFunction(() => /1 added/.test(document.querySelector("#contact-message").textContent));
+    await page.waitForFunction(() => /carol@example\.com/.test(document.querySelector("#contact-list").textContent));
     assert.match(await page.locator("#contact-list").textContent(), /carol@example\.com/);
   });
 
