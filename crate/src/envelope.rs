@@ -3,8 +3,9 @@
 //!
 //! Reading also accepts AES-192 and 3DES-CBC, so that years-old mail stays readable. Every failure
 //! after a key has been chosen — RSA padding, CBC padding, GCM tag — is one and the same
-//! [`Error::DecryptionFailed`], and a bad PKCS#1 v1.5 key transport continues with a random key
-//! (RFC 3218 section 2.3.2), so that a reader cannot be turned into a decryption oracle.
+//! [`Error::DecryptionFailed`], and a bad key transport continues with a stand-in key
+//! (RFC 3218 section 2.3.2; `KeyPair::rejection_key`), so that a reader cannot be turned into a
+//! decryption oracle.
 
 use core::ops::Range;
 
@@ -291,8 +292,8 @@ impl core::fmt::Debug for Unwrapping {
 }
 
 impl Unwrapping {
-    /// Unwraps the key in Rust (constant time; a bad key transport yields a random key, see
-    /// [`Error::DecryptionFailed`]).
+    /// Unwraps the key in Rust (constant time; a bad key transport yields the stand-in key of
+    /// `KeyPair::rejection_key`, see [`Error::DecryptionFailed`]).
     pub fn unwrap(self) -> Opening {
         let cek = unwrap_key(&self.pair, &self.transport, &self.enc_key, self.key_len);
         self.into_opening(cek)
@@ -315,7 +316,7 @@ impl Unwrapping {
     }
 
     /// Goes on with the key the host unwrapped; `None` when the host's decryption failed. A failure
-    /// or a key of the wrong length gives a random key, as in [`Unwrapping::unwrap`].
+    /// or a key of the wrong length gives the same stand-in key as [`Unwrapping::unwrap`].
     pub fn with_key(self, key: Option<&[u8]>) -> Opening {
         let cek = match key {
             Some(k) if k.len() == self.key_len => Zeroizing::new(k.to_vec()),
@@ -382,7 +383,7 @@ impl Opening {
         Ok(Unwrapping { buf, ciphertext, enc_key, pair: pair.clone(), transport, key_len, cipher, info })
     }
 
-    /// The unwrapped content-encryption key (random when the key transport failed).
+    /// The unwrapped content-encryption key (the stand-in key when the key transport failed).
     pub fn key(&self) -> &[u8] {
         &self.cek
     }

@@ -75,18 +75,21 @@ impl KeyPair {
 
     /// The RSASSA-PKCS1-v1_5 signature of `hash`, made with `digest`.
     pub(crate) fn sign_pkcs1v15(&self, digest: crate::alg::Digest, hash: &[u8]) -> Result<Vec<u8>> {
-        let em = rsa_key::emsa_pkcs1v15(digest, hash, self.key.size())
-            .ok_or_else(|| Error::Crypto("the key is too small for this digest".into()))?;
-        Ok(self.decrypt_raw(&em).map_err(|e| Error::Crypto(format!("RSA signing failed: {e:?}")))?.to_vec())
+        self.sign_block(rsa_key::emsa_pkcs1v15(digest, hash, self.key.size()))
     }
 
     /// The RSASSA-PSS signature of `hash`, made with `digest` (also for MGF1), with `salt_len`
     /// random bytes of salt.
     pub(crate) fn sign_pss(&self, digest: crate::alg::Digest, hash: &[u8], salt_len: usize) -> Result<Vec<u8>> {
         let mod_bits = self.key.n().bits();
-        let em = rsa_key::emsa_pss_encode(&mut rand_core::OsRng, digest, hash, salt_len, mod_bits - 1)
-            .ok_or_else(|| Error::Crypto("the key is too small for this digest".into()))?;
-        // EM has ceil((modBits − 1) / 8) bytes: one less than the modulus when modBits ≡ 1 (mod 8).
+        self.sign_block(rsa_key::emsa_pss_encode(&mut rand_core::OsRng, digest, hash, salt_len, mod_bits - 1))
+    }
+
+    /// The private-key operation on an encoded signature block (`None`: it did not fit the key),
+    /// left-padded to the modulus' length: PSS blocks are ceil((modBits − 1) / 8) bytes, one less
+    /// than the modulus when modBits ≡ 1 (mod 8).
+    fn sign_block(&self, em: Option<Vec<u8>>) -> Result<Vec<u8>> {
+        let em = em.ok_or_else(|| Error::Crypto("the key is too small for this digest".into()))?;
         let k = self.key.size();
         let mut block = Zeroizing::new(vec![0u8; k]);
         block[k - em.len()..].copy_from_slice(&em);

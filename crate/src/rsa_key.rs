@@ -6,8 +6,9 @@
 //!   the exponentiations in constant time, the input blinded by r^e (r random, reused squared for
 //!   32 operations, its inverse computed in constant time), and the result checked
 //!   (m^e = c) before it leaves, so that a fault in one half cannot reveal a prime;
-//! - [`PrivateKey::sign_pkcs1v15`] and [`verify_pkcs1v15`]: RSASSA-PKCS1-v1_5 (RFC 8017 section 8.2),
-//!   verified by encoding the expected block and comparing, never by parsing the decrypted one;
+//! - [`emsa_pkcs1v15`] and [`verify_pkcs1v15`]: RSASSA-PKCS1-v1_5 (RFC 8017 section 8.2): the block
+//!   to sign with the private-key operation, and verification by encoding the expected block and
+//!   comparing, never by parsing the decrypted one;
 //! - [`emsa_pss_encode`]: the RSASSA-PSS block (RFC 8017 section 9.1.1) for the same private-key
 //!   operation;
 //! - the key-transport paddings of [`crate::rsa_padding`] work on [`PrivateKey::decrypt_raw`]'s output.
@@ -218,12 +219,6 @@ impl PrivateKey {
             return Blinding { r_e, r_inv: inv_mont, uses: 0 };
         }
     }
-
-    /// The RSASSA-PKCS1-v1_5 signature of `hash` (made with `digest`).
-    pub fn sign_pkcs1v15(&self, digest: Digest, hash: &[u8]) -> Result<Vec<u8>, RsaError> {
-        let em = emsa_pkcs1v15(digest, hash, self.public.len).ok_or(RsaError::BadInput)?;
-        self.decrypt_raw(&em).map(|s| s.to_vec())
-    }
 }
 
 /// An RSA public key: the modulus and the exponent.
@@ -399,7 +394,7 @@ mod tests {
             let public = RsaPublicKey::from(&rsa_key);
             let hash = Digest::Sha256.hash(b"siegel");
             let reference = rsa_key.sign(Pkcs1v15Sign::new::<sha2::Sha256>(), &hash).unwrap();
-            let sig = ours.sign_pkcs1v15(Digest::Sha256, &hash).unwrap();
+            let sig = ours.decrypt_raw(&emsa_pkcs1v15(Digest::Sha256, &hash, public.size()).unwrap()).unwrap().to_vec();
             assert_eq!(sig, reference, "PKCS#1 v1.5 signatures are deterministic");
             assert!(verify_pkcs1v15(ours.public(), Digest::Sha256, &hash, &sig));
             let h512 = Digest::Sha512.hash(b"siegel");

@@ -3,7 +3,7 @@
 //! block, in constant time.
 //!
 //! Both decoders take the length the key must have (known from the content-encryption algorithm)
-//! and a random key of that length, and return one or the other without a branch on the block's
+//! and a stand-in key of that length (a random or derived one, the caller's choice), and return one or the other without a branch on the block's
 //! contents: a malformed block, a key of the wrong length and a good key take the same path and
 //! the same time. A wrong key then fails where any wrong key fails, at the content's padding or
 //! authentication tag, which is the defence against Bleichenbacher's and Manger's oracles that

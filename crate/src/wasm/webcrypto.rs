@@ -181,7 +181,7 @@ pub async fn oaep_unwrap(job: &Unwrapping) -> Option<Option<Zeroizing<Vec<u8>>>>
     Reflect::set(&params, &"name".into(), &"RSA-OAEP".into()).ok()?;
     match settle(s.decrypt(&params, &key, job.envelope().encrypted_key())).await {
         Ok(buf) => Some(Some(Zeroizing::new(Uint8Array::new(&buf).to_vec()))),
-        // Bad padding or a key from another message: the Rust path's random key follows.
+        // Bad padding or a key from another message: the Rust path's stand-in key follows.
         Err(e) if error_name(&e) == "OperationError" => Some(None),
         Err(_) => None,
     }
