@@ -12,24 +12,23 @@
 //!   memory accesses does not depend on the exponent (every table entry is read for every window);
 //! - [`Modulus::pow_public`] is plain square-and-multiply for public exponents.
 //!
-//! Secret-dependent choices are made with masks, never branches. The set-up (R² modulo the modulus)
-//! uses `num-bigint-dig`'s division once per modulus, as the `rsa` crate's own precomputation does;
-//! that division takes a time that depends on the modulus (a secret prime for the CRT halves), once
-//! per key.
+//! Secret-dependent choices are made with masks, never branches, the set-up of a modulus (R² mod m,
+//! by doublings and Montgomery squarings) and [`rem`] (the remainder modulo any number, for checking
+//! and deriving key parts) included: their time depends on the widths of the numbers only.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, rust_2018_idioms)]
 
-use num_bigint_dig::BigUint;
 use zeroize::Zeroize;
 
-#[cfg(target_pointer_width = "64")]
+// `--cfg siegel_limb32` forces the 32-bit limbs of wasm32 on a 64-bit host, for their tests (.ci/test).
+#[cfg(all(target_pointer_width = "64", not(siegel_limb32)))]
 mod width {
     /// One limb of a number.
     pub type Limb = u64;
     /// A double-width limb, for products.
     pub type Wide = u128;
 }
-#[cfg(not(target_pointer_width = "64"))]
+#[cfg(any(not(target_pointer_width = "64"), siegel_limb32))]
 mod width {
     /// One limb of a number.
     pub type Limb = u32;
@@ -88,23 +87,6 @@ pub fn to_be(limbs: &[Limb], len: usize) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn to_biguint(limbs: &[Limb]) -> BigUint {
-    let mut bytes = Vec::with_capacity(limbs.len() * LIMB_BYTES);
-    for limb in limbs {
-        bytes.extend_from_slice(&limb.to_le_bytes());
-    }
-    let n = BigUint::from_bytes_le(&bytes);
-    bytes.zeroize();
-    n
-}
-
-fn from_biguint(x: &BigUint, n: usize) -> Option<Vec<Limb>> {
-    let mut bytes = x.to_bytes_be();
-    let out = from_be(&bytes, n);
-    bytes.zeroize();
-    out
-}
-
 /// All ones when `bit` is 1, zero when it is 0, without a branch.
 fn mask(bit: Limb) -> Limb {
     core::hint::black_box(bit & 1).wrapping_neg()
@@ -157,6 +139,33 @@ pub fn mul_wide(a: &[Limb], b: &[Limb]) -> Vec<Limb> {
     out
 }
 
+/// x mod m for any `m` other than zero (even ones too), as `m.len()` limbs, in constant time: one
+/// shift and one masked subtraction per bit of `x`. `None` when m is zero.
+pub fn rem(x: &[Limb], m: &[Limb]) -> Option<Vec<Limb>> {
+    if m.iter().all(|&l| l == 0) {
+        return None;
+    }
+    let n = m.len();
+    // r < m throughout; 2r + 1 < 2m needs one limb more than m.
+    let mut m_ext = m.to_vec();
+    m_ext.push(0);
+    let (mut r, mut shifted, mut reduced) = (vec![0 as Limb; n + 1], vec![0 as Limb; n + 1], vec![0 as Limb; n + 1]);
+    for i in (0..x.len() * LIMB_BITS as usize).rev() {
+        let bit = (x[i / LIMB_BITS as usize] >> (i % LIMB_BITS as usize)) & 1;
+        let mut carry = bit;
+        for (s, &limb) in shifted.iter_mut().zip(&r) {
+            *s = (limb << 1) | carry;
+            carry = limb >> (LIMB_BITS - 1);
+        }
+        let borrow = sub_into(&shifted, &m_ext, &mut reduced);
+        select(borrow, &shifted, &reduced, &mut r);
+    }
+    shifted.zeroize();
+    reduced.zeroize();
+    r.truncate(n);
+    Some(r)
+}
+
 /// An odd modulus `m` with what Montgomery multiplication needs; numbers modulo it are `limbs()`
 /// limbs wide, and R = 2^(LIMB_BITS·limbs()).
 #[derive(Clone)]
@@ -193,13 +202,38 @@ impl Modulus {
         for _ in 0..7 {
             inv = inv.wrapping_mul((2 as Limb).wrapping_sub(m[0].wrapping_mul(inv)));
         }
-        let big = to_biguint(&m);
-        let r2 = (BigUint::from(1u32) << (2 * LIMB_BITS as usize * n)) % &big;
-        let r2 = from_biguint(&r2, n)?;
-        let mut modulus = Modulus { m_inv: inv.wrapping_neg(), r2, r3: Vec::new(), m };
+        let mut modulus = Modulus { m_inv: inv.wrapping_neg(), r2: Vec::new(), r3: Vec::new(), m };
+        modulus.r2 = modulus.r_squared();
         // Montgomery's product of R² with itself is R⁴·R⁻¹ = R³.
         modulus.r3 = modulus.mul(&modulus.r2, &modulus.r2);
         Some(modulus)
+    }
+
+    /// R² mod m, without a division. A number x in Montgomery form is x·R; write M(t) for the
+    /// Montgomery form of 2^t, the value 2^(r+t) mod m (R = 2^r). Doubling 2^(bits(m)−1), which is
+    /// below m, gives M(t₀) for t₀ = r/32, and five Montgomery squarings (each M(t)·M(t)·R⁻¹ =
+    /// M(2t)) then give M(r) = 2^(2r) = R² mod m. r is a multiple of 32, so t₀ is whole.
+    fn r_squared(&self) -> Vec<Limb> {
+        let n = self.limbs();
+        let r = LIMB_BITS as usize * n;
+        let top = self.m.iter().rposition(|&l| l != 0).unwrap_or(0);
+        let bits = top * LIMB_BITS as usize + (LIMB_BITS - self.m[top].leading_zeros()) as usize;
+        let mut x = vec![0 as Limb; n];
+        x[(bits - 1) / LIMB_BITS as usize] = 1 << ((bits - 1) % LIMB_BITS as usize);
+        let (mut doubled, mut reduced) = (vec![0 as Limb; n], vec![0 as Limb; n]);
+        for _ in 0..(r + r / 32 + 1 - bits) {
+            let carry = add_into(&x, &x, &mut doubled);
+            // 2x < 2m: subtract m when 2x ≥ m, i.e. when the doubling carried or the subtraction
+            // does not borrow.
+            let borrow = sub_into(&doubled, &self.m, &mut reduced);
+            select(carry | (borrow ^ 1), &reduced, &doubled, &mut x);
+        }
+        doubled.zeroize();
+        reduced.zeroize();
+        for _ in 0..5 {
+            x = self.mul(&x, &x);
+        }
+        x
     }
 
     /// The width of numbers modulo this one, in limbs.
@@ -424,6 +458,7 @@ impl Modulus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use num_bigint_dig::BigUint;
 
     /// A small deterministic generator (xorshift), for reproducible random numbers.
     struct Xorshift(u64);
@@ -447,7 +482,59 @@ mod tests {
     }
 
     fn big(limbs: &[Limb]) -> BigUint {
-        to_biguint(limbs)
+        let bytes: Vec<u8> = limbs.iter().flat_map(|l| l.to_le_bytes()).collect();
+        BigUint::from_bytes_le(&bytes)
+    }
+
+    fn from_biguint(x: &BigUint, n: usize) -> Option<Vec<Limb>> {
+        from_be(&x.to_bytes_be(), n)
+    }
+
+    #[test]
+    fn remainder_agrees_with_biguint() {
+        let mut rng = Xorshift(0xfeed_0123_4567_89ab);
+        for (x_len, m_len) in [(1usize, 1usize), (8, 8), (9, 3), (64, 32), (256, 128), (261, 128), (20, 40)] {
+            for _ in 0..4 {
+                let (x_be, mut m_be) = (rng.bytes(x_len), rng.bytes(m_len));
+                m_be[0] |= 1;
+                let (x, m) = (BigUint::from_bytes_be(&x_be), BigUint::from_bytes_be(&m_be));
+                let (xl, ml) =
+                    (from_be(&x_be, limbs_for(&x_be).max(1)).unwrap(), from_be(&m_be, limbs_for(&m_be)).unwrap());
+                assert_eq!(big(&rem(&xl, &ml).unwrap()), &x % &m, "{x_len} mod {m_len} bytes");
+                // Even moduli too (p − 1 for a prime p).
+                let even = &m - (&m % 2u32);
+                let el = from_biguint(&even, ml.len()).unwrap();
+                if even > BigUint::from(0u32) {
+                    assert_eq!(big(&rem(&xl, &el).unwrap()), &x % &even);
+                }
+            }
+        }
+        assert!(rem(&[5], &[0, 0]).is_none(), "no remainder modulo zero");
+        assert_eq!(rem(&[], &[7]).unwrap(), vec![0]);
+    }
+
+    #[test]
+    fn r_squared_for_every_width() {
+        // Moduli from one bit under to many limbs under their width: every doubling count.
+        let mut rng = Xorshift(7);
+        for len in 1..=40usize {
+            for extra in [0usize, 2] {
+                let mut m_be = rng.odd(len);
+                m_be[0] >>= (len % 8) as u32;
+                m_be[len - 1] |= 1;
+                let Some(m) = Modulus::new(&m_be, limbs_for(&m_be) + extra) else { continue };
+                let mb = BigUint::from_bytes_be(&m_be);
+                let r = BigUint::from(1u32) << (LIMB_BITS as usize * m.limbs());
+                assert_eq!(big(&m.r2), (&r * &r) % &mb, "{len} bytes, {extra} limbs more");
+                assert_eq!(big(&m.r3), (&r * &r * &r) % &mb);
+            }
+        }
+        for m_be in [&[3u8][..], &[0x80, 0, 0, 0, 0, 0, 0, 1], &[0xff; 8], &[1, 0, 0, 0, 0, 0, 0, 0, 1]] {
+            let m = Modulus::new(m_be, 0).unwrap();
+            let mb = BigUint::from_bytes_be(m_be);
+            let r = BigUint::from(1u32) << (LIMB_BITS as usize * m.limbs());
+            assert_eq!(big(&m.r2), (&r * &r) % &mb);
+        }
     }
 
     #[test]
