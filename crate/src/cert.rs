@@ -126,14 +126,13 @@ pub fn valid_at(cert: &Certificate, at: u64) -> bool {
 }
 
 /// The RSA public key of the certificate.
-pub fn rsa_public_key(cert: &Certificate) -> Result<rsa::RsaPublicKey> {
-    use rsa::pkcs8::DecodePublicKey;
+pub fn rsa_public_key(cert: &Certificate) -> Result<crate::rsa_key::PublicKey> {
     let spki = &cert.tbs_certificate.subject_public_key_info;
     if spki.algorithm.oid != oids::RSA_ENCRYPTION {
         return Err(Error::unsupported("public key algorithm", oids::name(&spki.algorithm.oid)));
     }
-    let der = spki.to_der().map_err(Error::malformed("certificate public key"))?;
-    rsa::RsaPublicKey::from_public_key_der(&der).map_err(Error::malformed("certificate public key"))
+    let bits = spki.subject_public_key.as_bytes().ok_or_else(|| Error::bad("certificate public key", "unused bits"))?;
+    crate::rsa_key::PublicKey::from_pkcs1_der(bits).map_err(Error::malformed("certificate public key"))
 }
 
 /// The SHA-256 fingerprint of the DER certificate, as colon-separated upper-case hex.

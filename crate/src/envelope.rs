@@ -156,12 +156,11 @@ fn recipient_name(cert: &Certificate) -> String {
 /// One KeyTransRecipientInfo; the bool tells whether it names the recipient by key identifier.
 fn key_trans_info(cert: &Certificate, cek: &[u8], options: &EncryptOptions) -> Result<(RecipientInfo, bool)> {
     let unusable = |reason: String| Error::UnusableCertificate { subject: recipient_name(cert), reason };
-    let public = cert::rsa_public_key(cert).map_err(|e| unusable(e.to_string()))?;
+    let key = cert::rsa_public_key(cert).map_err(|e| unusable(e.to_string()))?;
     if !cert::can_encrypt(cert) {
         return Err(unusable("its key usage does not allow key encipherment".into()));
     }
     let mut rng = rand_core::OsRng;
-    let key = crate::rsa_key::PublicKey::from_rsa(&public).ok_or_else(|| unusable("unusable RSA key".into()))?;
     let too_small = || unusable("its RSA key is too small for the content-encryption key".into());
     let (em, key_enc_alg) = match options.key_transport {
         KeyTransport::RsaPkcs1 => (

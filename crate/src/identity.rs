@@ -5,7 +5,6 @@ use cms::cert::IssuerAndSerialNumber;
 use cms::enveloped_data::RecipientIdentifier;
 use cms::signed_data::SignerIdentifier;
 use der::Decode;
-use rsa::traits::PublicKeyParts;
 use x509_cert::Certificate;
 use zeroize::Zeroizing;
 
@@ -14,11 +13,10 @@ use crate::{cert, pkcs12, rsa_key, Error, Result};
 /// An RSA private key with the certificate that carries its public half.
 #[derive(Clone)]
 pub struct KeyPair {
-    pub(crate) key: rsa::RsaPrivateKey,
+    /// Shared by the pair's clones (the wasm API clones identities into its futures), with its
+    /// blinding state.
+    key: std::sync::Arc<rsa_key::PrivateKey>,
     certificate: Certificate,
-    /// The key in CRT form for [`crate::rsa_key`], made on first use (None: more than two primes),
-    /// and shared by the pair's clones (the wasm API clones identities into its futures).
-    crt: std::sync::Arc<std::sync::OnceLock<Option<rsa_key::PrivateKey>>>,
 }
 
 impl core::fmt::Debug for KeyPair {
@@ -35,10 +33,10 @@ impl KeyPair {
     pub fn new(pkcs8_der: &[u8], certificate: Certificate) -> Result<KeyPair> {
         let key = decode_private_key(pkcs8_der)?;
         let public = cert::rsa_public_key(&certificate)?;
-        if public.n() != key.n() || public.e() != key.e() {
+        if public != *key.public() {
             return Err(Error::InvalidArgument("the private key does not belong to the certificate".into()));
         }
-        Ok(KeyPair { key, certificate, crt: Default::default() })
+        Ok(KeyPair { key: std::sync::Arc::new(key), certificate })
     }
 
     /// The certificate.
@@ -48,40 +46,29 @@ impl KeyPair {
 
     /// The private key as PKCS#8 DER, for storage encrypted at rest by the caller.
     pub fn private_key_pkcs8(&self) -> Result<Zeroizing<Vec<u8>>> {
-        use rsa::pkcs8::EncodePrivateKey;
-        let doc = self.key.to_pkcs8_der().map_err(|e| Error::Crypto(e.to_string()))?;
-        Ok(Zeroizing::new(doc.as_bytes().to_vec()))
+        self.key.to_pkcs8_der().map_err(|e| Error::Crypto(e.to_string()))
+    }
+
+    /// The modulus' length in bytes (of a signature, of an encrypted key).
+    pub fn size(&self) -> usize {
+        self.key.public().size()
     }
 
     /// The raw RSA private-key operation c^d mod n on the big-endian `c` of the modulus' length:
-    /// constant-time and blinded ([`crate::rsa_key`]), checked against faults. Keys of more than
-    /// two primes go through the `rsa` crate.
+    /// constant-time and blinded ([`crate::rsa_key`]), checked against faults.
     pub(crate) fn decrypt_raw(&self, c: &[u8]) -> core::result::Result<Zeroizing<Vec<u8>>, rsa_key::RsaError> {
-        if let Some(crt) = self.crt.get_or_init(|| rsa_key::PrivateKey::from_rsa(&self.key)) {
-            return crt.decrypt_raw(c);
-        }
-        let len = self.key.size();
-        if c.len() != len {
-            return Err(rsa_key::RsaError::BadInput);
-        }
-        let c = rsa::BigUint::from_bytes_be(c);
-        let m = rsa::hazmat::rsa_decrypt_and_check(&self.key, Some(&mut rand_core::OsRng), &c)
-            .map_err(|_| rsa_key::RsaError::BadInput)?;
-        let bytes = Zeroizing::new(m.to_bytes_be());
-        let mut out = Zeroizing::new(vec![0u8; len]);
-        out[len - bytes.len()..].copy_from_slice(&bytes);
-        Ok(out)
+        self.key.decrypt_raw(c)
     }
 
     /// The RSASSA-PKCS1-v1_5 signature of `hash`, made with `digest`.
     pub(crate) fn sign_pkcs1v15(&self, digest: crate::alg::Digest, hash: &[u8]) -> Result<Vec<u8>> {
-        self.sign_block(rsa_key::emsa_pkcs1v15(digest, hash, self.key.size()))
+        self.sign_block(rsa_key::emsa_pkcs1v15(digest, hash, self.size()))
     }
 
     /// The RSASSA-PSS signature of `hash`, made with `digest` (also for MGF1), with `salt_len`
     /// random bytes of salt.
     pub(crate) fn sign_pss(&self, digest: crate::alg::Digest, hash: &[u8], salt_len: usize) -> Result<Vec<u8>> {
-        let mod_bits = self.key.n().bits();
+        let mod_bits = self.key.public().bits();
         self.sign_block(rsa_key::emsa_pss_encode(&mut rand_core::OsRng, digest, hash, salt_len, mod_bits - 1))
     }
 
@@ -90,7 +77,7 @@ impl KeyPair {
     /// than the modulus when modBits ≡ 1 (mod 8).
     fn sign_block(&self, em: Option<Vec<u8>>) -> Result<Vec<u8>> {
         let em = em.ok_or_else(|| Error::Crypto("the key is too small for this digest".into()))?;
-        let k = self.key.size();
+        let k = self.size();
         let mut block = Zeroizing::new(vec![0u8; k]);
         block[k - em.len()..].copy_from_slice(&em);
         Ok(self.decrypt_raw(&block).map_err(|e| Error::Crypto(format!("RSA signing failed: {e:?}")))?.to_vec())
@@ -103,10 +90,8 @@ impl KeyPair {
     /// good one would not, and nobody without the private key can predict it.
     pub(crate) fn rejection_key(&self, enc_key: &[u8], key_len: usize) -> Zeroizing<Vec<u8>> {
         use hmac::{Hmac, Mac};
-        use rsa::traits::PrivateKeyParts;
         use sha2::Digest as _;
-        let d = Zeroizing::new(self.key.d().to_bytes_be());
-        let kdk = Zeroizing::new(sha2::Sha256::digest(&d[..]).to_vec());
+        let kdk = Zeroizing::new(sha2::Sha256::digest(self.key.private_exponent()).to_vec());
         let mut out = Zeroizing::new(Vec::with_capacity(key_len + 32));
         let mut counter = 0u32;
         while out.len() < key_len {
@@ -146,7 +131,7 @@ pub fn matches_signer(cert: &Certificate, sid: &SignerIdentifier) -> bool {
     }
 }
 
-fn decode_private_key(pkcs8_der: &[u8]) -> Result<rsa::RsaPrivateKey> {
+fn decode_private_key(pkcs8_der: &[u8]) -> Result<rsa_key::PrivateKey> {
     let info = pkcs8::PrivateKeyInfo::from_der(pkcs8_der).map_err(Error::malformed("private key"))?;
     if info.algorithm.oid != crate::oids::RSA_ENCRYPTION {
         return Err(Error::unsupported(
@@ -154,7 +139,7 @@ fn decode_private_key(pkcs8_der: &[u8]) -> Result<rsa::RsaPrivateKey> {
             format!("{} (Siegel reads RSA keys)", crate::oids::name(&info.algorithm.oid)),
         ));
     }
-    rsa::RsaPrivateKey::try_from(info).map_err(Error::malformed("RSA private key"))
+    rsa_key::PrivateKey::from_pkcs1_der(info.private_key).map_err(Error::malformed("RSA private key"))
 }
 
 /// A user's keys and certificates.
@@ -189,10 +174,9 @@ impl Identity {
         let mut pairs = Vec::new();
         for entry in &p12.keys {
             let key = decode_private_key(&entry.pkcs8_der)?;
-            let pos =
-                certs.iter().position(|c| cert::rsa_public_key(c).is_ok_and(|p| p.n() == key.n() && p.e() == key.e()));
+            let pos = certs.iter().position(|c| cert::rsa_public_key(c).is_ok_and(|p| p == *key.public()));
             let Some(pos) = pos else { return Err(Error::NoCertificateForKey) };
-            pairs.push(KeyPair { key, certificate: certs.remove(pos), crt: Default::default() });
+            pairs.push(KeyPair { key: std::sync::Arc::new(key), certificate: certs.remove(pos) });
         }
         Identity::new(pairs, certs)
     }

@@ -26,6 +26,7 @@ pub mod ber;
 pub mod cert;
 pub mod clock;
 pub mod dn;
+pub mod dsa_key;
 pub mod envelope;
 pub mod error;
 pub mod identity;

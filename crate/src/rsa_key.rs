@@ -1,20 +1,20 @@
-//! The RSA operations, on the constant-time Montgomery arithmetic of the `siegel-bignum` crate.
-//!
-//! The `rsa` crate still parses and validates keys and verifies RSASSA-PSS; this module does the
-//! hot and the secret part:
+//! RSA keys and operations, on the constant-time Montgomery arithmetic of the `siegel-bignum`
+//! crate; no other big-integer code is involved.
+//! - [`PrivateKey::from_pkcs1`]: reads and checks a private key (the primes multiply to n, and
+//!   e·d ≡ 1 modulo each prime minus one), deriving its CRT parts itself;
 //! - [`PrivateKey::decrypt_raw`]: m = c^d mod n by the Chinese remainder theorem over p and q, with
 //!   the exponentiations in constant time, the input blinded by r^e (r random, reused squared for
 //!   32 operations, its inverse computed in constant time), and the result checked
-//!   (m^e = c) before it leaves, so that a fault in one half cannot reveal a prime;
-//! - [`emsa_pkcs1v15`] and [`verify_pkcs1v15`]: RSASSA-PKCS1-v1_5 (RFC 8017 section 8.2): the block
-//!   to sign with the private-key operation, and verification by encoding the expected block and
-//!   comparing, never by parsing the decrypted one;
-//! - [`emsa_pss_encode`]: the RSASSA-PSS block (RFC 8017 section 9.1.1) for the same private-key
-//!   operation;
+//!   (m^e = c) before it leaves, so that a fault in one half cannot reveal a prime. Keys of more
+//!   than two primes take one exponentiation modulo n instead, blinded and checked the same way;
+//! - [`PublicKey`]: (n, e) with bounded sizes, [`verify_pkcs1v15`] (by encoding the expected block
+//!   and comparing, never by parsing the decrypted one) and [`verify_pss`] (RFC 8017 section 9.1.2);
+//! - [`emsa_pkcs1v15`] and [`emsa_pss_encode`]: the blocks to sign with the private-key operation;
 //! - the key-transport paddings of [`crate::rsa_padding`] work on [`PrivateKey::decrypt_raw`]'s output.
 
+use der::asn1::UintRef;
+use der::Encode;
 use rand_core::CryptoRngCore;
-use rsa::traits::{PrivateKeyParts, PublicKeyParts};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::alg::Digest;
@@ -29,28 +29,79 @@ pub enum RsaError {
     Fault,
 }
 
-/// A two-prime RSA private key, ready for CRT exponentiation.
+/// Why an RSA key was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// The DER structure is not an RSA key.
+    #[error("not an RSA key: {0}")]
+    Structure(String),
+    /// The modulus is unusable.
+    #[error("the modulus must be odd and at most {} bits", PublicKey::MAX_LEN * 8)]
+    Modulus,
+    /// The public exponent is out of bounds.
+    #[error("the public exponent must be odd, at least 3, at most 2^33 − 1, and below the modulus")]
+    Exponent,
+    /// The primes are not the modulus' factors (or a prime is even or 1).
+    #[error("the primes do not multiply to the modulus")]
+    Primes,
+    /// e·d ≢ 1 modulo some prime minus one: the key cannot decrypt what its public half encrypts.
+    #[error("the private exponent does not belong to the public exponent")]
+    PrivateExponent,
+    /// The exponent or the coefficient of a third or later prime is wrong.
+    #[error("the CRT parts of the additional primes are wrong")]
+    OtherPrimes,
+}
+
+/// A prime in at most this many primes: more is no real key (RFC 8017 allows any number; OpenSSL
+/// makes at most 5 for 8192 bits).
+const MAX_PRIMES: usize = 16;
+
+/// An RSA private key, ready for the private-key operation.
 pub struct PrivateKey {
     public: PublicKey,
-    p: Modulus,
-    q: Modulus,
-    dp: Zeroizing<Vec<Limb>>,
-    dq: Zeroizing<Vec<Limb>>,
-    /// q⁻¹ mod p, in normal form.
-    q_inv: Zeroizing<Vec<Limb>>,
+    secret: Secret,
+    /// The private exponent, big-endian without leading zeros.
+    d: Zeroizing<Vec<u8>>,
+    /// The key as PKCS#1 RSAPrivateKey DER, with the CRT parts derived here.
+    pkcs1: Zeroizing<Vec<u8>>,
     /// The blinding pair for the next operation (see [`Blinding`]).
     blinding: std::sync::Mutex<Option<Blinding>>,
+}
+
+/// The private part in the form the private-key operation uses.
+#[derive(Clone)]
+enum Secret {
+    /// Two primes: CRT exponentiation.
+    Crt {
+        p: Modulus,
+        q: Modulus,
+        dp: Zeroizing<Vec<Limb>>,
+        dq: Zeroizing<Vec<Limb>>,
+        /// q⁻¹ mod p, in normal form.
+        q_inv: Zeroizing<Vec<Limb>>,
+    },
+    /// More primes: one exponentiation modulo n.
+    Plain {
+        d: Zeroizing<Vec<Limb>>,
+        /// φ(n) − 1: r^(φ(n)−1) = r⁻¹ for the blinding.
+        phi_minus_1: Zeroizing<Vec<Limb>>,
+    },
+}
+
+impl core::fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Never print key material.
+        f.debug_struct("PrivateKey").field("public", &self.public).finish_non_exhaustive()
+    }
 }
 
 impl Clone for PrivateKey {
     fn clone(&self) -> PrivateKey {
         PrivateKey {
             public: self.public.clone(),
-            p: self.p.clone(),
-            q: self.q.clone(),
-            dp: self.dp.clone(),
-            dq: self.dq.clone(),
-            q_inv: self.q_inv.clone(),
+            secret: self.secret.clone(),
+            d: self.d.clone(),
+            pkcs1: self.pkcs1.clone(),
             blinding: Default::default(),
         }
     }
@@ -69,43 +120,180 @@ impl Blinding {
     const USES: u32 = 32;
 }
 
+/// `x` as `n` limbs; a value too wide for them is refused with `err`.
+fn limbs(x: &[u8], n: usize, err: KeyError) -> Result<Zeroizing<Vec<Limb>>, KeyError> {
+    bignum::from_be(x, n).map(Zeroizing::new).ok_or(err)
+}
+
+/// True when the limbs `x` hold the number 1.
+fn is_one(x: &[Limb]) -> bool {
+    x.first() == Some(&1) && x[1..].iter().all(|&l| l == 0)
+}
+
+/// `x` (limbs) as big-endian bytes without leading zeros (one zero byte for 0).
+fn minimal_be(x: &[Limb]) -> Zeroizing<Vec<u8>> {
+    let mut bytes = Zeroizing::new(bignum::to_be(x, x.len() * (Limb::BITS as usize / 8)).unwrap_or_default());
+    let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len().saturating_sub(1));
+    bytes.drain(..start);
+    bytes
+}
+
+/// One prime of a key, checked against d and e: d mod (prime − 1), or `KeyError::PrivateExponent`
+/// when e·d ≢ 1 modulo prime − 1.
+fn exponent_for(prime: &[Limb], d: &[Limb], e: &[Limb]) -> Result<Zeroizing<Vec<Limb>>, KeyError> {
+    // The prime is odd: prime − 1 only clears the lowest bit.
+    let mut prime_minus_1 = Zeroizing::new(prime.to_vec());
+    prime_minus_1[0] &= !1;
+    let d_i = Zeroizing::new(bignum::rem(d, &prime_minus_1).ok_or(KeyError::Primes)?);
+    let check = Zeroizing::new(bignum::rem(&bignum::mul_wide(&d_i, e), &prime_minus_1).ok_or(KeyError::Primes)?);
+    if !is_one(&check) {
+        return Err(KeyError::PrivateExponent);
+    }
+    Ok(d_i)
+}
+
 impl PrivateKey {
-    /// The CRT form of a key the `rsa` crate has parsed and validated; `None` for keys of more than
-    /// two primes (the caller keeps using the `rsa` crate for those).
-    pub fn from_rsa(key: &rsa::RsaPrivateKey) -> Option<PrivateKey> {
-        let [p, q] = key.primes() else { return None };
-        let public = PublicKey::new(&key.n().to_bytes_be(), &key.e().to_bytes_be())?;
-        // Both halves get the same width, wide enough for either prime: the reductions of a number
-        // below n = p·q modulo either prime then stay within Modulus::reduce_wide's bound.
-        let (p_be, q_be) = (Zeroizing::new(p.to_bytes_be()), Zeroizing::new(q.to_bytes_be()));
-        let half = bignum::limbs_for(&p_be).max(bignum::limbs_for(&q_be));
-        if 2 * half < public.n.limbs() {
-            return None;
+    /// Reads a PKCS#1 RSAPrivateKey and checks it as the `rsa` crate and OpenSSL do: the primes are
+    /// odd and multiply to n, and e·d ≡ 1 modulo each prime minus one. The CRT exponents are
+    /// derived from d (those in the structure are not trusted), and so is the coefficient unless
+    /// the structure's one is right; the parts of a third or later prime must be right.
+    pub fn from_pkcs1(key: &pkcs1::RsaPrivateKey<'_>) -> Result<PrivateKey, KeyError> {
+        let public = PublicKey::new(key.modulus.as_bytes(), key.public_exponent.as_bytes())?;
+        let width = public.n.limbs();
+        let mut primes = vec![key.prime1.as_bytes(), key.prime2.as_bytes()];
+        let others = key.other_prime_infos.as_deref().unwrap_or_default();
+        primes.extend(others.iter().map(|info| info.prime.as_bytes()));
+        if primes.len() > MAX_PRIMES {
+            return Err(KeyError::Primes);
         }
-        let (pm, qm) = (Modulus::new(&p_be, half)?, Modulus::new(&q_be, half)?);
-        let limbs = |x: &rsa::BigUint| {
-            let be = Zeroizing::new(x.to_bytes_be());
-            bignum::from_be(&be, half).map(Zeroizing::new)
+        // Every prime odd and above 1, and their product n.
+        let mut product: Zeroizing<Vec<Limb>> = Zeroizing::new(vec![1]);
+        for prime in &primes {
+            let p = limbs(prime, bignum::limbs_for(prime).max(1), KeyError::Primes)?;
+            if p[0] & 1 == 0 || is_one(&p) {
+                return Err(KeyError::Primes);
+            }
+            product = Zeroizing::new(bignum::mul_wide(&product, &p));
+        }
+        let fits = product.len() >= width && product[width..].iter().all(|&l| l == 0);
+        if !fits || product[..width] != *public.n.value() {
+            return Err(KeyError::Primes);
+        }
+        let d = limbs(key.private_exponent.as_bytes(), width, KeyError::PrivateExponent)?;
+        let e = limbs(&public.e, width, KeyError::Exponent)?;
+        let d_be = Zeroizing::new(key.private_exponent.as_bytes().to_vec());
+
+        // The two-prime part: p and q of one width, wide enough for either (the reductions of a
+        // number below n modulo either prime then stay within Modulus::reduce_wide's bound).
+        let (p_be, q_be) = (primes[0], primes[1]);
+        let half = bignum::limbs_for(p_be).max(bignum::limbs_for(q_be));
+        let pm = Modulus::new(p_be, half).ok_or(KeyError::Primes)?;
+        let qm = Modulus::new(q_be, half).ok_or(KeyError::Primes)?;
+        let dp = exponent_for(pm.value(), &d, &e)?;
+        let dq = exponent_for(qm.value(), &d, &e)?;
+        let q_inv = match limbs(key.coefficient.as_bytes(), half, KeyError::Primes) {
+            Ok(c)
+                if pm.is_reduced(&c)
+                    && is_one(&bignum::rem(&bignum::mul_wide(&c, qm.value()), pm.value()).unwrap_or_default()) =>
+            {
+                c
+            }
+            // q⁻¹ mod p = q^(p−2) mod p (p is prime), in constant time.
+            _ => {
+                let q_mont = Zeroizing::new(pm.reduce_wide(qm.value()));
+                Zeroizing::new(pm.from_mont(&Zeroizing::new(pm.pow_secret(&q_mont, &pm.minus_two()))))
+            }
         };
-        let one = rsa::BigUint::from(1u32);
-        let dp = match key.dp() {
-            Some(dp) => limbs(dp)?,
-            None => limbs(&(key.d() % (p - &one)))?,
+
+        // Further primes: d_i = d mod (r_i − 1) and t_i = (r_1·…·r_(i−1))⁻¹ mod r_i must be right.
+        let mut product = Zeroizing::new(bignum::mul_wide(pm.value(), qm.value()));
+        let mut phi = {
+            let (mut p1, mut q1) = (Zeroizing::new(pm.value().to_vec()), Zeroizing::new(qm.value().to_vec()));
+            p1[0] &= !1;
+            q1[0] &= !1;
+            Zeroizing::new(bignum::mul_wide(&p1, &q1))
         };
-        let dq = match key.dq() {
-            Some(dq) => limbs(dq)?,
-            None => limbs(&(key.d() % (q - &one)))?,
+        for info in others {
+            let r = limbs(info.prime.as_bytes(), bignum::limbs_for(info.prime.as_bytes()), KeyError::Primes)?;
+            let d_i = exponent_for(&r, &d, &e)?;
+            let given = limbs(info.exponent.as_bytes(), r.len(), KeyError::OtherPrimes)?;
+            let t = limbs(info.coefficient.as_bytes(), r.len(), KeyError::OtherPrimes)?;
+            let t_check = bignum::rem(&bignum::mul_wide(&t, &product), &r).unwrap_or_default();
+            let t_reduced = bignum::rem(&t, &r).unwrap_or_default() == *t;
+            if *given != *d_i || !t_reduced || !is_one(&t_check) {
+                return Err(KeyError::OtherPrimes);
+            }
+            product = Zeroizing::new(bignum::mul_wide(&product, &r));
+            let mut r1 = Zeroizing::new(r.to_vec());
+            r1[0] &= !1;
+            phi = Zeroizing::new(bignum::mul_wide(&phi, &r1));
+        }
+
+        let secret = if others.is_empty() {
+            Secret::Crt { dp: dp.clone(), dq: dq.clone(), q_inv: q_inv.clone(), p: pm.clone(), q: qm.clone() }
+        } else {
+            // φ(n) < n fits n's width; subtract 1 with the borrow carried.
+            let mut phi_minus_1 = limbs(&minimal_be(&phi), width, KeyError::Primes)?;
+            for limb in phi_minus_1.iter_mut() {
+                let (v, borrow) = limb.overflowing_sub(1);
+                *limb = v;
+                if !borrow {
+                    break;
+                }
+            }
+            Secret::Plain { d: d.clone(), phi_minus_1 }
         };
-        // q⁻¹ mod p = q^(p−2) mod p (p is prime), in constant time.
-        let p_minus_2 = limbs(&(p - 2u32))?;
-        let q_mont = pm.reduce_wide(qm.value());
-        let q_inv = Zeroizing::new(pm.from_mont(&pm.pow_secret(&q_mont, &p_minus_2)));
-        Some(PrivateKey { public, p: pm, q: qm, dp, dq, q_inv, blinding: Default::default() })
+
+        // The structure as it will be handed on (PKCS#8 export): the CRT parts derived here.
+        let (dp_be, dq_be, q_inv_be) = (minimal_be(&dp), minimal_be(&dq), minimal_be(&q_inv));
+        let encoded = pkcs1::RsaPrivateKey {
+            modulus: key.modulus,
+            public_exponent: key.public_exponent,
+            private_exponent: key.private_exponent,
+            prime1: key.prime1,
+            prime2: key.prime2,
+            exponent1: UintRef::new(&dp_be).map_err(|e| KeyError::Structure(e.to_string()))?,
+            exponent2: UintRef::new(&dq_be).map_err(|e| KeyError::Structure(e.to_string()))?,
+            coefficient: UintRef::new(&q_inv_be).map_err(|e| KeyError::Structure(e.to_string()))?,
+            other_prime_infos: key.other_prime_infos.clone(),
+        };
+        let pkcs1 = Zeroizing::new(encoded.to_der().map_err(|e| KeyError::Structure(e.to_string()))?);
+        Ok(PrivateKey { public, secret, d: d_be, pkcs1, blinding: Default::default() })
+    }
+
+    /// Reads a PKCS#1 RSAPrivateKey from DER ([`PrivateKey::from_pkcs1`]).
+    pub fn from_pkcs1_der(der: &[u8]) -> Result<PrivateKey, KeyError> {
+        use der::Decode;
+        let key = pkcs1::RsaPrivateKey::from_der(der).map_err(|e| KeyError::Structure(e.to_string()))?;
+        PrivateKey::from_pkcs1(&key)
     }
 
     /// The public half.
     pub fn public(&self) -> &PublicKey {
         &self.public
+    }
+
+    /// The private exponent d, big-endian without leading zeros.
+    pub fn private_exponent(&self) -> &[u8] {
+        &self.d
+    }
+
+    /// The key as PKCS#1 RSAPrivateKey DER (with CRT parts derived from d).
+    pub fn to_pkcs1_der(&self) -> &[u8] {
+        &self.pkcs1
+    }
+
+    /// The key as PKCS#8 PrivateKeyInfo DER (version 1, rsaEncryption with NULL parameters).
+    pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+        let info = pkcs8::PrivateKeyInfo {
+            algorithm: pkcs8::AlgorithmIdentifierRef {
+                oid: crate::oids::RSA_ENCRYPTION,
+                parameters: Some(der::asn1::AnyRef::NULL),
+            },
+            private_key: &self.pkcs1,
+            public_key: None,
+        };
+        info.to_der().map(Zeroizing::new).map_err(|e| KeyError::Structure(e.to_string()))
     }
 
     /// c^d mod n for the big-endian `c` of the modulus' length, as bytes of that length.
@@ -123,15 +311,19 @@ impl PrivateKey {
         let blinded_mont = Zeroizing::new(n.mul(&c_mont, &blinding.r_e));
         let blinded = Zeroizing::new(n.from_mont(&blinded_mont));
 
-        // CRT: m1 = c^dp mod p, m2 = c^dq mod q. Every intermediate is wiped: the blinded value
-        // modulo one prime, with the blinded value itself, gives the prime away by a gcd.
-        let (in_p, in_q) = (Zeroizing::new(self.p.reduce_wide(&blinded)), Zeroizing::new(self.q.reduce_wide(&blinded)));
-        let m1 = Zeroizing::new(self.p.pow_secret(&in_p, &self.dp));
-        let m2_mont = Zeroizing::new(self.q.pow_secret(&in_q, &self.dq));
-        let m2 = Zeroizing::new(self.q.from_mont(&m2_mont));
-        let m = self.crt_combine(&m1, &m2)?;
-        let width = n.limbs();
-        let m_blinded = &m[..width];
+        let m = match &self.secret {
+            Secret::Crt { p, q, dp, dq, .. } => {
+                // CRT: m1 = c^dp mod p, m2 = c^dq mod q. Every intermediate is wiped: the blinded
+                // value modulo one prime, with the blinded value itself, gives the prime away by a gcd.
+                let (in_p, in_q) = (Zeroizing::new(p.reduce_wide(&blinded)), Zeroizing::new(q.reduce_wide(&blinded)));
+                let m1 = Zeroizing::new(p.pow_secret(&in_p, dp));
+                let m2_mont = Zeroizing::new(q.pow_secret(&in_q, dq));
+                let m2 = Zeroizing::new(q.from_mont(&m2_mont));
+                self.crt_combine(&m1, &m2)?
+            }
+            Secret::Plain { d, .. } => Zeroizing::new(n.from_mont(&Zeroizing::new(n.pow_secret(&blinded_mont, d)))),
+        };
+        let m_blinded = &m[..n.limbs()];
 
         // The check: (m·r)^e must give back c·r^e.
         let m_mont = Zeroizing::new(n.to_mont(m_blinded));
@@ -172,10 +364,11 @@ impl PrivateKey {
     /// x mod n from x mod p (`x1`, Montgomery form modulo p) and x mod q (`x2`, normal form):
     /// h = (x1 − x2)·q⁻¹ mod p, x = x2 + h·q, as n's width (a fault if it does not fit).
     fn crt_combine(&self, x1: &[Limb], x2: &[Limb]) -> Result<Zeroizing<Vec<Limb>>, RsaError> {
-        let x2_p = Zeroizing::new(self.p.reduce_wide(x2));
-        let diff = Zeroizing::new(self.p.sub(x1, &x2_p));
-        let h = Zeroizing::new(self.p.mul(&diff, &self.q_inv));
-        let mut x = Zeroizing::new(bignum::mul_wide(&h, self.q.value()));
+        let Secret::Crt { p, q, q_inv, .. } = &self.secret else { return Err(RsaError::Fault) };
+        let x2_p = Zeroizing::new(p.reduce_wide(x2));
+        let diff = Zeroizing::new(p.sub(x1, &x2_p));
+        let h = Zeroizing::new(p.mul(&diff, q_inv));
+        let mut x = Zeroizing::new(bignum::mul_wide(&h, q.value()));
         let mut carry: Limb = 0;
         for (i, limb) in x.iter_mut().enumerate() {
             let (s, c1) = limb.overflowing_add(x2.get(i).copied().unwrap_or(0));
@@ -192,27 +385,39 @@ impl PrivateKey {
         Ok(x)
     }
 
-    /// A new random r: r^e and r⁻¹ mod n. r⁻¹ comes by the CRT from r^(p−2) mod p and r^(q−2) mod q
-    /// (Fermat), in constant time like the private-key operation itself.
+    /// r⁻¹ mod n for `r` below n, in normal form: by the CRT from r^(p−2) mod p and r^(q−2) mod q
+    /// (Fermat), or as r^(φ(n)−1) for more primes; in constant time like the private-key
+    /// operation itself. Wrong (and caught by the caller) when r shares a prime with n.
+    fn inverse(&self, r: &[Limb]) -> Option<Zeroizing<Vec<Limb>>> {
+        let n = &self.public.n;
+        match &self.secret {
+            Secret::Crt { p, q, .. } => {
+                let (r_p, r_q) = (Zeroizing::new(p.reduce_wide(r)), Zeroizing::new(q.reduce_wide(r)));
+                let inv_p = Zeroizing::new(p.pow_secret(&r_p, &p.minus_two()));
+                let inv_q_mont = Zeroizing::new(q.pow_secret(&r_q, &q.minus_two()));
+                let inv_q = Zeroizing::new(q.from_mont(&inv_q_mont));
+                self.crt_combine(&inv_p, &inv_q).ok()
+            }
+            Secret::Plain { phi_minus_1, .. } => {
+                let r_mont = Zeroizing::new(n.to_mont(r));
+                Some(Zeroizing::new(n.from_mont(&Zeroizing::new(n.pow_secret(&r_mont, phi_minus_1)))))
+            }
+        }
+    }
+
+    /// A new random r: r^e and r⁻¹ mod n.
     fn new_blinding(&self, rng: &mut impl CryptoRngCore) -> Blinding {
         let n = &self.public.n;
-        let (p_minus_2, q_minus_2) = (self.p.minus_two(), self.q.minus_two());
         loop {
             // A random number of one byte less than n: below n, and random enough to blind.
             let mut bytes = Zeroizing::new(vec![0u8; self.public.len]);
             rng.fill_bytes(&mut bytes[1..]);
             let Some(r) = bignum::from_be(&bytes, n.limbs()).map(Zeroizing::new) else { continue };
-            let (r_p, r_q) = (Zeroizing::new(self.p.reduce_wide(&r)), Zeroizing::new(self.q.reduce_wide(&r)));
-            let inv_p = Zeroizing::new(self.p.pow_secret(&r_p, &p_minus_2));
-            let inv_q_mont = Zeroizing::new(self.q.pow_secret(&r_q, &q_minus_2));
-            let inv_q = Zeroizing::new(self.q.from_mont(&inv_q_mont));
-            let Ok(inv) = self.crt_combine(&inv_p, &inv_q) else { continue };
+            let Some(inv) = self.inverse(&r) else { continue };
             let r_mont = Zeroizing::new(n.to_mont(&r));
             let inv_mont = Zeroizing::new(n.to_mont(&inv));
             // r·r⁻¹ = 1 unless r shares a prime with n (or is 0), which a random r all but never does.
-            let mut one = vec![0 as Limb; n.limbs()];
-            one[0] = 1;
-            if n.mul(&r_mont, &inv) != one {
+            if !is_one(&n.mul(&r_mont, &inv)) {
                 continue;
             }
             let r_e = Zeroizing::new(n.pow_public(&r_mont, &self.public.e));
@@ -228,35 +433,65 @@ pub struct PublicKey {
     e: Vec<u8>,
     /// The modulus' length in bytes.
     len: usize,
+    /// The modulus' length in bits.
+    bits: usize,
+}
+
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &PublicKey) -> bool {
+        self.len == other.len && self.e == other.e && self.n.value() == other.n.value()
+    }
+}
+
+impl core::fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PublicKey").field("bits", &self.bits).field("e", &self.e).finish_non_exhaustive()
+    }
 }
 
 impl PublicKey {
-    /// The largest modulus accepted, in bytes (16384 bits).
-    pub const MAX_LEN: usize = 2048;
+    /// The largest modulus accepted, in bytes (8192 bits; OpenSSL's default limit is 16384, the
+    /// `rsa` crate's 4096, and no CA issues keys above 8192).
+    pub const MAX_LEN: usize = 1024;
+    /// The largest public exponent accepted, 2^33 − 1 (as the `rsa` crate; OpenSSL allows 64 bits
+    /// only for small moduli), which bounds the time a verification takes.
+    const MAX_E_BITS: usize = 33;
 
-    /// The key (n, e), both big-endian; `None` unless n is odd, greater than 1 and at most
-    /// [`PublicKey::MAX_LEN`] bytes, and e is odd, at least 3 and below n.
-    pub fn new(n_be: &[u8], e_be: &[u8]) -> Option<PublicKey> {
-        let start = n_be.iter().position(|&b| b != 0)?;
-        let n_be = n_be[start..].to_vec();
-        let e_start = e_be.iter().position(|&b| b != 0)?;
+    /// The key (n, e), both big-endian; refused unless n is odd, greater than 1 and at most
+    /// [`PublicKey::MAX_LEN`] bytes, and e is odd, at least 3, at most 2^33 − 1, and below n.
+    pub fn new(n_be: &[u8], e_be: &[u8]) -> Result<PublicKey, KeyError> {
+        let start = n_be.iter().position(|&b| b != 0).ok_or(KeyError::Modulus)?;
+        let n_be = &n_be[start..];
+        let e_start = e_be.iter().position(|&b| b != 0).ok_or(KeyError::Exponent)?;
         let e = e_be[e_start..].to_vec();
+        let e_bits = 8 * e.len() - e[0].leading_zeros() as usize;
         let e_small = e.len() == 1 && e[0] < 3;
-        let e_below_n = e.len() < n_be.len() || (e.len() == n_be.len() && e < n_be);
-        if n_be.len() > Self::MAX_LEN || e.last().is_some_and(|b| b & 1 == 0) || e_small || !e_below_n {
-            return None;
+        let e_below_n = e.len() < n_be.len() || (e.len() == n_be.len() && e.as_slice() < n_be);
+        if n_be.len() > Self::MAX_LEN {
+            return Err(KeyError::Modulus);
         }
-        Some(PublicKey { n: Modulus::new(&n_be, 0)?, len: n_be.len(), e })
+        if e.last().is_some_and(|b| b & 1 == 0) || e_small || !e_below_n || e_bits > Self::MAX_E_BITS {
+            return Err(KeyError::Exponent);
+        }
+        let bits = 8 * n_be.len() - n_be[0].leading_zeros() as usize;
+        Ok(PublicKey { n: Modulus::new(n_be, 0).ok_or(KeyError::Modulus)?, len: n_be.len(), bits, e })
     }
 
-    /// The key of the `rsa` crate's type (which has checked its size).
-    pub fn from_rsa(key: &rsa::RsaPublicKey) -> Option<PublicKey> {
-        PublicKey::new(&key.n().to_bytes_be(), &key.e().to_bytes_be())
+    /// A PKCS#1 RSAPublicKey (the bits of a certificate's subjectPublicKey).
+    pub fn from_pkcs1_der(der: &[u8]) -> Result<PublicKey, KeyError> {
+        use der::Decode;
+        let key = pkcs1::RsaPublicKey::from_der(der).map_err(|e| KeyError::Structure(e.to_string()))?;
+        PublicKey::new(key.modulus.as_bytes(), key.public_exponent.as_bytes())
     }
 
     /// The modulus' length in bytes.
     pub fn size(&self) -> usize {
         self.len
+    }
+
+    /// The modulus' length in bits.
+    pub fn bits(&self) -> usize {
+        self.bits
     }
 
     /// `x` (big-endian, exactly the modulus' length) as limbs, if it is below n.
@@ -288,6 +523,39 @@ pub fn verify_pkcs1v15(key: &PublicKey, digest: Digest, hash: &[u8], signature: 
         Ok(em) => em == expected,
         Err(_) => false,
     }
+}
+
+/// True when `signature` is `key`'s RSASSA-PSS signature of `m_hash` (RFC 8017 sections 8.1.2 and
+/// 9.1.2), made with `digest` for the message and MGF1 and exactly `salt_len` bytes of salt.
+pub fn verify_pss(key: &PublicKey, digest: Digest, m_hash: &[u8], salt_len: usize, signature: &[u8]) -> bool {
+    let Ok(block) = key.encrypt_raw(signature) else { return false };
+    let (em_bits, h_len) = (key.bits - 1, digest.output_len());
+    let em_len = em_bits.div_ceil(8);
+    // EM is the block without its leading byte when em_bits is a multiple of 8; that byte is 0.
+    let (lead, em) = block.split_at(block.len() - em_len);
+    if lead.iter().any(|&b| b != 0) || m_hash.len() != h_len || em_len < h_len + salt_len + 2 {
+        return false;
+    }
+    if em[em_len - 1] != 0xbc {
+        return false;
+    }
+    let (masked_db, h) = em.split_at(em_len - h_len - 1);
+    let h = &h[..h_len];
+    let unused = 8 * em_len - em_bits;
+    if masked_db[0] & !(0xff >> unused) != 0 {
+        return false;
+    }
+    let mut db = masked_db.to_vec();
+    crate::rsa_padding::mgf1_xor(digest, h, &mut db);
+    db[0] &= 0xff >> unused;
+    // DB = PS (zeros) || 01 || salt.
+    let ps_len = em_len - h_len - salt_len - 2;
+    if db[..ps_len].iter().any(|&b| b != 0) || db[ps_len] != 1 {
+        return false;
+    }
+    let salt = &db[db.len() - salt_len..];
+    let m_prime = [&[0u8; 8][..], m_hash, salt].concat();
+    digest.hash(&m_prime) == h
 }
 
 /// EMSA-PKCS1-v1_5 (RFC 8017 section 9.2): 00 01 FF…FF 00 DigestInfo, `len` bytes; `None` when
@@ -352,16 +620,37 @@ pub fn emsa_pss_encode(
     Some(em)
 }
 
+/// A test key (tests/data/pki/NAME.key) as the `rsa` crate reads it, and as Siegel does: from the
+/// PKCS#8 file through [`PrivateKey::from_pkcs1_der`].
+#[cfg(test)]
+pub(crate) fn test_key(name: &str) -> (rsa::RsaPrivateKey, PrivateKey) {
+    use der::Decode;
+    use rsa::pkcs8::DecodePrivateKey;
+    let pem = std::fs::read_to_string(format!("{}/tests/data/pki/{name}.key", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let (_, doc) = der::Document::from_pem(&pem).unwrap();
+    let info = pkcs8::PrivateKeyInfo::from_der(doc.as_bytes()).unwrap();
+    (rsa::RsaPrivateKey::from_pkcs8_pem(&pem).unwrap(), PrivateKey::from_pkcs1_der(info.private_key).unwrap())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand_core::RngCore;
-    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::pkcs1::EncodeRsaPrivateKey;
+    use rsa::traits::{PrivateKeyParts, PublicKeyParts};
     use rsa::{Oaep, Pkcs1v15Encrypt, Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
 
     fn key(name: &str) -> RsaPrivateKey {
-        let pem = std::fs::read_to_string(format!("{}/tests/data/pki/{name}.key", env!("CARGO_MANIFEST_DIR"))).unwrap();
-        RsaPrivateKey::from_pkcs8_pem(&pem).unwrap()
+        test_key(name).0
+    }
+
+    /// The `rsa` crate's reading of a key, to compare with, and ours.
+    fn from_rsa(key: &RsaPrivateKey) -> PrivateKey {
+        PrivateKey::from_pkcs1_der(key.to_pkcs1_der().unwrap().as_bytes()).unwrap()
+    }
+
+    fn public_of(key: &RsaPublicKey) -> PublicKey {
+        PublicKey::new(&key.n().to_bytes_be(), &key.e().to_bytes_be()).unwrap()
     }
 
     #[test]
@@ -369,7 +658,7 @@ mod tests {
         let mut rng = rand_core::OsRng;
         for name in ["bob", "alice", "root"] {
             let rsa_key = key(name);
-            let ours = PrivateKey::from_rsa(&rsa_key).unwrap();
+            let ours = from_rsa(&rsa_key);
             let public = RsaPublicKey::from(&rsa_key);
             for len in [1usize, 16, 32, 100] {
                 let mut msg = vec![0u8; len];
@@ -390,7 +679,7 @@ mod tests {
     fn signatures_match_the_rsa_crate_both_ways() {
         for name in ["alice", "intermediate"] {
             let rsa_key = key(name);
-            let ours = PrivateKey::from_rsa(&rsa_key).unwrap();
+            let ours = from_rsa(&rsa_key);
             let public = RsaPublicKey::from(&rsa_key);
             let hash = Digest::Sha256.hash(b"siegel");
             let reference = rsa_key.sign(Pkcs1v15Sign::new::<sha2::Sha256>(), &hash).unwrap();
@@ -399,7 +688,7 @@ mod tests {
             assert!(verify_pkcs1v15(ours.public(), Digest::Sha256, &hash, &sig));
             let h512 = Digest::Sha512.hash(b"siegel");
             let sig512 = rsa_key.sign(Pkcs1v15Sign::new::<sha2::Sha512>(), &h512).unwrap();
-            assert!(verify_pkcs1v15(&PublicKey::from_rsa(&public).unwrap(), Digest::Sha512, &h512, &sig512));
+            assert!(verify_pkcs1v15(&public_of(&public), Digest::Sha512, &h512, &sig512));
             // Wrong hash, wrong digest, altered signature, wrong length, s ≥ n.
             assert!(!verify_pkcs1v15(ours.public(), Digest::Sha256, &Digest::Sha256.hash(b"other"), &sig));
             assert!(!verify_pkcs1v15(ours.public(), Digest::Sha512, &h512, &sig));
@@ -414,7 +703,7 @@ mod tests {
     #[test]
     fn blinding_pairs_stay_right_over_many_operations() {
         let rsa_key = key("bob");
-        let ours = PrivateKey::from_rsa(&rsa_key).unwrap();
+        let ours = from_rsa(&rsa_key);
         let public = RsaPublicKey::from(&rsa_key);
         // More than Blinding::USES operations: the squared pairs and a renewal.
         for i in 0..(Blinding::USES + 3) {
@@ -428,7 +717,7 @@ mod tests {
 
     #[test]
     fn refuses_inputs_not_below_the_modulus() {
-        let ours = PrivateKey::from_rsa(&key("bob")).unwrap();
+        let ours = from_rsa(&key("bob"));
         let len = ours.public().size();
         assert_eq!(ours.decrypt_raw(&vec![0xff; len]).unwrap_err(), RsaError::BadInput);
         assert_eq!(ours.decrypt_raw(&vec![1; len - 1]).unwrap_err(), RsaError::BadInput);
@@ -440,8 +729,9 @@ mod tests {
     #[test]
     fn a_key_with_a_wrong_part_is_caught_by_the_check() {
         let rsa_key = key("bob");
-        let mut ours = PrivateKey::from_rsa(&rsa_key).unwrap();
-        ours.dp[0] ^= 2; // a fault in the exponent of one CRT half
+        let mut ours = from_rsa(&rsa_key);
+        let Secret::Crt { dp, .. } = &mut ours.secret else { panic!("a two-prime key") };
+        dp[0] ^= 2; // a fault in the exponent of one CRT half
         let c = RsaPublicKey::from(&rsa_key).encrypt(&mut rand_core::OsRng, Pkcs1v15Encrypt, b"key").unwrap();
         assert_eq!(ours.decrypt_raw(&c).unwrap_err(), RsaError::Fault);
     }
@@ -455,7 +745,7 @@ mod tests {
         for rsa_key in [key("alice"), odd] {
             let public = RsaPublicKey::from(&rsa_key);
             let bits = public.n().bits();
-            let ours = PrivateKey::from_rsa(&rsa_key).unwrap();
+            let ours = from_rsa(&rsa_key);
             for (digest, hash) in [
                 (Digest::Sha256, Digest::Sha256.hash(b"siegel")),
                 (Digest::Sha384, Digest::Sha384.hash(b"siegel")),
@@ -480,15 +770,20 @@ mod tests {
     #[test]
     fn public_keys_need_a_sane_exponent_and_size() {
         let n = key("bob").n().to_bytes_be();
-        assert!(PublicKey::new(&n, &[1, 0, 1]).is_some());
-        assert!(PublicKey::new(&n, &[3]).is_some());
-        assert!(PublicKey::new(&n, &[1]).is_none(), "e = 1 would make every block its own signature");
-        assert!(PublicKey::new(&n, &[0, 2]).is_none(), "even e");
-        assert!(PublicKey::new(&n, &n).is_none(), "e = n");
+        assert!(PublicKey::new(&n, &[1, 0, 1]).is_ok());
+        assert!(PublicKey::new(&n, &[3]).is_ok());
+        assert_eq!(PublicKey::new(&n, &[1]).unwrap_err(), KeyError::Exponent, "e = 1: every block its own signature");
+        assert_eq!(PublicKey::new(&n, &[0, 2]).unwrap_err(), KeyError::Exponent, "even e");
+        assert_eq!(PublicKey::new(&n, &n).unwrap_err(), KeyError::Exponent, "e = n");
+        assert!(PublicKey::new(&n, &[1, 0xff, 0xff, 0xff, 0xff]).is_ok(), "2^33 − 1");
+        assert_eq!(PublicKey::new(&n, &[2, 0, 0, 0, 1]).unwrap_err(), KeyError::Exponent, "2^33 + 1");
+        assert_eq!(PublicKey::new(&[0, 0], &[3]).unwrap_err(), KeyError::Modulus);
+        assert_eq!(PublicKey::new(&[0x10, 0], &[3]).unwrap_err(), KeyError::Modulus, "even n");
         let mut big = vec![0xffu8; PublicKey::MAX_LEN + 1];
         big[PublicKey::MAX_LEN] = 0xfd;
-        assert!(PublicKey::new(&big, &[3]).is_none(), "larger than 16384 bits");
-        assert!(PublicKey::new(&big[1..], &[3]).is_some());
+        assert_eq!(PublicKey::new(&big, &[3]).unwrap_err(), KeyError::Modulus, "larger than 8192 bits");
+        assert!(PublicKey::new(&big[1..], &[3]).is_ok());
+        assert_eq!(PublicKey::new(&[&[0, 0][..], &n].concat(), &[3]).unwrap(), PublicKey::new(&n, &[3]).unwrap());
     }
 
     #[test]
@@ -498,5 +793,143 @@ mod tests {
         let em = emsa_pkcs1v15(Digest::Sha256, &[7; 32], 64).unwrap();
         assert_eq!(&em[..3], &[0, 1, 0xff]);
         assert_eq!(em[64 - 32 - 19 - 1], 0);
+    }
+
+    #[test]
+    fn keys_are_read_as_the_rsa_crate_reads_them() {
+        for name in ["alice", "bob", "root", "intermediate"] {
+            let rsa_key = key(name);
+            let (_, ours) = test_key(name);
+            // The same structure back, with the CRT parts derived here.
+            assert_eq!(ours.to_pkcs1_der(), rsa_key.to_pkcs1_der().unwrap().as_bytes(), "{name}");
+            assert_eq!(ours.private_exponent(), rsa_key.d().to_bytes_be());
+            assert_eq!(*ours.public(), public_of(&RsaPublicKey::from(&rsa_key)));
+            // PKCS#8 as the rsa crate writes it.
+            use rsa::pkcs8::EncodePrivateKey;
+            assert_eq!(&ours.to_pkcs8_der().unwrap()[..], rsa_key.to_pkcs8_der().unwrap().as_bytes());
+        }
+    }
+
+    /// A key's PKCS#1 structure with one field changed.
+    fn altered<'a>(der: &'a [u8], change: impl FnOnce(&mut pkcs1::RsaPrivateKey<'a>)) -> Result<PrivateKey, KeyError> {
+        use der::Decode;
+        let mut parsed = pkcs1::RsaPrivateKey::from_der(der).unwrap();
+        change(&mut parsed);
+        PrivateKey::from_pkcs1(&parsed)
+    }
+
+    #[test]
+    fn keys_whose_parts_do_not_fit_are_refused() {
+        let bob = key("bob");
+        let (alice_p, d_plus_2) = (key("alice").primes()[0].to_bytes_be(), (bob.d() + 2u32).to_bytes_be());
+        let n = bob.n().to_bytes_be();
+        let der = bob.to_pkcs1_der().unwrap();
+        let der = der.as_bytes();
+        let wrong_p = altered(der, |k| k.prime1 = UintRef::new(&alice_p).unwrap());
+        assert_eq!(wrong_p.unwrap_err(), KeyError::Primes);
+        let wrong_d = altered(der, |k| k.private_exponent = UintRef::new(&d_plus_2).unwrap());
+        assert_eq!(wrong_d.unwrap_err(), KeyError::PrivateExponent);
+        let one = altered(der, |k| k.prime2 = UintRef::new(&[1]).unwrap());
+        assert_eq!(one.unwrap_err(), KeyError::Primes);
+        let prime_n = altered(der, |k| {
+            k.prime1 = UintRef::new(&n).unwrap();
+            k.prime2 = UintRef::new(&[1]).unwrap();
+        });
+        assert_eq!(prime_n.unwrap_err(), KeyError::Primes, "n = n·1");
+        let e3 = altered(der, |k| k.public_exponent = UintRef::new(&[3]).unwrap());
+        assert_eq!(e3.unwrap_err(), KeyError::PrivateExponent);
+        assert!(matches!(PrivateKey::from_pkcs1_der(&[0x30, 0]).unwrap_err(), KeyError::Structure(_)));
+    }
+
+    #[test]
+    fn a_wrong_crt_part_is_replaced_not_trusted() {
+        let rsa_key = key("bob");
+        let public = RsaPublicKey::from(&rsa_key);
+        let reference = rsa_key.to_pkcs1_der().unwrap();
+        let der = reference.as_bytes();
+        for ours in [
+            altered(der, |k| k.exponent1 = UintRef::new(&[1]).unwrap()),
+            altered(der, |k| k.exponent2 = UintRef::new(&[2]).unwrap()),
+            altered(der, |k| k.coefficient = UintRef::new(&[2]).unwrap()),
+        ] {
+            let ours = ours.unwrap();
+            assert_eq!(ours.to_pkcs1_der(), reference.as_bytes(), "rewritten with the right part");
+            let c = public.encrypt(&mut rand_core::OsRng, Pkcs1v15Encrypt, b"key").unwrap();
+            assert_eq!(&ours.decrypt_raw(&c).unwrap()[public.size() - 3..], b"key");
+        }
+    }
+
+    #[test]
+    fn three_prime_keys_decrypt_and_sign() {
+        // The rsa crate reads no multi-prime PKCS#8 file, but takes the numbers.
+        use der::Decode;
+        use rsa::BigUint;
+        let pem = std::fs::read_to_string(format!("{}/tests/data/pki/three-primes.key", env!("CARGO_MANIFEST_DIR")));
+        let (_, doc) = der::Document::from_pem(&pem.unwrap()).unwrap();
+        let info = pkcs8::PrivateKeyInfo::from_der(doc.as_bytes()).unwrap();
+        let parsed = pkcs1::RsaPrivateKey::from_der(info.private_key).unwrap();
+        let ours = PrivateKey::from_pkcs1(&parsed).unwrap();
+        let big = |x: UintRef<'_>| BigUint::from_bytes_be(x.as_bytes());
+        let primes =
+            vec![big(parsed.prime1), big(parsed.prime2), big(parsed.other_prime_infos.as_ref().unwrap()[0].prime)];
+        let n = big(parsed.modulus);
+        let rsa_key =
+            RsaPrivateKey::from_components(n, big(parsed.public_exponent), big(parsed.private_exponent), primes)
+                .unwrap();
+        assert!(matches!(ours.secret, Secret::Plain { .. }));
+        let public = RsaPublicKey::from(&rsa_key);
+        let mut rng = rand_core::OsRng;
+        // Past a renewal of the blinding pair, whose inverse comes from φ(n) here.
+        for i in 0..(Blinding::USES + 2) {
+            let msg = [i as u8; 24];
+            let c = public.encrypt(&mut rng, Pkcs1v15Encrypt, &msg).unwrap();
+            assert_eq!(&ours.decrypt_raw(&c).unwrap()[public.size() - 24..], &msg, "operation {i}");
+        }
+        let hash = Digest::Sha256.hash(b"siegel");
+        let reference = rsa_key.sign(Pkcs1v15Sign::new::<sha2::Sha256>(), &hash).unwrap();
+        let sig = ours.decrypt_raw(&emsa_pkcs1v15(Digest::Sha256, &hash, public.size()).unwrap()).unwrap();
+        assert_eq!(&sig[..], &reference[..]);
+        // The third prime's parts are checked.
+        let mut bad = parsed.clone();
+        let mut others = bad.other_prime_infos.clone().unwrap();
+        others[0].coefficient = UintRef::new(&[2]).unwrap();
+        bad.other_prime_infos = Some(others);
+        assert_eq!(PrivateKey::from_pkcs1(&bad).unwrap_err(), KeyError::OtherPrimes);
+        assert_eq!(PrivateKey::from_pkcs1(&parsed).unwrap().to_pkcs1_der(), info.private_key);
+    }
+
+    #[test]
+    fn pss_signatures_of_the_rsa_crate_verify() {
+        use rsa::Pss;
+        let mut rng = rand_core::OsRng;
+        let odd = RsaPrivateKey::new(&mut rng, 2049).unwrap();
+        let small = RsaPrivateKey::new(&mut rng, 1024).unwrap();
+        for rsa_key in [key("alice"), odd, small] {
+            let public = RsaPublicKey::from(&rsa_key);
+            let ours = public_of(&public);
+            for (digest, salt) in [(Digest::Sha256, 32), (Digest::Sha256, 0), (Digest::Sha1, 20), (Digest::Sha512, 64)]
+            {
+                let hash = digest.hash(b"siegel");
+                if public.size() < hash.len() + salt + 2 {
+                    continue; // SHA-512 with a 64-byte salt does not fit 1024 bits
+                }
+                let sig = match digest {
+                    Digest::Sha1 => rsa_key.sign_with_rng(&mut rng, Pss::new_with_salt::<sha1::Sha1>(salt), &hash),
+                    Digest::Sha256 => rsa_key.sign_with_rng(&mut rng, Pss::new_with_salt::<sha2::Sha256>(salt), &hash),
+                    _ => rsa_key.sign_with_rng(&mut rng, Pss::new_with_salt::<sha2::Sha512>(salt), &hash),
+                }
+                .unwrap();
+                let bits = public.n().bits();
+                assert!(verify_pss(&ours, digest, &hash, salt, &sig), "{bits} bits, {digest:?}, salt {salt}");
+                assert!(!verify_pss(&ours, digest, &hash, salt + 1, &sig), "another salt length");
+                assert!(!verify_pss(&ours, digest, &digest.hash(b"other"), salt, &sig));
+                let mut bad = sig.clone();
+                bad[5] ^= 0x40;
+                assert!(!verify_pss(&ours, digest, &hash, salt, &bad));
+                assert!(!verify_pss(&ours, digest, &hash, salt, &sig[1..]));
+                assert!(!verify_pkcs1v15(&ours, digest, &hash, &sig), "not a PKCS#1 v1.5 signature");
+            }
+            // Ours, the other way (emsa_pss_encode) is in pss_signatures_verify_with_the_rsa_crate.
+        }
     }
 }

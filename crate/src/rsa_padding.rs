@@ -152,15 +152,13 @@ pub fn oaep_key(em: &[u8], hash: Digest, mgf: Digest, label: &[u8], fallback: &[
 mod tests {
     use super::*;
     use rsa::traits::PublicKeyParts;
-    use rsa::{Oaep, Pkcs1v15Encrypt, RsaPrivateKey, RsaPublicKey};
+    use rsa::{Oaep, Pkcs1v15Encrypt, RsaPublicKey};
 
     use crate::rsa_key::PrivateKey;
 
     fn bob() -> (RsaPublicKey, PrivateKey) {
-        use rsa::pkcs8::DecodePrivateKey;
-        let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/pki/bob.key")).unwrap();
-        let key = RsaPrivateKey::from_pkcs8_pem(&pem).unwrap();
-        (RsaPublicKey::from(&key), PrivateKey::from_rsa(&key).unwrap())
+        let (key, ours) = crate::rsa_key::test_key("bob");
+        (RsaPublicKey::from(&key), ours)
     }
 
     const FALLBACK: [u8; 32] = [0xaa; 32];
@@ -239,13 +237,9 @@ mod tests {
     fn encodings_are_read_by_the_rsa_crate() {
         use rsa::{traits::PaddingScheme, Pkcs1v15Encrypt};
         let (public, private) = bob();
-        let rsa_key = {
-            use rsa::pkcs8::DecodePrivateKey;
-            let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/pki/bob.key")).unwrap();
-            RsaPrivateKey::from_pkcs8_pem(&pem).unwrap()
-        };
+        let rsa_key = crate::rsa_key::test_key("bob").0;
         let mut rng = rand_core::OsRng;
-        let ours = crate::rsa_key::PublicKey::from_rsa(&public).unwrap();
+        let ours = private.public().clone();
         for len in [0usize, 16, 32, 245] {
             let msg = vec![0x5a; len];
             let em = pkcs1v15_encode(&mut rng, &msg, public.size()).unwrap();

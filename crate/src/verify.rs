@@ -811,27 +811,22 @@ fn check_signature(
 
 /// Verifies an RSA signature over a precomputed hash.
 fn verify_rsa(
-    public: &rsa::RsaPublicKey,
+    public: &crate::rsa_key::PublicKey,
     alg: &AlgorithmIdentifierOwned,
     digest: Digest,
     hash: &[u8],
     signature: &[u8],
 ) -> core::result::Result<(), String> {
-    let bad = |_| "the signature does not verify".to_string();
+    let bad = || "the signature does not verify".to_string();
     match alg.oid {
         oids::RSA_ENCRYPTION
         | oids::SHA1_WITH_RSA
         | oids::SHA256_WITH_RSA
         | oids::SHA384_WITH_RSA
-        | oids::SHA512_WITH_RSA => {
-            let key =
-                crate::rsa_key::PublicKey::from_rsa(public).ok_or_else(|| "unusable RSA public key".to_string())?;
-            if crate::rsa_key::verify_pkcs1v15(&key, digest, hash, signature) {
-                Ok(())
-            } else {
-                Err("the signature does not verify".into())
-            }
-        }
+        | oids::SHA512_WITH_RSA => match crate::rsa_key::verify_pkcs1v15(public, digest, hash, signature) {
+            true => Ok(()),
+            false => Err(bad()),
+        },
         oids::RSASSA_PSS => {
             let params = alg
                 .parameters
@@ -844,14 +839,10 @@ fn verify_rsa(
             if pss_digest != digest {
                 return Err("the RSASSA-PSS hash differs from the digest algorithm".into());
             }
-            let salt = params.salt_len as usize;
-            let scheme_ok = match digest {
-                Digest::Sha1 => public.verify(rsa::Pss::new_with_salt::<sha1::Sha1>(salt), hash, signature),
-                Digest::Sha256 => public.verify(rsa::Pss::new_with_salt::<sha2::Sha256>(salt), hash, signature),
-                Digest::Sha384 => public.verify(rsa::Pss::new_with_salt::<sha2::Sha384>(salt), hash, signature),
-                Digest::Sha512 => public.verify(rsa::Pss::new_with_salt::<sha2::Sha512>(salt), hash, signature),
-            };
-            scheme_ok.map_err(bad)
+            match crate::rsa_key::verify_pss(public, digest, hash, params.salt_len as usize, signature) {
+                true => Ok(()),
+                false => Err(bad()),
+            }
         }
         ref other => Err(format!("unsupported signature algorithm {}", oids::name(other))),
     }

@@ -5,7 +5,6 @@
 //! unless the caller opts in: it is broken for collision resistance, and certificates still signed with
 //! it are a risk.
 
-use der::asn1::UintRef;
 use der::{Decode, Encode};
 use signature::hazmat::PrehashVerifier;
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
@@ -113,35 +112,16 @@ pub fn verify(
             if spki.algorithm.oid != oids::RSA_ENCRYPTION && spki.algorithm.oid != oids::RSASSA_PSS {
                 return Err(wrong_key());
             }
-            let key = pkcs1::RsaPublicKey::from_der(key_bits).map_err(|e| SignatureError::BadKey(e.to_string()))?;
-            let public = rsa::RsaPublicKey::new(
-                rsa::BigUint::from_bytes_be(key.modulus.as_bytes()),
-                rsa::BigUint::from_bytes_be(key.public_exponent.as_bytes()),
-            )
-            .map_err(|e| SignatureError::BadKey(e.to_string()))?;
-            let result = match (family, digest) {
-                (Family::Pss(salt), Digest::Sha1) => {
-                    public.verify(rsa::Pss::new_with_salt::<sha1::Sha1>(salt), &hash, signature)
-                }
-                (Family::Pss(salt), Digest::Sha256) => {
-                    public.verify(rsa::Pss::new_with_salt::<sha2::Sha256>(salt), &hash, signature)
-                }
-                (Family::Pss(salt), Digest::Sha384) => {
-                    public.verify(rsa::Pss::new_with_salt::<sha2::Sha384>(salt), &hash, signature)
-                }
-                (Family::Pss(salt), Digest::Sha512) => {
-                    public.verify(rsa::Pss::new_with_salt::<sha2::Sha512>(salt), &hash, signature)
-                }
-                (_, digest) => {
-                    let key = crate::rsa_key::PublicKey::from_rsa(&public)
-                        .ok_or_else(|| SignatureError::BadKey("unusable RSA public key".into()))?;
-                    return match crate::rsa_key::verify_pkcs1v15(&key, digest, &hash, signature) {
-                        true => Ok(()),
-                        false => Err(SignatureError::Invalid),
-                    };
-                }
+            let key = crate::rsa_key::PublicKey::from_pkcs1_der(key_bits)
+                .map_err(|e| SignatureError::BadKey(e.to_string()))?;
+            let valid = match family {
+                Family::Pss(salt) => crate::rsa_key::verify_pss(&key, digest, &hash, salt, signature),
+                _ => crate::rsa_key::verify_pkcs1v15(&key, digest, &hash, signature),
             };
-            result.map_err(|_| SignatureError::Invalid)
+            match valid {
+                true => Ok(()),
+                false => Err(SignatureError::Invalid),
+            }
         }
         Family::Ecdsa => {
             if spki.algorithm.oid != oids::EC_PUBLIC_KEY {
@@ -177,13 +157,9 @@ pub fn verify(
                 .or_else(|| inherited.cloned())
                 .ok_or_else(|| SignatureError::BadKey("DSA key without domain parameters".into()))?;
             let params = params.to_der().map_err(|e| SignatureError::BadKey(e.to_string()))?;
-            let components = dsa::Components::from_der(&params)
-                .map_err(|e| SignatureError::BadKey(format!("bad DSA parameters: {e}")))?;
-            let y = UintRef::from_der(key_bits).map_err(|e| SignatureError::BadKey(e.to_string()))?;
-            let key = dsa::VerifyingKey::from_components(components, dsa::BigUint::from_bytes_be(y.as_bytes()))
-                .map_err(|_| SignatureError::BadKey("invalid DSA public key".into()))?;
-            let sig = dsa::Signature::try_from(signature).map_err(|_| SignatureError::Invalid)?;
-            key.verify_prehash(&hash, &sig).map_err(|_| SignatureError::Invalid)
+            let key = crate::dsa_key::PublicKey::from_der(&params, key_bits)
+                .map_err(|e| SignatureError::BadKey(e.to_string()))?;
+            key.verify_prehash(&hash, signature).map_err(|_| SignatureError::Invalid)
         }
     }
 }

@@ -243,6 +243,6 @@ async fn webcrypto_sign(prepared: &Prepared<'_>) -> Option<Vec<u8>> {
     };
     let key = settle(key).await.ok()?;
     let signature = Uint8Array::new(&settle(s.sign(&params, &key, prepared.to_be_signed())).await.ok()?);
-    let expected = rsa::traits::PublicKeyParts::size(&prepared.signer().key);
+    let expected = prepared.signer().size();
     (signature.length() as usize == expected).then(|| signature.to_vec())
 }

@@ -108,4 +108,6 @@ for who in alice bob bob-old carol nokeyenc mallory expired; do
     -passout pass:secret -out $who.p12
 done
 cat intermediate.crt root.crt > chain.pem
+# A three-prime RSA key (RFC 8017 multi-prime), for the key-reading tests (no certificate).
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -pkeyopt rsa_keygen_primes:3 -out three-primes.key 2>/dev/null
 echo "test PKI written to $out"
