@@ -5,7 +5,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 data="$here/../tests/data"
 c="$here/corpus"
-targets=(ber cms mime smime_open pkcs12 certificates crl rsa_padding)
+targets=(ber cms mime smime_open pkcs12 certificates crl rsa_padding keys)
 for t in "${targets[@]}"; do mkdir -p "$c/$t"; done
 
 put() { # target file...
@@ -56,6 +56,42 @@ rsa_seed() { # NAME PICK PKEYOPTS...
 rsa_seed pkcs1v15 2 -pkeyopt rsa_padding_mode:pkcs1
 rsa_seed oaep-sha1 2 -pkeyopt rsa_padding_mode:oaep
 rsa_seed oaep-sha256 27 -pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256 -pkeyopt rsa_mgf1_md:sha256
+
+# keys: the test keys as PKCS#1 (pick 0), public keys with a signature (pick 1), and the PKITS DSA
+# CA's parameters and key (pick 2, with the split lengths common.rs reads).
+for k in "$pki"/*.key; do
+  { printf '\0'; openssl rsa -in "$k" -outform DER -traditional 2>/dev/null; } > "$c/keys/$(basename "$k" .key).der"
+done
+be16() { printf "$(printf '\\x%02x\\x%02x' $(($1 >> 8)) $(($1 & 255)))"; }
+bob_public=$(mktemp)
+openssl rsa -in "$pki/bob.key" -RSAPublicKey_out -outform DER -out "$bob_public" 2>/dev/null
+klen=$(wc -c < "$bob_public")
+{
+  printf '\1'; be16 "$klen"; cat "$bob_public"
+  printf siegel | openssl dgst -sha256 -sign "$pki/bob.key"
+} > "$c/keys/bob-public-sig"
+rm -f "$bob_public"
+dsa_ca="$here/../../../shared/conformance/pkits/certs/DSACACert.crt"
+if [ -f "$dsa_ca" ]; then
+  t=$(mktemp -d)
+  openssl x509 -inform DER -in "$dsa_ca" -pubkey -noout | openssl pkey -pubin -outform DER -out "$t/spki"
+  # The Dss-Parms SEQUENCE (depth 2) and the INTEGER y inside the BIT STRING (depth 1, after its
+  # unused-bits byte), from openssl asn1parse's offsets.
+  parsed=$(openssl asn1parse -inform DER -in "$t/spki")
+  read -r po ph pl < <(sed -nE 's/^ *([0-9]+):d=2 +hl= *([0-9]+) +l= *([0-9]+) cons: SEQUENCE.*/\1 \2 \3/p' <<<"$parsed")
+  read -r yo yh yl < <(sed -nE 's/^ *([0-9]+):d=1 +hl= *([0-9]+) +l= *([0-9]+) prim: BIT STRING.*/\1 \2 \3/p' <<<"$parsed")
+  plen=$((ph + pl)) ylen=$((yl - 1))
+  {
+    printf '\2'
+    be16 "$plen"; be16 "$ylen"
+    tail -c +$((po + 1)) "$t/spki" | head -c "$plen"
+    tail -c +$((yo + yh + 2)) "$t/spki" | head -c "$ylen"
+    # A well-formed SEQUENCE { r, s } (that does not verify).
+    printf '\x30\x2c\x02\x14'; head -c 20 /dev/zero | tr '\0' '\021'
+    printf '\x02\x14'; head -c 20 /dev/zero | tr '\0' '\042'
+  } > "$c/keys/dsa-ca"
+  rm -rf "$t"
+fi
 
 # Earlier crashes (regressions/<target>/) are good starting points too.
 for t in "${targets[@]}"; do

@@ -56,6 +56,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("certificates", certificates),
     ("cms", cms),
     ("crl", crl),
+    ("keys", keys),
     ("mime", mime),
     ("pkcs12", pkcs12),
     ("rsa_padding", rsa_padding),
@@ -213,4 +214,46 @@ pub fn rsa_padding(data: &[u8]) {
     };
     let got = oaep_key(em, hash, mgf, b"", &fallback);
     assert_eq!(&got[..], &oaep().unwrap_or_else(|| fallback.clone())[..], "OAEP {hash:?}/{mgf:?}");
+}
+
+/// `keys`: the RSA and DSA key readers and the signature checks on them. The first byte picks the
+/// reader; a private key that is accepted must work (its public half's encryption comes back).
+pub fn keys(data: &[u8]) {
+    use siegel::alg::Digest;
+    use siegel::rsa_key::{verify_pkcs1v15, verify_pss, PrivateKey, PublicKey};
+    let Some((&pick, der)) = data.split_first() else { return };
+    match pick % 3 {
+        0 => {
+            let Ok(key) = PrivateKey::from_pkcs1_der(der) else { return };
+            let again = PrivateKey::from_pkcs1_der(key.to_pkcs1_der()).expect("a key read is written back readable");
+            assert!(again.public() == key.public());
+            let size = key.public().size();
+            let mut m = vec![0u8; size];
+            m[size - 1] = 7;
+            if size > 1 {
+                m[1] = pick;
+            }
+            let c = key.public().encrypt_raw(&m).expect("a number below n");
+            assert_eq!(&key.decrypt_raw(&c).expect("the key's own ciphertext")[..], &m[..]);
+        }
+        1 => {
+            // A DER RSAPublicKey and a signature, split at the length (2 bytes, big-endian) first.
+            let [l1, l0, rest @ ..] = der else { return };
+            let (key, sig) = rest.split_at(usize::from(u16::from_be_bytes([*l1, *l0])).min(rest.len()));
+            let Ok(key) = PublicKey::from_pkcs1_der(key) else { return };
+            let hash = Digest::Sha256.hash(b"siegel");
+            let _ = verify_pkcs1v15(&key, Digest::Sha256, &hash, sig);
+            let _ = verify_pss(&key, Digest::Sha256, &hash, pick as usize / 3, sig);
+        }
+        _ => {
+            // Dss-Parms, y and a signature, split at the lengths (2 bytes each, big-endian) first.
+            let [a1, a0, b1, b0, rest @ ..] = der else { return };
+            let (a, b) = (usize::from(u16::from_be_bytes([*a1, *a0])), usize::from(u16::from_be_bytes([*b1, *b0])));
+            let (params, rest) = rest.split_at(a.min(rest.len()));
+            let (y, sig) = rest.split_at(b.min(rest.len()));
+            if let Ok(key) = siegel::dsa_key::PublicKey::from_der(params, y) {
+                let _ = key.verify_prehash(&Digest::Sha1.hash(b"siegel"), sig);
+            }
+        }
+    }
 }
