@@ -20,6 +20,8 @@
 
 use zeroize::Zeroize;
 
+mod lazy;
+
 // `--cfg siegel_limb32` forces the 32-bit limbs of wasm32 on a 64-bit host, for their tests (.ci/test).
 #[cfg(all(target_pointer_width = "64", not(siegel_limb32)))]
 mod width {
@@ -372,6 +374,94 @@ impl Modulus {
     /// a fixed-window exponentiation over all `exp.len() · LIMB_BITS` bits, reading every table
     /// entry in every window.
     pub fn pow_secret(&self, base: &[Limb], exp: &[Limb]) -> Vec<Limb> {
+        // 32-bit limbs: the radix-2^28 product with lazy carries is faster (BENCHMARKS.md).
+        if LIMB_BITS == 32 {
+            if let Some(out) = self.pow_secret_lazy(base, exp) {
+                return out;
+            }
+        }
+        self.pow_secret_cios(base, exp)
+    }
+
+    /// The bit of `exp` (little-endian limbs) at `i`, 0 beyond its end.
+    fn exp_bit(exp: &[Limb], i: usize) -> usize {
+        match exp.get(i / LIMB_BITS as usize) {
+            Some(&limb) => ((limb >> (i % LIMB_BITS as usize)) & 1) as usize,
+            None => 0,
+        }
+    }
+
+    /// [`Modulus::pow_secret`] on [`lazy::Lazy`]'s radix-2^28 product; `None` for moduli wider than
+    /// it takes. The base leaves Montgomery form (R = 2^(LIMB_BITS·limbs)) for R' = 2^(28·digits) by a
+    /// product with R'² mod m, computed here by a public power of 2; the result comes back the same
+    /// way, with the one conditional subtraction the lazy products leave out.
+    fn pow_secret_lazy(&self, base: &[Limb], exp: &[Limb]) -> Option<Vec<Limb>> {
+        let lz = lazy::Lazy::new(&self.m, self.m_inv)?;
+        let (n, d) = (self.limbs(), lz.digits());
+        // R'² mod m = 2^(56·d): the exponent's length is public.
+        let two = self.to_mont(&{
+            let mut two = vec![0 as Limb; n];
+            two[0] = 2;
+            two
+        });
+        let e = (2 * lazy::BITS as usize * d).to_be_bytes();
+        let rr = lazy::to_digits(&self.from_mont(&self.pow_public(&two, &e)), d);
+        let mut t = vec![0u64; d];
+        let mut one = vec![0u64; d];
+        one[0] = 1;
+        let mut table = vec![vec![0u64; d]; 1 << WINDOW];
+        let mut b = self.from_mont(base);
+        let b_digits = lazy::to_digits(&b, d);
+        b.zeroize();
+        lz.mul(&one, &rr, &mut table[0], &mut t);
+        lz.mul(&b_digits, &rr, &mut table[1], &mut t);
+        for i in 2..table.len() {
+            let (done, rest) = table.split_at_mut(i);
+            lz.mul(&done[i - 1], &done[1], &mut rest[0], &mut t);
+        }
+        let bits = exp.len() * LIMB_BITS as usize;
+        let mut acc = table[0].clone();
+        let (mut tmp, mut chosen) = (vec![0u64; d], vec![0u64; d]);
+        for w in (0..bits.div_ceil(WINDOW)).rev() {
+            for _ in 0..WINDOW {
+                lz.mul(&acc, &acc, &mut tmp, &mut t);
+                core::mem::swap(&mut acc, &mut tmp);
+            }
+            let index = (0..WINDOW).fold(0, |idx, k| idx | (Self::exp_bit(exp, w * WINDOW + k) << k));
+            chosen.iter_mut().for_each(|x| *x = 0);
+            for (k, entry) in table.iter().enumerate() {
+                let m = core::hint::black_box(u64::from((k ^ index) == 0)).wrapping_neg();
+                for (c, &e) in chosen.iter_mut().zip(entry) {
+                    *c |= e & m;
+                }
+            }
+            lz.mul(&acc, &chosen, &mut tmp, &mut t);
+            core::mem::swap(&mut acc, &mut tmp);
+        }
+        // Out of R' form (a product with 1 gives a value ≤ m), to limbs, reduced, into R form.
+        lz.mul(&acc, &one, &mut tmp, &mut t);
+        let mut limbs = lazy::from_digits(&tmp, n);
+        let mut reduced = vec![0 as Limb; n];
+        let borrow = sub_into(&limbs, &self.m, &mut reduced);
+        let mut out = vec![0 as Limb; n];
+        select(borrow, &limbs, &reduced, &mut out);
+        let result = self.to_mont(&out);
+        for x in [&mut t, &mut acc, &mut tmp, &mut chosen] {
+            x.zeroize();
+        }
+        for entry in &mut table {
+            entry.zeroize();
+        }
+        let mut b_digits = b_digits;
+        b_digits.zeroize();
+        limbs.zeroize();
+        reduced.zeroize();
+        out.zeroize();
+        Some(result)
+    }
+
+    /// [`Modulus::pow_secret`] on the CIOS product.
+    fn pow_secret_cios(&self, base: &[Limb], exp: &[Limb]) -> Vec<Limb> {
         let n = self.limbs();
         let mut table = vec![vec![0 as Limb; n]; 1 << WINDOW];
         table[0] = self.to_mont(&{
@@ -488,6 +578,46 @@ mod tests {
 
     fn from_biguint(x: &BigUint, n: usize) -> Option<Vec<Limb>> {
         from_be(&x.to_bytes_be(), n)
+    }
+
+    #[test]
+    fn lazy_powers_agree_with_cios_and_biguint() {
+        // Both exponentiations on every host: the lazy one is what 32-bit targets use.
+        let mut rng = Xorshift(0x1a2b_3c4d_5e6f_7081);
+        for len in [1usize, 3, 4, 5, 7, 8, 31, 64, 65, 128, 129, 256, 384] {
+            let m_be = rng.odd(len);
+            let m = Modulus::new(&m_be, 0).unwrap();
+            let mb = BigUint::from_bytes_be(&m_be);
+            let a = BigUint::from_bytes_be(&rng.bytes(len)) % &mb;
+            let al = from_biguint(&a, m.limbs()).unwrap();
+            let am = m.to_mont(&al);
+            let e = rng.bytes(len.min(64));
+            let el = from_be(&e, limbs_for(&e).max(1)).unwrap();
+            let expect = a.modpow(&BigUint::from_bytes_be(&e), &mb);
+            let lazy = m.pow_secret_lazy(&am, &el).expect("within the lazy columns");
+            assert_eq!(big(&m.from_mont(&lazy)), expect, "{len} bytes");
+            assert_eq!(lazy, m.pow_secret_cios(&am, &el));
+            // The edges: 0, 1, m − 1, and the exponent 0.
+            let top = m.to_mont(&from_biguint(&(&mb - 1u32), m.limbs()).unwrap());
+            let zero = vec![0 as Limb; m.limbs()];
+            assert_eq!(m.pow_secret_lazy(&zero, &el).unwrap(), zero, "0^e");
+            assert_eq!(m.pow_secret_lazy(&top, &[2]).unwrap(), m.pow_secret_cios(&top, &[2]), "(−1)² = 1");
+            assert_eq!(m.pow_secret_lazy(&am, &[0]).unwrap(), m.pow_secret_cios(&am, &[0]), "x⁰ = 1");
+        }
+        // Too wide for the lazy columns: the CIOS product takes it.
+        let wide = Modulus::new(&rng.odd(lazy::MAX_DIGITS * 28 / 8 + 8), 0).unwrap();
+        assert!(wide.pow_secret_lazy(&vec![0; wide.limbs()], &[1]).is_none());
+    }
+
+    #[test]
+    fn digits_round_trip() {
+        let mut rng = Xorshift(99);
+        for len in [1usize, 4, 7, 28, 100, 129] {
+            let x = from_be(&rng.bytes(len), limbs_for(&[1; 200][..len]).max(1)).unwrap();
+            let d = lazy::to_digits(&x, (len * 8).div_ceil(28) + 1);
+            assert!(d.iter().all(|&v| v < 1 << 28));
+            assert_eq!(lazy::from_digits(&d, x.len()), x, "{len} bytes");
+        }
     }
 
     #[test]
