@@ -90,8 +90,21 @@ fn error_name(e: &JsValue) -> String {
     Reflect::get(e, &JsValue::from_str("name")).ok().and_then(|n| n.as_string()).unwrap_or_default()
 }
 
-/// The digest of `data`, by WebCrypto when it can.
+/// Below this many bytes, AES and SHA-2 run in Rust even on the async path: a WebCrypto call costs
+/// about 0.1–0.3 ms however little it does (a promise and a hop to another thread), which is what
+/// Rust in wasm needs for about 8 KB of AES or 15 KB of SHA-256 (BENCHMARKS.md).
+pub const SMALL: usize = 8 * 1024;
+
+/// The digest of `data`: in Rust below [`SMALL`] bytes, else by WebCrypto when it can.
 pub async fn digest_of(data: &[u8], digest: Digest) -> Vec<u8> {
+    if data.len() < SMALL {
+        return digest.hash(data);
+    }
+    digest_by_host(data, digest).await
+}
+
+/// The digest of `data`, by WebCrypto when it can (whatever the size).
+pub async fn digest_by_host(data: &[u8], digest: Digest) -> Vec<u8> {
     if let Some(s) = subtle() {
         if let Ok(buf) = settle(s.digest(digest.webcrypto_name(), data)).await {
             let out = Uint8Array::new(&buf);
@@ -123,9 +136,17 @@ fn aes_params(name: &str, iv: &[u8], tag_len: Option<usize>, aad: &[u8]) -> Opti
     Some(o)
 }
 
-/// Encrypts `content` under `key`, by WebCrypto when it can. The ciphertext reuses `content`'s
-/// buffer.
-pub async fn encrypt_content(key: &ContentKey, mut content: Vec<u8>) -> Result<EncryptedContent> {
+/// Encrypts `content` under `key`: in Rust below [`SMALL`] bytes, else by WebCrypto when it can.
+pub async fn encrypt_content(key: &ContentKey, content: Vec<u8>) -> Result<EncryptedContent> {
+    if content.len() < SMALL {
+        return key.encrypt(content);
+    }
+    encrypt_content_by_host(key, content).await
+}
+
+/// Encrypts `content` under `key`, by WebCrypto when it can (whatever the size). The ciphertext
+/// reuses `content`'s buffer.
+pub async fn encrypt_content_by_host(key: &ContentKey, mut content: Vec<u8>) -> Result<EncryptedContent> {
     let gcm = key.cipher().is_authenticated();
     let name = if gcm { "AES-GCM" } else { "AES-CBC" };
     let Some(s) = subtle() else { return key.encrypt(content) };
@@ -187,8 +208,17 @@ pub async fn oaep_unwrap(job: &Unwrapping) -> Option<Option<Zeroizing<Vec<u8>>>>
     }
 }
 
-/// Decrypts a mail's content by WebCrypto when it can (AES-128/256, CBC or GCM), else in Rust.
-pub async fn decrypt(mut job: Decrypting) -> Result<(Vec<u8>, EncryptionInfo)> {
+/// Decrypts a mail's content: in Rust below [`SMALL`] bytes of ciphertext, else by WebCrypto when
+/// it can (AES-128/256, CBC or GCM).
+pub async fn decrypt(job: Decrypting) -> Result<(Vec<u8>, EncryptionInfo)> {
+    if job.opening().ciphertext().len() < SMALL {
+        return job.decrypt();
+    }
+    decrypt_by_host(job).await
+}
+
+/// Decrypts a mail's content by WebCrypto when it can (whatever the size), else in Rust.
+pub async fn decrypt_by_host(mut job: Decrypting) -> Result<(Vec<u8>, EncryptionInfo)> {
     let Some(s) = subtle() else { return job.decrypt() };
     let opening = job.opening();
     if !matches!(opening.key().len(), 16 | 32) {
