@@ -99,6 +99,27 @@ pub fn verify(
         return Err(SignatureError::Sha1NotAllowed);
     }
     let hash = digest.hash(message);
+    let memo = verified::key(&hash, alg, signature, spki, inherited);
+    if memo.as_ref().is_some_and(verified::contains) {
+        return Ok(());
+    }
+    let result = check(family, digest, &hash, alg, signature, spki, inherited);
+    if let (Ok(()), Some(memo)) = (&result, memo) {
+        verified::insert(memo);
+    }
+    result
+}
+
+/// The signature check itself, on the hash of the message.
+fn check(
+    family: Family,
+    digest: Digest,
+    hash: &[u8],
+    alg: &AlgorithmIdentifierOwned,
+    signature: &[u8],
+    spki: &SubjectPublicKeyInfoOwned,
+    inherited: Option<&der::Any>,
+) -> Result<(), SignatureError> {
     let key_bits = spki.subject_public_key.as_bytes().ok_or_else(|| SignatureError::BadKey("unused bits".into()))?;
     let wrong_key = || {
         SignatureError::BadKey(format!(
@@ -115,8 +136,8 @@ pub fn verify(
             let key = crate::rsa_key::PublicKey::from_pkcs1_der(key_bits)
                 .map_err(|e| SignatureError::BadKey(e.to_string()))?;
             let valid = match family {
-                Family::Pss(salt) => crate::rsa_key::verify_pss(&key, digest, &hash, salt, signature),
-                _ => crate::rsa_key::verify_pkcs1v15(&key, digest, &hash, signature),
+                Family::Pss(salt) => crate::rsa_key::verify_pss(&key, digest, hash, salt, signature),
+                _ => crate::rsa_key::verify_pkcs1v15(&key, digest, hash, signature),
             };
             match valid {
                 true => Ok(()),
@@ -138,13 +159,13 @@ pub fn verify(
                     let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(key_bits)
                         .map_err(|_| SignatureError::BadKey("not a P-256 point".into()))?;
                     let sig = p256::ecdsa::Signature::from_der(signature).map_err(|_| SignatureError::Invalid)?;
-                    key.verify_prehash(&hash, &sig).map_err(|_| SignatureError::Invalid)
+                    key.verify_prehash(hash, &sig).map_err(|_| SignatureError::Invalid)
                 }
                 oids::SECP384R1 => {
                     let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(key_bits)
                         .map_err(|_| SignatureError::BadKey("not a P-384 point".into()))?;
                     let sig = p384::ecdsa::Signature::from_der(signature).map_err(|_| SignatureError::Invalid)?;
-                    key.verify_prehash(&hash, &sig).map_err(|_| SignatureError::Invalid)
+                    key.verify_prehash(hash, &sig).map_err(|_| SignatureError::Invalid)
                 }
                 other => Err(SignatureError::UnsupportedAlgorithm(format!("ECDSA on {}", oids::name(&other)))),
             }
@@ -159,7 +180,7 @@ pub fn verify(
             let params = params.to_der().map_err(|e| SignatureError::BadKey(e.to_string()))?;
             let key = crate::dsa_key::PublicKey::from_der(&params, key_bits)
                 .map_err(|e| SignatureError::BadKey(e.to_string()))?;
-            key.verify_prehash(&hash, signature).map_err(|_| SignatureError::Invalid)
+            key.verify_prehash(hash, signature).map_err(|_| SignatureError::Invalid)
         }
     }
 }
@@ -220,6 +241,35 @@ mod tests {
     }
 
     #[test]
+    fn verified_signatures_are_remembered_and_failures_are_not() {
+        let root = load("root.crt");
+        let inter = load("intermediate.crt");
+        let key = &root.tbs_certificate.subject_public_key_info;
+        let tbs = inter.tbs_certificate.to_der().unwrap();
+        let sig = inter.signature.raw_bytes();
+        let memo = |tbs: &[u8], sig: &[u8]| {
+            let hash = Digest::Sha256.hash(tbs);
+            verified::key(&hash, &inter.signature_algorithm, sig, key, None).unwrap()
+        };
+        assert_eq!(verify_certificate(&inter, key, None, false), Ok(()));
+        assert!(verified::contains(&memo(&tbs, sig)));
+        // A changed signature or content is another key: checked, refused, not remembered.
+        let mut bad_sig = sig.to_vec();
+        bad_sig[7] ^= 1;
+        assert_eq!(verify(&tbs, &inter.signature_algorithm, &bad_sig, key, None, false), Err(SignatureError::Invalid));
+        assert!(!verified::contains(&memo(&tbs, &bad_sig)));
+        let mut bad_tbs = tbs.clone();
+        *bad_tbs.last_mut().unwrap() ^= 1;
+        assert_eq!(verify(&bad_tbs, &inter.signature_algorithm, sig, key, None, false), Err(SignatureError::Invalid));
+        // Another key for the same bytes is checked too.
+        let alice_key = &load("alice.crt").tbs_certificate.subject_public_key_info;
+        assert_eq!(verify(&tbs, &inter.signature_algorithm, sig, alice_key, None, false), Err(SignatureError::Invalid));
+        // SHA-1 is refused before the memo is looked at.
+        let sha1 = AlgorithmIdentifierOwned { oid: oids::SHA1_WITH_RSA, parameters: None };
+        assert_eq!(verify(&tbs, &sha1, sig, key, None, false), Err(SignatureError::Sha1NotAllowed));
+    }
+
+    #[test]
     fn pkits_dsa_signatures_with_inherited_parameters() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/conformance/pkits/certs/");
         let Ok(read) = std::fs::read(format!("{dir}DSACACert.crt")) else {
@@ -242,5 +292,71 @@ mod tests {
         let params = parameters(ca_key).unwrap();
         assert_eq!(verify_certificate(&ee5, key5, Some(&params), true), Ok(()));
         assert!(matches!(verify_certificate(&ee5, key5, None, true), Err(SignatureError::BadKey(_))));
+    }
+}
+
+/// Signatures on certificates, CRLs and OCSP responses that verified before, so that the chain of a
+/// correspondent is not checked again with every mail (CryptoAPI and NSS keep such caches too).
+/// Only successes are kept, keyed by SHA-256 over the issuer's key, the algorithm, the hash of what
+/// was signed and the signature: a hit is the same mathematical fact, so nothing ever needs to be
+/// invalidated; validity periods, revocation and policy are checked on every path as before.
+/// Message signatures never come here. At most [`verified::CAPACITY`] entries, the oldest leaving
+/// first.
+pub mod verified {
+    use der::Encode;
+    use sha2::Digest as _;
+    use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    /// The number of signatures remembered.
+    pub const CAPACITY: usize = 512;
+
+    static SEEN: Mutex<VecDeque<[u8; 32]>> = Mutex::new(VecDeque::new());
+
+    /// The memo key of a check; `None` if a part cannot be encoded (then nothing is remembered).
+    pub(super) fn key(
+        hash: &[u8],
+        alg: &AlgorithmIdentifierOwned,
+        signature: &[u8],
+        spki: &SubjectPublicKeyInfoOwned,
+        inherited: Option<&der::Any>,
+    ) -> Option<[u8; 32]> {
+        let mut h = sha2::Sha256::new();
+        for part in [
+            spki.to_der().ok()?,
+            alg.to_der().ok()?,
+            inherited.map(|p| p.to_der()).transpose().ok()?.unwrap_or_default(),
+        ] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(&part);
+        }
+        for part in [hash, signature] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+        Some(h.finalize().into())
+    }
+
+    pub(super) fn contains(key: &[u8; 32]) -> bool {
+        SEEN.lock().is_ok_and(|seen| seen.contains(key))
+    }
+
+    pub(super) fn insert(key: [u8; 32]) {
+        if let Ok(mut seen) = SEEN.lock() {
+            if !seen.contains(&key) {
+                if seen.len() == CAPACITY {
+                    seen.pop_front();
+                }
+                seen.push_back(key);
+            }
+        }
+    }
+
+    /// Forgets every remembered signature (for tests and benchmarks of the full work).
+    pub fn clear() {
+        if let Ok(mut seen) = SEEN.lock() {
+            seen.clear();
+        }
     }
 }
