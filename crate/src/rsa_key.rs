@@ -473,8 +473,13 @@ impl PublicKey {
         if e.last().is_some_and(|b| b & 1 == 0) || e_small || !e_below_n || e_bits > Self::MAX_E_BITS {
             return Err(KeyError::Exponent);
         }
+        if let Some(key) = recent::find(n_be, &e) {
+            return Ok(key);
+        }
         let bits = 8 * n_be.len() - n_be[0].leading_zeros() as usize;
-        Ok(PublicKey { n: Modulus::new(n_be, 0).ok_or(KeyError::Modulus)?, len: n_be.len(), bits, e })
+        let key = PublicKey { n: Modulus::new(n_be, 0).ok_or(KeyError::Modulus)?, len: n_be.len(), bits, e };
+        recent::insert(n_be, &key);
+        Ok(key)
     }
 
     /// A PKCS#1 RSAPublicKey (the bits of a certificate's subjectPublicKey).
@@ -513,6 +518,33 @@ impl PublicKey {
         let s_mont = Zeroizing::new(self.n.to_mont(&s));
         let out = self.n.from_mont(&Zeroizing::new(self.n.pow_public(&s_mont, &self.e)));
         bignum::to_be(&out, self.len).ok_or(RsaError::Fault)
+    }
+}
+
+/// The public keys set up most recently: a correspondent's key, a CA's, a recipient's come back with
+/// every mail, and their Montgomery set-up (R² mod n) costs a tenth of a verification in wasm.
+/// Public values only; at most [`recent::CAPACITY`], the oldest leaving first.
+mod recent {
+    use super::PublicKey;
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    pub(super) const CAPACITY: usize = 64;
+
+    static KEYS: Mutex<VecDeque<(Vec<u8>, PublicKey)>> = Mutex::new(VecDeque::new());
+
+    pub(super) fn find(n_be: &[u8], e: &[u8]) -> Option<PublicKey> {
+        let keys = KEYS.lock().ok()?;
+        keys.iter().find(|(n, key)| n == n_be && key.e == e).map(|(_, key)| key.clone())
+    }
+
+    pub(super) fn insert(n_be: &[u8], key: &PublicKey) {
+        if let Ok(mut keys) = KEYS.lock() {
+            if keys.len() == CAPACITY {
+                keys.pop_front();
+            }
+            keys.push_back((n_be.to_vec(), key.clone()));
+        }
     }
 }
 
