@@ -143,12 +143,22 @@ pub fn fingerprint_sha256(cert: &Certificate) -> String {
 
 /// Hex with colons: `AB:CD:..`.
 pub fn hex_colon(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(bytes.len() * 3);
+    for (i, &b) in bytes.iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// Plain lower-case hex.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes.iter().flat_map(|&b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]).map(char::from).collect()
 }
 
 /// Parses one or more certificates from PEM (any number of `CERTIFICATE` blocks) or DER.
@@ -210,6 +220,15 @@ pub struct Summary {
 impl Summary {
     /// Summarises `cert`.
     pub fn of(cert: &Certificate) -> Summary {
+        Summary::with_fingerprint(cert, fingerprint_sha256(cert))
+    }
+
+    /// [`Summary::of`] for a certificate whose DER is at hand (`der`, exactly as decoded).
+    pub fn of_der(cert: &Certificate, der: &[u8]) -> Summary {
+        Summary::with_fingerprint(cert, hex_colon(&sha2::Sha256::digest(der)))
+    }
+
+    fn with_fingerprint(cert: &Certificate, sha256_fingerprint: String) -> Summary {
         let tbs = &cert.tbs_certificate;
         let (nb, na) = validity(cert);
         let key_usage = key_usage(cert)
@@ -228,7 +247,7 @@ impl Summary {
             key_usage,
             extended_key_usage,
             is_ca: is_ca(cert),
-            sha256_fingerprint: fingerprint_sha256(cert),
+            sha256_fingerprint,
             crl_urls: crl_distribution_urls(cert),
         }
     }
@@ -239,5 +258,18 @@ fn lower_first(s: String) -> String {
     match c.next() {
         Some(f) => f.to_ascii_lowercase().to_string() + c.as_str(),
         None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_forms() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(hex_colon(&[0x00, 0x0f, 0xa5, 0xff]), "00:0F:A5:FF");
+        assert_eq!(hex_colon(&[]), "");
+        assert_eq!(hex(&[]), "");
     }
 }

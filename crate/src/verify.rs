@@ -434,6 +434,8 @@ impl Signed {
         // Signer infos are read from the raw bytes so that signed attributes are verified exactly as sent.
         let sd_children = ber::der_children(&self.sd_tlv)?;
         let infos_tlv = sd_children.last().ok_or_else(|| Error::bad("CMS SignedData", "no signerInfos"))?;
+        // The certificates as sent, for their fingerprints (re-encoding them costs more than hashing).
+        let message_der = raw_certificates(&sd_children, message_certs.len());
         let mut signers = Vec::new();
         let mut canonicalized = false;
         for raw in ber::der_children(infos_tlv)? {
@@ -445,7 +447,7 @@ impl Signed {
                 raw_attrs,
                 &sd.encap_content_info.econtent_type,
                 &given,
-                &message_certs,
+                (&message_certs, &message_der),
                 &crls,
                 options,
             );
@@ -465,7 +467,14 @@ impl Signed {
             detached,
             content_type: oids::name(&sd.encap_content_info.econtent_type),
             signers,
-            certificates: message_certs.iter().map(cert::Summary::of).collect(),
+            certificates: message_certs
+                .iter()
+                .enumerate()
+                .map(|(i, c)| match message_der.get(i) {
+                    Some(der) => cert::Summary::of_der(c, der),
+                    None => cert::Summary::of(c),
+                })
+                .collect(),
             verdict,
             canonicalized,
         })
@@ -554,6 +563,20 @@ fn attr_value(si: &SignerInfo, oid: const_oid::ObjectIdentifier) -> Option<&der:
     si.signed_attrs.as_ref()?.iter().find(|a| a.oid == oid)?.values.iter().next()
 }
 
+/// The DER of each certificate of a SignedData (the `Certificate` choices of its `[0]` field, in
+/// order), given its children; empty unless there are exactly `expected` of them (what the typed
+/// decoding found), so that the two lists line up.
+fn raw_certificates<'a>(sd_children: &[&'a [u8]], expected: usize) -> Vec<&'a [u8]> {
+    let Some(set) = sd_children.iter().find(|c| c.first() == Some(&0xa0)) else { return Vec::new() };
+    let certs: Vec<&[u8]> =
+        ber::der_children(set).unwrap_or_default().into_iter().filter(|c| c.first() == Some(&0x30)).collect();
+    if certs.len() == expected {
+        certs
+    } else {
+        Vec::new()
+    }
+}
+
 /// Verifies one signer; the bool says whether the CRLF-canonical alternative content matched.
 #[allow(clippy::too_many_arguments)]
 fn verify_signer(
@@ -561,23 +584,30 @@ fn verify_signer(
     raw_attrs: Option<&[u8]>,
     econtent_type: &const_oid::ObjectIdentifier,
     content: &Content<'_>,
-    message_certs: &[Certificate],
+    (message_certs, message_der): (&[Certificate], &[&[u8]]),
     crls: &[Crl],
     options: &VerifyOptions,
 ) -> (SignerReport, bool) {
     let now = options.time.unwrap_or_else(clock::now_unix);
-    let signer_cert = message_certs
-        .iter()
-        .chain(options.intermediates.iter())
-        .chain(options.trust.iter())
-        .find(|c| matches_signer(c, &si.sid));
+    let in_message = message_certs.iter().position(|c| matches_signer(c, &si.sid));
+    let signer_cert = match in_message {
+        Some(i) => message_certs.get(i),
+        None => options.intermediates.iter().chain(options.trust.iter()).find(|c| matches_signer(c, &si.sid)),
+    };
+    let signer_der: Option<Vec<u8>> = match in_message.and_then(|i| message_der.get(i)) {
+        Some(der) => Some(der.to_vec()),
+        None => signer_cert.and_then(|c| c.to_der().ok()),
+    };
     let signed_at = attr_value(si, oids::ATTR_SIGNING_TIME)
         .and_then(|v| x509_cert::time::Time::from_der(&v.to_der().ok()?).ok())
         .map(|t| t.to_unix_duration().as_secs());
     let signing_time = signed_at.map(clock::format_rfc3339);
     let mut report = SignerReport {
-        certificate: signer_cert.map(cert::Summary::of),
-        certificate_der: signer_cert.and_then(|c| c.to_der().ok()),
+        certificate: signer_cert.map(|c| match &signer_der {
+            Some(der) => cert::Summary::of_der(c, der),
+            None => cert::Summary::of(c),
+        }),
+        certificate_der: signer_der,
         digest_algorithm: oids::name(&si.digest_alg.oid),
         signature_algorithm: oids::name(&si.signature_algorithm.oid),
         signing_time,
@@ -900,6 +930,36 @@ mod tests {
         let carol = cert::parse_certificates(&data("pki/carol.crt")).unwrap().remove(0);
         let early = signing_time_check(clock::parse_rfc3339("2001-01-01").unwrap(), now, &carol);
         assert!(early.reason().unwrap().contains("before its certificate was valid"));
+    }
+
+    #[test]
+    fn fingerprints_and_der_of_the_certificates_as_sent() {
+        let id = Identity::from_pkcs12(&data("pki/carol.p12"), "secret").unwrap();
+        let der =
+            crate::sign::sign(b"Content-Type: text/plain\r\n\r\nhi\r\n", &id, &Default::default(), false).unwrap();
+        let report = verify(&der, None, &options(&[])).unwrap().report;
+        let sent = Signed::parse(&der).unwrap();
+        let certs: Vec<Certificate> = sent
+            .sd
+            .certificates
+            .as_ref()
+            .unwrap()
+            .0
+            .iter()
+            .filter_map(|c| match c {
+                CertificateChoices::Certificate(c) => Some(c.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(certs.len() >= 2, "Carol's certificate and the issuing CA");
+        let fingerprints: Vec<String> = report.certificates.iter().map(|s| s.sha256_fingerprint.clone()).collect();
+        assert_eq!(fingerprints, certs.iter().map(cert::fingerprint_sha256).collect::<Vec<_>>());
+        let signer = &report.signers[0];
+        assert_eq!(signer.certificate_der.as_deref(), Some(&id.pairs()[0].certificate().to_der().unwrap()[..]));
+        assert_eq!(
+            signer.certificate.as_ref().unwrap().sha256_fingerprint,
+            cert::fingerprint_sha256(id.pairs()[0].certificate())
+        );
     }
 
     #[test]
