@@ -3,7 +3,7 @@
 //! Thin, typed accessors over `x509_cert::Certificate`. Full RFC 5280 path validation is the job of
 //! the `trust` layer; [`crate::verify`] uses these for its basic chain check.
 
-use der::{Decode, Encode};
+use der::Decode;
 use serde::Serialize;
 use sha2::Digest as _;
 use x509_cert::ext::pkix::{
@@ -137,8 +137,39 @@ pub fn rsa_public_key(cert: &Certificate) -> Result<crate::rsa_key::PublicKey> {
 
 /// The SHA-256 fingerprint of the DER certificate, as colon-separated upper-case hex.
 pub fn fingerprint_sha256(cert: &Certificate) -> String {
-    let der = cert.to_der().unwrap_or_default();
-    hex_colon(&sha2::Sha256::digest(der))
+    fingerprints::get(cert)
+}
+
+/// The fingerprints of the certificates seen most recently: the same few (a correspondent's, the
+/// CAs') are summarised in every report, and re-encoding one to hash it takes longer than comparing
+/// it with the ones kept. A certificate equal in every field has the same DER, so a hit is exact.
+/// At most [`fingerprints::CAPACITY`], the oldest leaving first.
+mod fingerprints {
+    use super::{hex_colon, Certificate};
+    use der::Encode;
+    use sha2::Digest as _;
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    pub(super) const CAPACITY: usize = 32;
+
+    static SEEN: Mutex<VecDeque<(Certificate, String)>> = Mutex::new(VecDeque::new());
+
+    pub(super) fn get(cert: &Certificate) -> String {
+        if let Ok(seen) = SEEN.lock() {
+            if let Some((_, f)) = seen.iter().find(|(c, _)| c == cert) {
+                return f.clone();
+            }
+        }
+        let f = hex_colon(&sha2::Sha256::digest(cert.to_der().unwrap_or_default()));
+        if let Ok(mut seen) = SEEN.lock() {
+            if seen.len() == CAPACITY {
+                seen.pop_front();
+            }
+            seen.push_back((cert.clone(), f.clone()));
+        }
+        f
+    }
 }
 
 /// Hex with colons: `AB:CD:..`.
@@ -163,6 +194,46 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Parses one or more certificates from PEM (any number of `CERTIFICATE` blocks) or DER.
 pub fn parse_certificates(data: &[u8]) -> Result<Vec<Certificate>> {
+    if let Some(certs) = parsed::find(data) {
+        return Ok(certs);
+    }
+    let certs = parse_certificates_uncached(data)?;
+    parsed::insert(data, &certs);
+    Ok(certs)
+}
+
+/// The certificate files read most recently, by their exact bytes: the admin's trusted CAs are handed
+/// over with every verification. At most [`parsed::CAPACITY`] files of up to [`parsed::MAX_LEN`]
+/// bytes, the oldest leaving first.
+mod parsed {
+    use super::Certificate;
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    pub(super) const CAPACITY: usize = 16;
+    pub(super) const MAX_LEN: usize = 64 * 1024;
+
+    static FILES: Mutex<VecDeque<(Vec<u8>, Vec<Certificate>)>> = Mutex::new(VecDeque::new());
+
+    pub(super) fn find(data: &[u8]) -> Option<Vec<Certificate>> {
+        let files = FILES.lock().ok()?;
+        files.iter().find(|(bytes, _)| bytes == data).map(|(_, certs)| certs.clone())
+    }
+
+    pub(super) fn insert(data: &[u8], certs: &[Certificate]) {
+        if data.len() > MAX_LEN {
+            return;
+        }
+        if let Ok(mut files) = FILES.lock() {
+            if files.len() == CAPACITY {
+                files.pop_front();
+            }
+            files.push_back((data.to_vec(), certs.to_vec()));
+        }
+    }
+}
+
+fn parse_certificates_uncached(data: &[u8]) -> Result<Vec<Certificate>> {
     let text = core::str::from_utf8(data).ok().filter(|t| t.contains("-----BEGIN"));
     let Some(text) = text else {
         let der = crate::ber::to_der(data).map_err(|_| Error::bad("certificate", "neither PEM nor DER"))?;
@@ -264,6 +335,7 @@ fn lower_first(s: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use der::Encode;
 
     #[test]
     fn hex_forms() {
@@ -271,5 +343,22 @@ mod tests {
         assert_eq!(hex_colon(&[0x00, 0x0f, 0xa5, 0xff]), "00:0F:A5:FF");
         assert_eq!(hex_colon(&[]), "");
         assert_eq!(hex(&[]), "");
+    }
+
+    #[test]
+    fn fingerprints_are_those_of_the_der_remembered_or_not() {
+        let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/pki/chain.pem")).unwrap();
+        let certs = parse_certificates(&pem).unwrap();
+        for _ in 0..2 {
+            for c in &certs {
+                let direct = hex_colon(&sha2::Sha256::digest(c.to_der().unwrap()));
+                assert_eq!(fingerprint_sha256(c), direct);
+            }
+        }
+        // A certificate that differs in one field is another.
+        let mut other = certs[0].clone();
+        other.tbs_certificate.serial_number = x509_cert::serial_number::SerialNumber::new(&[7]).unwrap();
+        assert_ne!(fingerprint_sha256(&other), fingerprint_sha256(&certs[0]));
+        assert_eq!(fingerprint_sha256(&other), hex_colon(&sha2::Sha256::digest(other.to_der().unwrap())));
     }
 }
