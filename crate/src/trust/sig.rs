@@ -211,9 +211,19 @@ pub fn verify_certificate(
     if cert.signature_algorithm != cert.tbs_certificate.signature {
         return Err(SignatureError::UnsupportedAlgorithm("signature algorithm differs from the one in the TBS".into()));
     }
+    let (_, digest) = scheme(&cert.signature_algorithm)?;
+    if digest == Digest::Sha1 && !allow_sha1 {
+        return Err(SignatureError::Sha1NotAllowed);
+    }
+    // The same certificate under the same key verified before: no need to re-encode it to hash it.
+    if verified::certificate_seen(cert, issuer_key, inherited) {
+        return Ok(());
+    }
     let tbs = cert.tbs_certificate.to_der().map_err(|_| SignatureError::Invalid)?;
     let sig = cert.signature.as_bytes().ok_or(SignatureError::Invalid)?;
-    verify(&tbs, &cert.signature_algorithm, sig, issuer_key, inherited, allow_sha1)
+    verify(&tbs, &cert.signature_algorithm, sig, issuer_key, inherited, allow_sha1)?;
+    verified::certificate_verified(cert, issuer_key, inherited);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -264,6 +274,13 @@ mod tests {
         // Another key for the same bytes is checked too.
         let alice_key = &load("alice.crt").tbs_certificate.subject_public_key_info;
         assert_eq!(verify(&tbs, &inter.signature_algorithm, sig, alice_key, None, false), Err(SignatureError::Invalid));
+        // A certificate verified once is found again without its hash; a changed one is not.
+        assert!(verified::certificate_seen(&inter, key, None));
+        let mut changed = inter.clone();
+        changed.tbs_certificate.serial_number = x509_cert::serial_number::SerialNumber::new(&[9, 9]).unwrap();
+        assert!(!verified::certificate_seen(&changed, key, None));
+        assert_eq!(verify_certificate(&changed, key, None, false), Err(SignatureError::Invalid));
+        assert!(!verified::certificate_seen(&inter, alice_key, None), "not under another key");
         // SHA-1 is refused before the memo is looked at.
         let sha1 = AlgorithmIdentifierOwned { oid: oids::SHA1_WITH_RSA, parameters: None };
         assert_eq!(verify(&tbs, &sha1, sig, key, None, false), Err(SignatureError::Sha1NotAllowed));
@@ -353,9 +370,43 @@ pub mod verified {
         }
     }
 
+    /// Certificates whose signature verified, with the key (and inherited DSA parameters) that
+    /// verified it: a certificate equal in every field to one of them has the same DER, so it need
+    /// not be re-encoded to look it up by hash.
+    type Verified = (x509_cert::Certificate, SubjectPublicKeyInfoOwned, Option<der::Any>);
+    static CERTIFICATES: Mutex<VecDeque<Verified>> = Mutex::new(VecDeque::new());
+    /// The number of certificates remembered so.
+    pub const CERTIFICATE_CAPACITY: usize = 64;
+
+    pub(super) fn certificate_seen(
+        cert: &x509_cert::Certificate,
+        key: &SubjectPublicKeyInfoOwned,
+        inherited: Option<&der::Any>,
+    ) -> bool {
+        CERTIFICATES
+            .lock()
+            .is_ok_and(|seen| seen.iter().any(|(c, k, i)| k == key && i.as_ref() == inherited && c == cert))
+    }
+
+    pub(super) fn certificate_verified(
+        cert: &x509_cert::Certificate,
+        key: &SubjectPublicKeyInfoOwned,
+        inherited: Option<&der::Any>,
+    ) {
+        if let Ok(mut seen) = CERTIFICATES.lock() {
+            if seen.len() == CERTIFICATE_CAPACITY {
+                seen.pop_front();
+            }
+            seen.push_back((cert.clone(), key.clone(), inherited.cloned()));
+        }
+    }
+
     /// Forgets every remembered signature (for tests and benchmarks of the full work).
     pub fn clear() {
         if let Ok(mut seen) = SEEN.lock() {
+            seen.clear();
+        }
+        if let Ok(mut seen) = CERTIFICATES.lock() {
             seen.clear();
         }
     }
