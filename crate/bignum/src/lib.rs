@@ -406,7 +406,7 @@ impl Modulus {
         });
         let e = (2 * lazy::BITS as usize * d).to_be_bytes();
         let rr = lazy::to_digits(&self.from_mont(&self.pow_public(&two, &e)), d);
-        let mut t = vec![0u64; d];
+        let (mut t, mut t2) = (vec![0u64; d], vec![0u64; 2 * d]);
         let mut one = vec![0u64; d];
         one[0] = 1;
         let mut table = vec![vec![0u64; d]; 1 << WINDOW];
@@ -424,7 +424,7 @@ impl Modulus {
         let (mut tmp, mut chosen) = (vec![0u64; d], vec![0u64; d]);
         for w in (0..bits.div_ceil(WINDOW)).rev() {
             for _ in 0..WINDOW {
-                lz.mul(&acc, &acc, &mut tmp, &mut t);
+                lz.square(&acc, &mut tmp, &mut t2);
                 core::mem::swap(&mut acc, &mut tmp);
             }
             let index = (0..WINDOW).fold(0, |idx, k| idx | (Self::exp_bit(exp, w * WINDOW + k) << k));
@@ -446,7 +446,7 @@ impl Modulus {
         let mut out = vec![0 as Limb; n];
         select(borrow, &limbs, &reduced, &mut out);
         let result = self.to_mont(&out);
-        for x in [&mut t, &mut acc, &mut tmp, &mut chosen] {
+        for x in [&mut t, &mut t2, &mut acc, &mut tmp, &mut chosen] {
             x.zeroize();
         }
         for entry in &mut table {
