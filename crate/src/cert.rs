@@ -5,7 +5,6 @@
 
 use der::Decode;
 use serde::Serialize;
-use sha2::Digest as _;
 use x509_cert::ext::pkix::{
     name::GeneralName, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectAltName, SubjectKeyIdentifier,
 };
@@ -137,15 +136,16 @@ pub fn rsa_public_key(cert: &Certificate) -> Result<crate::rsa_key::PublicKey> {
 
 /// The SHA-256 fingerprint of the DER certificate, as colon-separated upper-case hex.
 pub fn fingerprint_sha256(cert: &Certificate) -> String {
-    fingerprints::get(cert)
+    Summary::of(cert).sha256_fingerprint
 }
 
-/// The fingerprints of the certificates seen most recently: the same few (a correspondent's, the
-/// CAs') are summarised in every report, and re-encoding one to hash it takes longer than comparing
-/// it with the ones kept. A certificate equal in every field has the same DER, so a hit is exact.
-/// At most [`fingerprints::CAPACITY`], the oldest leaving first.
-mod fingerprints {
-    use super::{hex_colon, Certificate};
+/// The summaries of the certificates seen most recently: the same few (a correspondent's, the CAs')
+/// are summarised in every report, and re-encoding one to hash it, and reading its names and
+/// extensions, takes longer than comparing it with the ones kept. A certificate equal in every
+/// field has the same DER, so a hit is exact. At most [`summaries::CAPACITY`], the oldest leaving
+/// first.
+mod summaries {
+    use super::{hex_colon, Certificate, Summary};
     use der::Encode;
     use sha2::Digest as _;
     use std::collections::VecDeque;
@@ -153,22 +153,27 @@ mod fingerprints {
 
     pub(super) const CAPACITY: usize = 32;
 
-    static SEEN: Mutex<VecDeque<(Certificate, String)>> = Mutex::new(VecDeque::new());
+    static SEEN: Mutex<VecDeque<(Certificate, Summary)>> = Mutex::new(VecDeque::new());
 
-    pub(super) fn get(cert: &Certificate) -> String {
+    /// The summary of `cert`, whose DER is `der` when the caller has it.
+    pub(super) fn get(cert: &Certificate, der: Option<&[u8]>) -> Summary {
         if let Ok(seen) = SEEN.lock() {
-            if let Some((_, f)) = seen.iter().find(|(c, _)| c == cert) {
-                return f.clone();
+            if let Some((_, s)) = seen.iter().find(|(c, _)| c == cert) {
+                return s.clone();
             }
         }
-        let f = hex_colon(&sha2::Sha256::digest(cert.to_der().unwrap_or_default()));
+        let digest = match der {
+            Some(der) => sha2::Sha256::digest(der),
+            None => sha2::Sha256::digest(cert.to_der().unwrap_or_default()),
+        };
+        let summary = Summary::with_fingerprint(cert, hex_colon(&digest));
         if let Ok(mut seen) = SEEN.lock() {
             if seen.len() == CAPACITY {
                 seen.pop_front();
             }
-            seen.push_back((cert.clone(), f.clone()));
+            seen.push_back((cert.clone(), summary.clone()));
         }
-        f
+        summary
     }
 }
 
@@ -291,12 +296,12 @@ pub struct Summary {
 impl Summary {
     /// Summarises `cert`.
     pub fn of(cert: &Certificate) -> Summary {
-        Summary::with_fingerprint(cert, fingerprint_sha256(cert))
+        summaries::get(cert, None)
     }
 
     /// [`Summary::of`] for a certificate whose DER is at hand (`der`, exactly as decoded).
     pub fn of_der(cert: &Certificate, der: &[u8]) -> Summary {
-        Summary::with_fingerprint(cert, hex_colon(&sha2::Sha256::digest(der)))
+        summaries::get(cert, Some(der))
     }
 
     fn with_fingerprint(cert: &Certificate, sha256_fingerprint: String) -> Summary {
@@ -336,6 +341,7 @@ fn lower_first(s: String) -> String {
 mod tests {
     use super::*;
     use der::Encode;
+    use sha2::Digest as _;
 
     #[test]
     fn hex_forms() {
