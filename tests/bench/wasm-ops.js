@@ -44,9 +44,11 @@ export async function runBench({ load, files, mail, sizes, runs, cipher, recipie
 
   // Median time of `runs` samples, and the instance's memory afterwards (its peak). A sample times
   // as many calls as fill MIN_SAMPLE_MS (at most 100), judged by a first call that is then not
-  // counted; a first call of MIN_SAMPLE_MS or more is the first sample (as in js/harness.js):
-  // performance.now() is coarse in a page (100 µs), and 1 KB operations take about a millisecond.
+  // counted, after WARMUP_MS of untimed calls (wasm's tier-up from Liftoff to TurboFan); a first
+  // call of MIN_SAMPLE_MS or more is the first sample (as in js/harness.js): performance.now() is
+  // coarse in a page (100 µs), and 1 KB operations take about a millisecond.
   const MIN_SAMPLE_MS = 5;
+  const WARMUP_MS = 150;
   async function measure(f) {
     const { memory, ops } = await instance();
     const before = memory.buffer.byteLength;
@@ -56,6 +58,7 @@ export async function runBench({ load, files, mail, sizes, runs, cipher, recipie
     const first = performance.now() - t00;
     const batch = first >= MIN_SAMPLE_MS ? 1 : Math.min(100, Math.ceil(MIN_SAMPLE_MS / Math.max(first, 0.05)));
     if (batch === 1) times.push(first);
+    else for (const tw = performance.now(); performance.now() - tw < WARMUP_MS;) out = await f(ops);
     while (times.length < Math.max(1, runs)) {
       const t0 = performance.now();
       for (let k = 0; k < batch; k++) out = await f(ops);

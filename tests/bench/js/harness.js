@@ -48,10 +48,12 @@ const unwrapEnveloped = (text) => unb64(text.slice(text.indexOf("\r\n\r\n") + 4)
 
 // performance.now() is coarse in a page that is not cross-origin isolated (100 µs in Chromium), and
 // 1 KB operations take about a millisecond: a sample times as many calls as fill MIN_SAMPLE_MS
-// (at most 100), judged by a first call, which is then not counted (it also warms the JIT up). A
-// first call of MIN_SAMPLE_MS or more counts as the first sample, as every sample did before.
-// The same rule is in wasm-ops.js.
+// (at most 100), judged by a first call, which is then not counted. Such short operations are also
+// run untimed for WARMUP_MS first, so that the JIT (JavaScript, or wasm's tier-up from Liftoff to
+// TurboFan) has settled. A first call of MIN_SAMPLE_MS or more counts as the first sample, as every
+// sample did before. The same rules are in wasm-ops.js.
 const MIN_SAMPLE_MS = 5;
+const WARMUP_MS = 150;
 
 async function median(f) {
   const times = [];
@@ -60,6 +62,7 @@ async function median(f) {
   const first = performance.now() - t00;
   const batch = first >= MIN_SAMPLE_MS ? 1 : Math.min(100, Math.ceil(MIN_SAMPLE_MS / Math.max(first, 0.05)));
   if (batch === 1) times.push(first);
+  else for (const tw = performance.now(); performance.now() - tw < WARMUP_MS;) out = await f();
   while (times.length < Math.max(1, runs) && performance.now() - t00 <= BUDGET_MS) {
     const t0 = performance.now();
     for (let k = 0; k < batch; k++) out = await f();
