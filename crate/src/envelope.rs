@@ -124,7 +124,7 @@ pub fn seal(
         any_ski |= ski;
         infos.push(info);
     }
-    let recip_infos = RecipientInfos(der::asn1::SetOfVec::try_from(infos).map_err(crypto)?);
+    let recip_infos = framing::recipient_infos_der(&infos)?;
     let params = if cipher.is_authenticated() {
         let params = GcmParameters {
             nonce: OctetString::new(key.iv().to_vec()).map_err(crypto)?,
@@ -352,7 +352,6 @@ impl Opening {
         let framing::Located { authenticated, recip_infos, content_enc_alg, ciphertext, mac, aad } = located;
         let alg = ContentAlg::from_identifier(&content_enc_alg, authenticated)?;
         let ktris: Vec<&KeyTransRecipientInfo> = recip_infos
-            .0
             .iter()
             .filter_map(|ri| match ri {
                 RecipientInfo::Ktri(k) => Some(k),
@@ -376,7 +375,7 @@ impl Opening {
             integrity_protected: authenticated,
             key_transport: transport.name(),
             recipient: cert::Summary::of(pair.certificate()),
-            recipient_count: recip_infos.0.len(),
+            recipient_count: recip_infos.len(),
         };
         let cipher = alg.into_cipher(mac, aad)?;
         Ok(Unwrapping { buf, ciphertext, enc_key, pair: pair.clone(), transport, key_len, cipher, info })

@@ -11,7 +11,7 @@
 use core::ops::Range;
 
 use cms::content_info::CmsVersion;
-use cms::enveloped_data::RecipientInfos;
+use cms::enveloped_data::RecipientInfo;
 use der::{Decode, Encode};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::attr::Attributes;
@@ -87,8 +87,36 @@ pub(super) struct Parts<'a> {
     /// AuthEnvelopedData (GCM) with this tag, or EnvelopedData (CBC).
     pub mac: Option<&'a [u8]>,
     pub version: CmsVersion,
-    pub recip_infos: &'a RecipientInfos,
+    /// The DER of the recipientInfos SET (see [`recipient_infos_der`]).
+    pub recip_infos: &'a [u8],
     pub content_enc_alg: &'a AlgorithmIdentifierOwned,
+}
+
+/// The DER of a SET OF RecipientInfo: each encoded once, in ascending order of their encodings
+/// (X.690 11.6; no DER encoding is a prefix of another, so this is plain byte order). The der
+/// crate's `SetOfVec` orders by re-encoding both elements of every comparison, which was half the
+/// time of an encryption to 10 recipients.
+pub(super) fn recipient_infos_der(infos: &[RecipientInfo]) -> Result<Vec<u8>> {
+    let mut encoded = infos.iter().map(|i| der(i, "recipient info")).collect::<Result<Vec<_>>>()?;
+    // Insertion sort: no new sort instantiation in the wasm (see `crate::sort`); for the most
+    // recipients allowed (MAX_RECIPIENTS, 1024) it takes less than their RSA operations.
+    for i in 1..encoded.len() {
+        let mut j = i;
+        while j > 0 && encoded[j - 1] > encoded[j] {
+            encoded.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    if encoded.windows(2).any(|w| w[0] == w[1]) {
+        return Err(Error::Crypto("two identical recipient infos".into()));
+    }
+    let len = encoded.iter().map(Vec::len).sum();
+    let mut out = Vec::with_capacity(len + 6);
+    tag_len(SET, len, &mut out);
+    for e in encoded {
+        out.extend_from_slice(&e);
+    }
+    Ok(out)
 }
 
 /// Builds the DER around `ciphertext`.
@@ -101,7 +129,7 @@ pub(super) fn write(parts: &Parts<'_>, ciphertext: Vec<u8>) -> Result<EnvelopeDe
 
     // (Auth)EnvelopedData ::= SEQUENCE { version, recipientInfos, encryptedContentInfo, [mac] }
     let mut body_head = der(&parts.version, "version")?;
-    body_head.extend(der(parts.recip_infos, "recipient infos")?);
+    body_head.extend_from_slice(parts.recip_infos);
     let trailer = match parts.mac {
         Some(tag) => {
             let mut t = Vec::with_capacity(tag.len() + 2);
@@ -135,7 +163,9 @@ pub(super) fn write(parts: &Parts<'_>, ciphertext: Vec<u8>) -> Result<EnvelopeDe
 pub(super) struct Located {
     /// True for AuthEnvelopedData.
     pub authenticated: bool,
-    pub recip_infos: RecipientInfos,
+    /// In the order sent (decoding a `SetOfVec` would sort them, by re-encoding two of them for
+    /// every comparison).
+    pub recip_infos: Vec<RecipientInfo>,
     pub content_enc_alg: AlgorithmIdentifierOwned,
     /// Where the encrypted content's bytes are (empty when the content is absent).
     pub ciphertext: Range<usize>,
@@ -191,7 +221,10 @@ pub(super) fn locate(data: &[u8]) -> Result<Located> {
     fields.next_if(|f| f.first() == Some(&CONTEXT_0_CONSTRUCTED));
     let recip =
         fields.next().filter(|f| f.first() == Some(&SET)).ok_or_else(|| Error::bad(what, "no recipientInfos"))?;
-    let recip_infos = RecipientInfos::from_der(recip).map_err(malformed(what))?;
+    let recip_infos = ber::der_children(recip)?
+        .into_iter()
+        .map(|ri| RecipientInfo::from_der(ri).map_err(malformed(what)))
+        .collect::<Result<Vec<_>>>()?;
     let eci = fields
         .next()
         .filter(|f| f.first() == Some(&SEQUENCE))
@@ -232,6 +265,7 @@ mod tests {
     use crate::alg::Cipher;
     use crate::envelope::{AuthEnvelopedData, ContentKey, EncryptOptions};
     use cms::content_info::ContentInfo;
+    use cms::enveloped_data::RecipientInfos;
     use cms::enveloped_data::{EncryptedContentInfo, EnvelopedData};
     use der::asn1::OctetString;
     use der::Any;
@@ -242,7 +276,7 @@ mod tests {
     }
 
     /// The `cms` crate's encoding of the same structure, the way `encrypt` built it before.
-    fn reference(parts: &Parts<'_>, ciphertext: &[u8]) -> Vec<u8> {
+    fn reference(parts: &Parts<'_>, recip_infos: &RecipientInfos, ciphertext: &[u8]) -> Vec<u8> {
         let eci = EncryptedContentInfo {
             content_type: oids::DATA,
             content_enc_alg: parts.content_enc_alg.clone(),
@@ -254,7 +288,7 @@ mod tests {
                 Any::encode_from(&AuthEnvelopedData {
                     version: parts.version,
                     originator_info: None,
-                    recip_infos: parts.recip_infos.clone(),
+                    recip_infos: recip_infos.clone(),
                     auth_encrypted_content: eci,
                     auth_attrs: None,
                     mac: OctetString::new(tag.to_vec()).unwrap(),
@@ -267,7 +301,7 @@ mod tests {
                 Any::encode_from(&EnvelopedData {
                     version: parts.version,
                     originator_info: None,
-                    recip_infos: parts.recip_infos.clone(),
+                    recip_infos: recip_infos.clone(),
                     encrypted_content: eci,
                     unprotected_attrs: None,
                 })
@@ -286,17 +320,38 @@ mod tests {
                 let content = vec![7u8; len];
                 let encrypted = key.encrypt(content.clone()).unwrap();
                 let options = EncryptOptions { cipher, ..EncryptOptions::default() };
-                let sealed = crate::envelope::seal(&key, encrypted.clone(), &[bob()], &options).unwrap();
+                // One recipient, and several (their SET in DER order, which decoding checks).
+                let recipients = if len % 2 == 0 { vec![bob()] } else { vec![bob(); 7] };
+                let sealed = crate::envelope::seal(&key, encrypted.clone(), &recipients, &options).unwrap();
                 let whole = sealed.to_vec();
                 // Same recipient infos (the RSA padding is random), encoded by the cms crate.
                 let located = locate(&whole).unwrap();
+                assert_eq!(located.recip_infos.len(), recipients.len());
+                let typed = RecipientInfos(der::asn1::SetOfVec::try_from(located.recip_infos.clone()).unwrap());
+                let infos_der = typed.to_der().unwrap();
                 let parts = Parts {
                     mac: encrypted.tag.as_deref(),
                     version: CmsVersion::V0,
-                    recip_infos: &located.recip_infos,
+                    recip_infos: &infos_der,
                     content_enc_alg: &located.content_enc_alg,
                 };
-                assert_eq!(whole, reference(&parts, &encrypted.ciphertext), "{cipher:?} {len}");
+                let expected = reference(&parts, &typed, &encrypted.ciphertext);
+                if recipients.len() == 1 {
+                    assert_eq!(whole, expected, "{cipher:?} {len}");
+                } else {
+                    // The cms crate orders a SET OF RecipientInfo by comparing the encodings as
+                    // SEQUENCE OF INTEGER (`Vec<u8>`'s DerOrd), not as octet strings (X.690 11.6):
+                    // ours is in byte order, and is otherwise the same structure.
+                    let ours = recipient_infos_der(&located.recip_infos).unwrap();
+                    let theirs = infos_der.clone();
+                    let at = whole.windows(ours.len()).position(|w| w == ours).expect("our SET in the output");
+                    let children = crate::ber::der_children(&ours).unwrap();
+                    assert_eq!(children.len(), recipients.len());
+                    assert!(children.windows(2).all(|w| w[0] < w[1]), "ascending encodings");
+                    let mut replaced = whole.clone();
+                    replaced.splice(at..at + ours.len(), theirs);
+                    assert_eq!(replaced, expected, "{cipher:?} {len}");
+                }
                 assert_eq!(whole.get(located.ciphertext.clone()).unwrap(), &encrypted.ciphertext[..]);
                 assert_eq!(located.mac, encrypted.tag);
                 assert_eq!(located.authenticated, cipher.is_authenticated());
