@@ -353,8 +353,14 @@ impl ContentDigests {
 pub struct Signed {
     /// The DER of the SignedData (the `[0]` content of the ContentInfo).
     sd_tlv: Vec<u8>,
+    /// The SignedData, decoded without its `certificates` field (see [`split_certificates`]).
     sd: SignedData,
+    certificates: SentCertificates,
 }
+
+/// The certificates of a SignedData's `certificates` field (the `Certificate` choices), in the order
+/// sent, each with its DER as sent.
+type SentCertificates = Vec<(Certificate, Vec<u8>)>;
 
 impl Signed {
     /// Parses a SignedData `ContentInfo` (DER or BER).
@@ -365,8 +371,9 @@ impl Signed {
         }
         let sd_tlv = ci.content.to_der().map_err(Error::malformed("CMS SignedData"))?;
         check_limits(&sd_tlv)?;
-        let sd = SignedData::from_der(&sd_tlv).map_err(Error::malformed("CMS SignedData"))?;
-        Ok(Signed { sd_tlv, sd })
+        let (without, certificates) = split_certificates(&sd_tlv)?;
+        let sd = SignedData::from_der(&without).map_err(Error::malformed("CMS SignedData"))?;
+        Ok(Signed { sd_tlv, sd, certificates })
     }
 
     /// The encapsulated content of an opaque signature; `None` for a detached one.
@@ -406,18 +413,9 @@ impl Signed {
             _ => None,
         };
 
-        let message_certs: Vec<Certificate> = sd
-            .certificates
-            .as_ref()
-            .map(|s| {
-                s.0.iter()
-                    .filter_map(|c| match c {
-                        CertificateChoices::Certificate(c) => Some(c.clone()),
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let message_certs: Vec<Certificate> = self.certificates.iter().map(|(c, _)| c.clone()).collect();
+        // The certificates as sent, for their fingerprints (re-encoding them costs more than hashing).
+        let message_der: Vec<&[u8]> = self.certificates.iter().map(|(_, der)| der.as_slice()).collect();
 
         // CRLs carried in the message (RFC 5652 RevocationInfoChoices) join the supplied ones.
         let mut crls = options.crls.clone();
@@ -434,8 +432,6 @@ impl Signed {
         // Signer infos are read from the raw bytes so that signed attributes are verified exactly as sent.
         let sd_children = ber::der_children(&self.sd_tlv)?;
         let infos_tlv = sd_children.last().ok_or_else(|| Error::bad("CMS SignedData", "no signerInfos"))?;
-        // The certificates as sent, for their fingerprints (re-encoding them costs more than hashing).
-        let message_der = raw_certificates(&sd_children, message_certs.len());
         let mut signers = Vec::new();
         let mut canonicalized = false;
         for raw in ber::der_children(infos_tlv)? {
@@ -563,18 +559,33 @@ fn attr_value(si: &SignerInfo, oid: const_oid::ObjectIdentifier) -> Option<&der:
     si.signed_attrs.as_ref()?.iter().find(|a| a.oid == oid)?.values.iter().next()
 }
 
-/// The DER of each certificate of a SignedData (the `Certificate` choices of its `[0]` field, in
-/// order), given its children; empty unless there are exactly `expected` of them (what the typed
-/// decoding found), so that the two lists line up.
-fn raw_certificates<'a>(sd_children: &[&'a [u8]], expected: usize) -> Vec<&'a [u8]> {
-    let Some(set) = sd_children.iter().find(|c| c.first() == Some(&0xa0)) else { return Vec::new() };
-    let certs: Vec<&[u8]> =
-        ber::der_children(set).unwrap_or_default().into_iter().filter(|c| c.first() == Some(&0x30)).collect();
-    if certs.len() == expected {
-        certs
-    } else {
-        Vec::new()
+/// The DER of a SignedData without its `[0] certificates` field, and the `Certificate` choices of
+/// that field in the order sent, each with its DER. Decoding the field as the der crate's `SetOfVec`
+/// sorts it, and the cms crate compares two certificates by encoding both and comparing the
+/// encodings as SEQUENCE OF INTEGER: a large part of a verification, for an order nobody needs. The
+/// signature does not cover the field, and every choice is still decoded (a malformed one is an
+/// error, as before).
+fn split_certificates(sd_tlv: &[u8]) -> Result<(Vec<u8>, SentCertificates)> {
+    let children = ber::der_children(sd_tlv)?;
+    let Some(at) = children.iter().position(|c| c.first() == Some(&0xa0)) else {
+        return Ok((sd_tlv.to_vec(), Vec::new()));
+    };
+    let mut certificates = Vec::new();
+    for raw in ber::der_children(children[at])? {
+        if let CertificateChoices::Certificate(c) =
+            CertificateChoices::from_der(raw).map_err(Error::malformed("certificate in CMS SignedData"))?
+        {
+            certificates.push((c, raw.to_vec()));
+        }
     }
+    let rest: Vec<&[u8]> = children.iter().enumerate().filter(|(i, _)| *i != at).map(|(_, c)| *c).collect();
+    let len = rest.iter().map(|c| c.len()).sum();
+    let mut without = Vec::with_capacity(len + 6);
+    envelope::framing::tag_len(0x30, len, &mut without);
+    for c in rest {
+        without.extend_from_slice(c);
+    }
+    Ok((without, certificates))
 }
 
 /// Verifies one signer; the bool says whether the CRLF-canonical alternative content matched.
@@ -932,6 +943,10 @@ mod tests {
         assert!(early.reason().unwrap().contains("before its certificate was valid"));
     }
 
+    fn whole_without_certificates(sd_tlv: &[u8]) -> SignedData {
+        SignedData::from_der(sd_tlv).unwrap()
+    }
+
     #[test]
     fn fingerprints_and_der_of_the_certificates_as_sent() {
         let id = Identity::from_pkcs12(&data("pki/carol.p12"), "secret").unwrap();
@@ -939,18 +954,21 @@ mod tests {
             crate::sign::sign(b"Content-Type: text/plain\r\n\r\nhi\r\n", &id, &Default::default(), false).unwrap();
         let report = verify(&der, None, &options(&[])).unwrap().report;
         let sent = Signed::parse(&der).unwrap();
-        let certs: Vec<Certificate> = sent
-            .sd
-            .certificates
-            .as_ref()
-            .unwrap()
-            .0
-            .iter()
-            .filter_map(|c| match c {
-                CertificateChoices::Certificate(c) => Some(c.clone()),
-                _ => None,
-            })
-            .collect();
+        assert!(sent.sd.certificates.is_none(), "decoded apart");
+        let certs: Vec<Certificate> = sent.certificates.iter().map(|(c, _)| c.clone()).collect();
+        for (c, raw) in &sent.certificates {
+            assert_eq!(&c.to_der().unwrap(), raw, "the DER as sent");
+        }
+        // The same certificates the cms crate decodes (in its order).
+        let whole = SignedData::from_der(&sent.sd_tlv).unwrap();
+        let mut theirs: Vec<Vec<u8>> = whole.certificates.unwrap().0.iter().map(|c| c.to_der().unwrap()).collect();
+        let mut ours: Vec<Vec<u8>> = sent.certificates.iter().map(|(_, d)| d.clone()).collect();
+        theirs.sort();
+        ours.sort();
+        assert_eq!(ours, theirs);
+        let mut without_certs = whole_without_certificates(&sent.sd_tlv);
+        without_certs.certificates = None;
+        assert_eq!(sent.sd, without_certs);
         assert!(certs.len() >= 2, "Carol's certificate and the issuing CA");
         let fingerprints: Vec<String> = report.certificates.iter().map(|s| s.sha256_fingerprint.clone()).collect();
         assert_eq!(fingerprints, certs.iter().map(cert::fingerprint_sha256).collect::<Vec<_>>());

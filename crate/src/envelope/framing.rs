@@ -59,7 +59,7 @@ impl EnvelopeDer {
 }
 
 /// Appends a DER tag and definite length.
-fn tag_len(tag: u8, len: usize, out: &mut Vec<u8>) {
+pub(crate) fn tag_len(tag: u8, len: usize, out: &mut Vec<u8>) {
     out.push(tag);
     if len < 0x80 {
         out.push(len as u8);
