@@ -4,11 +4,9 @@
 //! signingTime, messageDigest, SMIMECapabilities and SMIMEEncryptionKeyPreference, and the signer's
 //! certificate with (by default) its chain without the root.
 
-use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::cert::IssuerAndSerialNumber;
 use cms::content_info::{CmsVersion, ContentInfo};
-use cms::signed_data::{
-    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
-};
+use cms::signed_data::{EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos};
 use der::asn1::{OctetString, SetOfVec};
 use der::{Any, Encode, Sequence, Tag};
 use serde::{Deserialize, Serialize};
@@ -172,10 +170,8 @@ impl<'a> Prepared<'a> {
             unsigned_attrs: None,
         };
 
-        let mut certs = vec![CertificateChoices::Certificate(signer_cert.clone())];
-        for c in chain_of(signer_cert, identity.chain(), options.chain) {
-            certs.push(CertificateChoices::Certificate(c.clone()));
-        }
+        let mut certs = vec![signer_cert];
+        certs.extend(chain_of(signer_cert, identity.chain(), options.chain));
 
         let econtent = match encapsulated {
             Some(content) => Some(Any::new(Tag::OctetString, content).map_err(crypto)?),
@@ -189,13 +185,51 @@ impl<'a> Prepared<'a> {
             }])
             .map_err(crypto)?,
             encap_content_info: EncapsulatedContentInfo { econtent_type: oids::DATA, econtent },
-            certificates: Some(CertificateSet(SetOfVec::try_from(certs).map_err(crypto)?)),
+            // Written by `with_certificates` below.
+            certificates: None,
             crls: None,
             signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(crypto)?),
         };
-        let ci = ContentInfo { content_type: oids::SIGNED_DATA, content: Any::encode_from(&signed).map_err(crypto)? };
+        let signed = with_certificates(&signed.to_der().map_err(crypto)?, &certs)?;
+        let ci = ContentInfo { content_type: oids::SIGNED_DATA, content: Any::from_der(&signed).map_err(crypto)? };
         ci.to_der().map_err(crypto)
     }
+}
+
+/// The DER of a SignedData (written without certificates) with its `[0] certificates` field, after
+/// encapContentInfo: each certificate encoded once, in X.690 order (ascending encodings; no DER
+/// encoding is a prefix of another). The der crate's `SetOfVec` would re-encode two certificates
+/// for every comparison, and the cms crate compares them as SEQUENCE OF INTEGER, not in X.690 order.
+fn with_certificates(signed_der: &[u8], certs: &[&Certificate]) -> Result<Vec<u8>> {
+    let mut encoded = certs.iter().map(|c| c.to_der().map_err(crypto)).collect::<Result<Vec<_>>>()?;
+    // Insertion sort: a signer and its chain (no new sort instantiation in the wasm: crate::sort).
+    for i in 1..encoded.len() {
+        let mut j = i;
+        while j > 0 && encoded[j - 1] > encoded[j] {
+            encoded.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    encoded.dedup();
+    let children = crate::ber::der_children(signed_der)?;
+    let (head, tail) = children.split_at(3.min(children.len()));
+    let certs_len: usize = encoded.iter().map(Vec::len).sum();
+    let mut field = Vec::with_capacity(certs_len + 6);
+    crate::envelope::framing::tag_len(0xa0, certs_len, &mut field);
+    for e in &encoded {
+        field.extend_from_slice(e);
+    }
+    let body_len = head.iter().chain(tail).map(|c| c.len()).sum::<usize>() + field.len();
+    let mut out = Vec::with_capacity(body_len + 6);
+    crate::envelope::framing::tag_len(0x30, body_len, &mut out);
+    for c in head {
+        out.extend_from_slice(c);
+    }
+    out.extend_from_slice(&field);
+    for c in tail {
+        out.extend_from_slice(c);
+    }
+    Ok(out)
 }
 
 fn crypto<E: core::fmt::Display>(e: E) -> Error {
@@ -318,5 +352,40 @@ fn sign_bytes(pair: &KeyPair, digest: Digest, scheme: SignatureScheme, data: &[u
     match scheme {
         SignatureScheme::RsaPkcs1v15 => pair.sign_pkcs1v15(digest, &hash),
         SignatureScheme::RsaPss => pair.sign_pss(digest, &hash, digest.output_len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::Identity;
+
+    #[test]
+    fn certificates_go_out_once_each_in_x690_order() {
+        let data = |p: &str| std::fs::read(format!("{}/tests/data/{p}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let id = Identity::from_pkcs12(&data("pki/alice.p12"), "secret").unwrap();
+        let content = b"Content-Type: text/plain\r\n\r\nhi\r\n";
+        // alice.p12 carries the issuing CA, not the root: WithRoot has nothing more to add.
+        for (chain, count) in [(ChainInclusion::None, 1), (ChainInclusion::default(), 2), (ChainInclusion::WithRoot, 2)]
+        {
+            let options = SignOptions { chain, ..Default::default() };
+            let der = sign(content, &id, &options, false).unwrap();
+            let ci = ContentInfo::from_der(&der).unwrap();
+            let sd_der = ci.content.to_der().unwrap();
+            let field = *crate::ber::der_children(&sd_der).unwrap().iter().find(|c| c[0] == 0xa0).unwrap();
+            let certs = crate::ber::der_children(field).unwrap();
+            assert_eq!(certs.len(), count, "{chain:?}");
+            assert!(certs.windows(2).all(|w| w[0] < w[1]), "ascending encodings");
+            assert!(certs.contains(&&id.pairs()[0].certificate().to_der().unwrap()[..]), "the signer's");
+            // The cms crate reads it whole, and it verifies.
+            let sd = SignedData::from_der(&sd_der).unwrap();
+            assert_eq!(sd.certificates.unwrap().0.len(), count);
+            let options = crate::verify::VerifyOptions {
+                trust: crate::cert::parse_certificates(&data("pki/root.crt")).unwrap(),
+                ..Default::default()
+            };
+            let report = crate::verify::verify(&der, None, &options).unwrap().report;
+            assert!(report.signers[0].valid(), "{chain:?}");
+        }
     }
 }
