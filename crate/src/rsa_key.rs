@@ -166,6 +166,13 @@ impl PrivateKey {
         if primes.len() > MAX_PRIMES {
             return Err(KeyError::Primes);
         }
+        // Distinct primes: with p = q there is no CRT and no inverse of a blinding factor.
+        let strip = |x: &'_ [u8]| -> Vec<u8> { x.iter().copied().skip_while(|&b| b == 0).collect() };
+        for (i, a) in primes.iter().enumerate() {
+            if primes[i + 1..].iter().any(|b| strip(a) == strip(b)) {
+                return Err(KeyError::Primes);
+            }
+        }
         // Every prime odd and above 1, and their product n.
         let mut product: Zeroizing<Vec<Limb>> = Zeroizing::new(vec![1]);
         for prime in &primes {
@@ -306,7 +313,7 @@ impl PrivateKey {
         let n = &self.public.n;
         let c = self.public.number(c)?;
         // Blinding: work on c·r^e, whose e-th root is m·r.
-        let blinding = self.take_blinding(rng);
+        let blinding = self.take_blinding(rng).ok_or(RsaError::Fault)?;
         let c_mont = n.to_mont(&c);
         let blinded_mont = Zeroizing::new(n.mul(&c_mont, &blinding.r_e));
         let blinded = Zeroizing::new(n.from_mont(&blinded_mont));
@@ -339,11 +346,12 @@ impl PrivateKey {
         out
     }
 
-    /// The blinding pair for this operation: the stored one, or a new one.
-    fn take_blinding(&self, rng: &mut impl CryptoRngCore) -> Blinding {
+    /// The blinding pair for this operation: the stored one, or a new one (`None`: the key's parts
+    /// give no inverse, which a checked key never does).
+    fn take_blinding(&self, rng: &mut impl CryptoRngCore) -> Option<Blinding> {
         let stored = self.blinding.lock().ok().and_then(|mut b| b.take());
         match stored {
-            Some(b) if b.uses < Blinding::USES => b,
+            Some(b) if b.uses < Blinding::USES => Some(b),
             _ => self.new_blinding(rng),
         }
     }
@@ -405,10 +413,11 @@ impl PrivateKey {
         }
     }
 
-    /// A new random r: r^e and r⁻¹ mod n.
-    fn new_blinding(&self, rng: &mut impl CryptoRngCore) -> Blinding {
+    /// A new random r: r^e and r⁻¹ mod n. A random r shares a prime with n (and has no inverse)
+    /// with a chance of about 2^-1000; after 16 failures the key itself is wrong.
+    fn new_blinding(&self, rng: &mut impl CryptoRngCore) -> Option<Blinding> {
         let n = &self.public.n;
-        loop {
+        for _ in 0..16 {
             // A random number of one byte less than n: below n, and random enough to blind.
             let mut bytes = Zeroizing::new(vec![0u8; self.public.len]);
             rng.fill_bytes(&mut bytes[1..]);
@@ -421,8 +430,9 @@ impl PrivateKey {
                 continue;
             }
             let r_e = Zeroizing::new(n.pow_public(&r_mont, &self.public.e));
-            return Blinding { r_e, r_inv: inv_mont, uses: 0 };
+            return Some(Blinding { r_e, r_inv: inv_mont, uses: 0 });
         }
+        None
     }
 }
 
@@ -868,6 +878,15 @@ mod tests {
             k.prime2 = UintRef::new(&[1]).unwrap();
         });
         assert_eq!(prime_n.unwrap_err(), KeyError::Primes, "n = n·1");
+        // n = p² with p = q passes the product and exponent checks; it is refused for equal primes.
+        let p = &bob.primes()[0];
+        let (p_be, p2_be) = (p.to_bytes_be(), (p * p).to_bytes_be());
+        let square = altered(der, |k| {
+            k.modulus = UintRef::new(&p2_be).unwrap();
+            k.prime1 = UintRef::new(&p_be).unwrap();
+            k.prime2 = UintRef::new(&p_be).unwrap();
+        });
+        assert_eq!(square.unwrap_err(), KeyError::Primes, "p = q");
         let e3 = altered(der, |k| k.public_exponent = UintRef::new(&[3]).unwrap());
         assert_eq!(e3.unwrap_err(), KeyError::PrivateExponent);
         assert!(matches!(PrivateKey::from_pkcs1_der(&[0x30, 0]).unwrap_err(), KeyError::Structure(_)));
