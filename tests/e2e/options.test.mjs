@@ -172,6 +172,8 @@ describe("options page", () => {
     await page.fill("#import-password", "secret");
     await page.click("#import-button");
     await page.waitForFunction(() => /Imported carol@example\.com/.test(document.querySelector("#import-message").textContent));
+    // The message comes first; the list is rendered after it, while the form is still busy.
+    await page.waitForFunction(() => !document.querySelector("#import-form").dataset.busy);
     assert.equal(await identities(), 3);
   });
 
