@@ -339,6 +339,34 @@ impl<'a> Node<'a> {
     }
 }
 
+/// A constructed DER element: `tag`, the definite length, then `children` as they are.
+pub(crate) fn constructed(tag: u8, children: &[&[u8]]) -> Vec<u8> {
+    let len = children.iter().map(|c| c.len()).sum();
+    let mut out = Vec::with_capacity(1 + length_len(len) + len);
+    out.push(tag);
+    write_length(&mut out, len);
+    for c in children {
+        out.extend_from_slice(c);
+    }
+    out
+}
+
+/// Puts the encodings of a SET OF's elements in DER order (X.690 11.6: ascending, compared as
+/// octet strings; no DER encoding is a prefix of another, so this is plain byte order). Each element
+/// is encoded once by the caller: the der crate's `SetOfVec` re-encodes both elements of every
+/// comparison, and orders the cms crate's CHOICE types (`RecipientInfo`, `CertificateChoices`) as
+/// SEQUENCE OF INTEGER, not by this rule. An insertion sort: sets are short, and it adds no sort
+/// instantiation to the wasm (see `crate::sort`).
+pub(crate) fn sort_set_of(encodings: &mut [Vec<u8>]) {
+    for i in 1..encodings.len() {
+        let mut j = i;
+        while j > 0 && encodings[j - 1] > encodings[j] {
+            encodings.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
 /// One DER element with a minimal definite length, for tests that build input by hand.
 #[cfg(test)]
 pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {

@@ -26,7 +26,7 @@ use crate::identity::{Identity, KeyPair};
 use crate::{ber, cert, oids, rsa_padding, Error, Result};
 
 pub mod content;
-pub(crate) mod framing;
+mod framing;
 
 pub use content::{ContentCipher, ContentKey, EncryptedContent};
 pub use framing::EnvelopeDer;

@@ -196,40 +196,19 @@ impl<'a> Prepared<'a> {
     }
 }
 
-/// The DER of a SignedData (written without certificates) with its `[0] certificates` field, after
-/// encapContentInfo: each certificate encoded once, in X.690 order (ascending encodings; no DER
-/// encoding is a prefix of another). The der crate's `SetOfVec` would re-encode two certificates
-/// for every comparison, and the cms crate compares them as SEQUENCE OF INTEGER, not in X.690 order.
+/// The DER of a SignedData (written without certificates) with its `[0] certificates` field after
+/// encapContentInfo: each certificate encoded once, in DER order ([`crate::ber::sort_set_of`]).
 fn with_certificates(signed_der: &[u8], certs: &[&Certificate]) -> Result<Vec<u8>> {
+    use crate::ber;
     let mut encoded = certs.iter().map(|c| c.to_der().map_err(crypto)).collect::<Result<Vec<_>>>()?;
-    // Insertion sort: a signer and its chain (no new sort instantiation in the wasm: crate::sort).
-    for i in 1..encoded.len() {
-        let mut j = i;
-        while j > 0 && encoded[j - 1] > encoded[j] {
-            encoded.swap(j - 1, j);
-            j -= 1;
-        }
-    }
+    ber::sort_set_of(&mut encoded);
     encoded.dedup();
-    let children = crate::ber::der_children(signed_der)?;
+    let encoded: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
+    let field = ber::constructed(0xa0, &encoded);
+    let children = ber::der_children(signed_der)?;
     let (head, tail) = children.split_at(3.min(children.len()));
-    let certs_len: usize = encoded.iter().map(Vec::len).sum();
-    let mut field = Vec::with_capacity(certs_len + 6);
-    crate::envelope::framing::tag_len(0xa0, certs_len, &mut field);
-    for e in &encoded {
-        field.extend_from_slice(e);
-    }
-    let body_len = head.iter().chain(tail).map(|c| c.len()).sum::<usize>() + field.len();
-    let mut out = Vec::with_capacity(body_len + 6);
-    crate::envelope::framing::tag_len(0x30, body_len, &mut out);
-    for c in head {
-        out.extend_from_slice(c);
-    }
-    out.extend_from_slice(&field);
-    for c in tail {
-        out.extend_from_slice(c);
-    }
-    Ok(out)
+    let parts: Vec<&[u8]> = head.iter().copied().chain([field.as_slice()]).chain(tail.iter().copied()).collect();
+    Ok(ber::constructed(0x30, &parts))
 }
 
 fn crypto<E: core::fmt::Display>(e: E) -> Error {

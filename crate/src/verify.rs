@@ -579,13 +579,7 @@ fn split_certificates(sd_tlv: &[u8]) -> Result<(Vec<u8>, SentCertificates)> {
         }
     }
     let rest: Vec<&[u8]> = children.iter().enumerate().filter(|(i, _)| *i != at).map(|(_, c)| *c).collect();
-    let len = rest.iter().map(|c| c.len()).sum();
-    let mut without = Vec::with_capacity(len + 6);
-    envelope::framing::tag_len(0x30, len, &mut without);
-    for c in rest {
-        without.extend_from_slice(c);
-    }
-    Ok((without, certificates))
+    Ok((ber::constructed(0x30, &rest), certificates))
 }
 
 /// Verifies one signer; the bool says whether the CRLF-canonical alternative content matched.

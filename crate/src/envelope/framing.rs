@@ -59,7 +59,7 @@ impl EnvelopeDer {
 }
 
 /// Appends a DER tag and definite length.
-pub(crate) fn tag_len(tag: u8, len: usize, out: &mut Vec<u8>) {
+fn tag_len(tag: u8, len: usize, out: &mut Vec<u8>) {
     out.push(tag);
     if len < 0x80 {
         out.push(len as u8);
@@ -92,31 +92,15 @@ pub(super) struct Parts<'a> {
     pub content_enc_alg: &'a AlgorithmIdentifierOwned,
 }
 
-/// The DER of a SET OF RecipientInfo: each encoded once, in ascending order of their encodings
-/// (X.690 11.6; no DER encoding is a prefix of another, so this is plain byte order). The der
-/// crate's `SetOfVec` orders by re-encoding both elements of every comparison, which was half the
-/// time of an encryption to 10 recipients.
+/// The DER of a SET OF RecipientInfo: each encoded once, in DER order ([`ber::sort_set_of`]).
 pub(super) fn recipient_infos_der(infos: &[RecipientInfo]) -> Result<Vec<u8>> {
     let mut encoded = infos.iter().map(|i| der(i, "recipient info")).collect::<Result<Vec<_>>>()?;
-    // Insertion sort: no new sort instantiation in the wasm (see `crate::sort`); for the most
-    // recipients allowed (MAX_RECIPIENTS, 1024) it takes less than their RSA operations.
-    for i in 1..encoded.len() {
-        let mut j = i;
-        while j > 0 && encoded[j - 1] > encoded[j] {
-            encoded.swap(j - 1, j);
-            j -= 1;
-        }
-    }
+    ber::sort_set_of(&mut encoded);
     if encoded.windows(2).any(|w| w[0] == w[1]) {
         return Err(Error::Crypto("two identical recipient infos".into()));
     }
-    let len = encoded.iter().map(Vec::len).sum();
-    let mut out = Vec::with_capacity(len + 6);
-    tag_len(SET, len, &mut out);
-    for e in encoded {
-        out.extend_from_slice(&e);
-    }
-    Ok(out)
+    let parts: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
+    Ok(ber::constructed(SET, &parts))
 }
 
 /// Builds the DER around `ciphertext`.
