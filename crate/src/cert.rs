@@ -146,33 +146,25 @@ pub fn fingerprint_sha256(cert: &Certificate) -> String {
 /// first.
 mod summaries {
     use super::{hex_colon, Certificate, Summary};
+    use crate::recent::Recent;
     use der::Encode;
     use sha2::Digest as _;
-    use std::collections::VecDeque;
-    use std::sync::Mutex;
 
     pub(super) const CAPACITY: usize = 32;
 
-    static SEEN: Mutex<VecDeque<(Certificate, Summary)>> = Mutex::new(VecDeque::new());
+    static SEEN: Recent<(Certificate, Summary)> = Recent::new(CAPACITY);
 
     /// The summary of `cert`, whose DER is `der` when the caller has it.
     pub(super) fn get(cert: &Certificate, der: Option<&[u8]>) -> Summary {
-        if let Ok(seen) = SEEN.lock() {
-            if let Some((_, s)) = seen.iter().find(|(c, _)| c == cert) {
-                return s.clone();
-            }
+        if let Some(s) = SEEN.find_map(|(c, s)| (c == cert).then(|| s.clone())) {
+            return s;
         }
         let digest = match der {
             Some(der) => sha2::Sha256::digest(der),
             None => sha2::Sha256::digest(cert.to_der().unwrap_or_default()),
         };
         let summary = Summary::with_fingerprint(cert, hex_colon(&digest));
-        if let Ok(mut seen) = SEEN.lock() {
-            if seen.len() == CAPACITY {
-                seen.pop_front();
-            }
-            seen.push_back((cert.clone(), summary.clone()));
-        }
+        SEEN.insert((cert.clone(), summary.clone()));
         summary
     }
 }
@@ -212,28 +204,20 @@ pub fn parse_certificates(data: &[u8]) -> Result<Vec<Certificate>> {
 /// bytes, the oldest leaving first.
 mod parsed {
     use super::Certificate;
-    use std::collections::VecDeque;
-    use std::sync::Mutex;
+    use crate::recent::Recent;
 
     pub(super) const CAPACITY: usize = 16;
     pub(super) const MAX_LEN: usize = 64 * 1024;
 
-    static FILES: Mutex<VecDeque<(Vec<u8>, Vec<Certificate>)>> = Mutex::new(VecDeque::new());
+    static FILES: Recent<(Vec<u8>, Vec<Certificate>)> = Recent::new(CAPACITY);
 
     pub(super) fn find(data: &[u8]) -> Option<Vec<Certificate>> {
-        let files = FILES.lock().ok()?;
-        files.iter().find(|(bytes, _)| bytes == data).map(|(_, certs)| certs.clone())
+        FILES.find_map(|(bytes, certs)| (bytes == data).then(|| certs.clone()))
     }
 
     pub(super) fn insert(data: &[u8], certs: &[Certificate]) {
-        if data.len() > MAX_LEN {
-            return;
-        }
-        if let Ok(mut files) = FILES.lock() {
-            if files.len() == CAPACITY {
-                files.pop_front();
-            }
-            files.push_back((data.to_vec(), certs.to_vec()));
+        if data.len() <= MAX_LEN {
+            FILES.insert((data.to_vec(), certs.to_vec()));
         }
     }
 }

@@ -34,6 +34,7 @@ pub mod inspect;
 pub mod mime;
 pub mod oids;
 pub mod pkcs12;
+mod recent;
 pub mod rsa_key;
 pub mod rsa_padding;
 pub mod sign;

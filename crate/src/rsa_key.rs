@@ -536,25 +536,18 @@ impl PublicKey {
 /// Public values only; at most [`recent::CAPACITY`], the oldest leaving first.
 mod recent {
     use super::PublicKey;
-    use std::collections::VecDeque;
-    use std::sync::Mutex;
+    use crate::recent::Recent;
 
     pub(super) const CAPACITY: usize = 64;
 
-    static KEYS: Mutex<VecDeque<(Vec<u8>, PublicKey)>> = Mutex::new(VecDeque::new());
+    static KEYS: Recent<(Vec<u8>, PublicKey)> = Recent::new(CAPACITY);
 
     pub(super) fn find(n_be: &[u8], e: &[u8]) -> Option<PublicKey> {
-        let keys = KEYS.lock().ok()?;
-        keys.iter().find(|(n, key)| n == n_be && key.e == e).map(|(_, key)| key.clone())
+        KEYS.find_map(|(n, key)| (n == n_be && key.e == e).then(|| key.clone()))
     }
 
     pub(super) fn insert(n_be: &[u8], key: &PublicKey) {
-        if let Ok(mut keys) = KEYS.lock() {
-            if keys.len() == CAPACITY {
-                keys.pop_front();
-            }
-            keys.push_back((n_be.to_vec(), key.clone()));
-        }
+        KEYS.insert((n_be.to_vec(), key.clone()));
     }
 }
 

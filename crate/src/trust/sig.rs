@@ -323,13 +323,13 @@ pub mod verified {
     use der::Encode;
     use sha2::Digest as _;
     use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
-    use std::collections::VecDeque;
-    use std::sync::Mutex;
+
+    use crate::recent::Recent;
 
     /// The number of signatures remembered.
     pub const CAPACITY: usize = 512;
 
-    static SEEN: Mutex<VecDeque<[u8; 32]>> = Mutex::new(VecDeque::new());
+    static SEEN: Recent<[u8; 32]> = Recent::new(CAPACITY);
 
     /// The memo key of a check; `None` if a part cannot be encoded (then nothing is remembered).
     pub(super) fn key(
@@ -356,17 +356,12 @@ pub mod verified {
     }
 
     pub(super) fn contains(key: &[u8; 32]) -> bool {
-        SEEN.lock().is_ok_and(|seen| seen.contains(key))
+        SEEN.any(|k| k == key)
     }
 
     pub(super) fn insert(key: [u8; 32]) {
-        if let Ok(mut seen) = SEEN.lock() {
-            if !seen.contains(&key) {
-                if seen.len() == CAPACITY {
-                    seen.pop_front();
-                }
-                seen.push_back(key);
-            }
+        if !contains(&key) {
+            SEEN.insert(key);
         }
     }
 
@@ -374,18 +369,16 @@ pub mod verified {
     /// verified it: a certificate equal in every field to one of them has the same DER, so it need
     /// not be re-encoded to look it up by hash.
     type Verified = (x509_cert::Certificate, SubjectPublicKeyInfoOwned, Option<der::Any>);
-    static CERTIFICATES: Mutex<VecDeque<Verified>> = Mutex::new(VecDeque::new());
     /// The number of certificates remembered so.
     pub const CERTIFICATE_CAPACITY: usize = 64;
+    static CERTIFICATES: Recent<Verified> = Recent::new(CERTIFICATE_CAPACITY);
 
     pub(super) fn certificate_seen(
         cert: &x509_cert::Certificate,
         key: &SubjectPublicKeyInfoOwned,
         inherited: Option<&der::Any>,
     ) -> bool {
-        CERTIFICATES
-            .lock()
-            .is_ok_and(|seen| seen.iter().any(|(c, k, i)| k == key && i.as_ref() == inherited && c == cert))
+        CERTIFICATES.any(|(c, k, i)| k == key && i.as_ref() == inherited && c == cert)
     }
 
     pub(super) fn certificate_verified(
@@ -393,21 +386,12 @@ pub mod verified {
         key: &SubjectPublicKeyInfoOwned,
         inherited: Option<&der::Any>,
     ) {
-        if let Ok(mut seen) = CERTIFICATES.lock() {
-            if seen.len() == CERTIFICATE_CAPACITY {
-                seen.pop_front();
-            }
-            seen.push_back((cert.clone(), key.clone(), inherited.cloned()));
-        }
+        CERTIFICATES.insert((cert.clone(), key.clone(), inherited.cloned()));
     }
 
     /// Forgets every remembered signature (for tests and benchmarks of the full work).
     pub fn clear() {
-        if let Ok(mut seen) = SEEN.lock() {
-            seen.clear();
-        }
-        if let Ok(mut seen) = CERTIFICATES.lock() {
-            seen.clear();
-        }
+        SEEN.clear();
+        CERTIFICATES.clear();
     }
 }
