@@ -333,8 +333,7 @@ impl PrivateKey {
         let m_blinded = &m[..n.limbs()];
 
         // The check: (m·r)^e must give back c·r^e.
-        let m_mont = Zeroizing::new(n.to_mont(m_blinded));
-        let check = Zeroizing::new(n.from_mont(&Zeroizing::new(n.pow_public(&m_mont, &self.public.e))));
+        let check = Zeroizing::new(n.pow_public_plain(m_blinded, &self.public.e));
         if *check != *blinded {
             return Err(RsaError::Fault);
         }
@@ -525,8 +524,7 @@ impl PublicKey {
     pub fn encrypt_raw(&self, s: &[u8]) -> Result<Vec<u8>, RsaError> {
         // The input may be a padded content-encryption key: wipe its traces.
         let s = Zeroizing::new(self.number(s)?);
-        let s_mont = Zeroizing::new(self.n.to_mont(&s));
-        let out = self.n.from_mont(&Zeroizing::new(self.n.pow_public(&s_mont, &self.e)));
+        let out = self.n.pow_public_plain(&s, &self.e);
         bignum::to_be(&out, self.len).ok_or(RsaError::Fault)
     }
 }

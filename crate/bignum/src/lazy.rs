@@ -21,6 +21,7 @@
 #![allow(clippy::useless_conversion)]
 
 use crate::Limb;
+use zeroize::Zeroize;
 
 /// Bits per digit.
 pub(crate) const BITS: u32 = 28;
@@ -29,10 +30,18 @@ const MASK: u64 = (1 << BITS) - 1;
 pub(crate) const MAX_DIGITS: usize = 120;
 
 /// An odd modulus in radix 2^28.
+#[derive(Clone)]
 pub(crate) struct Lazy {
     m: Vec<u64>,
     /// −m⁻¹ mod 2^28.
     m_inv: u64,
+}
+
+impl Drop for Lazy {
+    fn drop(&mut self) {
+        // Moduli of the CRT halves are the secret primes.
+        self.m.zeroize();
+    }
 }
 
 impl Lazy {

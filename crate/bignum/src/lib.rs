@@ -179,6 +179,9 @@ pub struct Modulus {
     r2: Vec<Limb>,
     /// R³ mod m: after a reduction of a double-width number, multiplying by it enters Montgomery form.
     r3: Vec<Limb>,
+    /// The modulus in [`lazy::Lazy`]'s radix 2^28, with R'² mod m (R' = 2^(28·digits)); `None` when
+    /// it is too wide for the lazy columns.
+    lazy: Option<(lazy::Lazy, Vec<u64>)>,
 }
 
 impl Drop for Modulus {
@@ -187,6 +190,9 @@ impl Drop for Modulus {
         self.m.zeroize();
         self.r2.zeroize();
         self.r3.zeroize();
+        if let Some((_, rr)) = self.lazy.as_mut() {
+            rr.zeroize();
+        }
     }
 }
 
@@ -204,11 +210,31 @@ impl Modulus {
         for _ in 0..7 {
             inv = inv.wrapping_mul((2 as Limb).wrapping_sub(m[0].wrapping_mul(inv)));
         }
-        let mut modulus = Modulus { m_inv: inv.wrapping_neg(), r2: Vec::new(), r3: Vec::new(), m };
+        let mut modulus = Modulus { m_inv: inv.wrapping_neg(), r2: Vec::new(), r3: Vec::new(), lazy: None, m };
         modulus.r2 = modulus.r_squared();
         // Montgomery's product of R² with itself is R⁴·R⁻¹ = R³.
         modulus.r3 = modulus.mul(&modulus.r2, &modulus.r2);
+        modulus.lazy = modulus.lazy_form();
         Some(modulus)
+    }
+
+    /// The modulus in radix 2^28 and R'² mod m (R' = 2^(28·digits)). R'² = 2^E with E = 56·digits;
+    /// write E = r·a + j with R = 2^r and j < r. 2^j is below R, which CIOS accepts as a factor, and
+    /// each product with R² multiplies by R: a products give 2^j·R^a = 2^E mod m. For the usual
+    /// widths a is 1 or 2; when the modulus was given extra limbs, a may be 0, and a round trip
+    /// through Montgomery form reduces 2^j.
+    fn lazy_form(&self) -> Option<(lazy::Lazy, Vec<u64>)> {
+        let lz = lazy::Lazy::new(&self.m, self.m_inv)?;
+        let (n, r) = (self.limbs(), LIMB_BITS as usize * self.limbs());
+        let e = 2 * lazy::BITS as usize * lz.digits();
+        let mut x = vec![0 as Limb; n];
+        x[(e % r) / LIMB_BITS as usize] = 1 << (e % LIMB_BITS as usize);
+        match e / r {
+            0 => x = self.from_mont(&self.to_mont(&x)),
+            a => (0..a).for_each(|_| x = self.mul(&x, &self.r2)),
+        }
+        let rr = lazy::to_digits(&x, lz.digits());
+        Some((lz, rr))
     }
 
     /// R² mod m, without a division. A number x in Montgomery form is x·R; write M(t) for the
@@ -393,19 +419,11 @@ impl Modulus {
 
     /// [`Modulus::pow_secret`] on [`lazy::Lazy`]'s radix-2^28 product; `None` for moduli wider than
     /// it takes. The base leaves Montgomery form (R = 2^(LIMB_BITS·limbs)) for R' = 2^(28·digits) by a
-    /// product with R'² mod m, computed here by a public power of 2; the result comes back the same
-    /// way, with the one conditional subtraction the lazy products leave out.
+    /// product with R'² mod m (set up with the modulus); the result comes back the same way, with the
+    /// one conditional subtraction the lazy products leave out.
     fn pow_secret_lazy(&self, base: &[Limb], exp: &[Limb]) -> Option<Vec<Limb>> {
-        let lz = lazy::Lazy::new(&self.m, self.m_inv)?;
+        let (lz, rr) = self.lazy.as_ref()?;
         let (n, d) = (self.limbs(), lz.digits());
-        // R'² mod m = 2^(56·d): the exponent's length is public.
-        let two = self.to_mont(&{
-            let mut two = vec![0 as Limb; n];
-            two[0] = 2;
-            two
-        });
-        let e = (2 * lazy::BITS as usize * d).to_be_bytes();
-        let rr = lazy::to_digits(&self.from_mont(&self.pow_public(&two, &e)), d);
         let (mut t, mut t2) = (vec![0u64; d], vec![0u64; 2 * d]);
         let mut one = vec![0u64; d];
         one[0] = 1;
@@ -413,8 +431,8 @@ impl Modulus {
         let mut b = self.from_mont(base);
         let b_digits = lazy::to_digits(&b, d);
         b.zeroize();
-        lz.mul(&one, &rr, &mut table[0], &mut t);
-        lz.mul(&b_digits, &rr, &mut table[1], &mut t);
+        lz.mul(&one, rr, &mut table[0], &mut t);
+        lz.mul(&b_digits, rr, &mut table[1], &mut t);
         for i in 2..table.len() {
             let (done, rest) = table.split_at_mut(i);
             lz.mul(&done[i - 1], &done[1], &mut rest[0], &mut t);
@@ -509,6 +527,84 @@ impl Modulus {
         tmp.zeroize();
         chosen.zeroize();
         acc
+    }
+
+    /// x^exp mod m, in normal form in and out (`x < m`), for a public `exp` (big-endian bytes): the
+    /// RSA public-key operation. On 32-bit targets it runs on the radix-2^28 lazy product, which
+    /// needs no conversion to and from R-form Montgomery numbers; elsewhere it is
+    /// [`Modulus::pow_public`] between the two conversions.
+    pub fn pow_public_plain(&self, x: &[Limb], exp_be: &[u8]) -> Vec<Limb> {
+        if LIMB_BITS == 32 {
+            if let Some(out) = self.pow_public_lazy(x, exp_be) {
+                return out;
+            }
+        }
+        self.pow_public_cios_plain(x, exp_be)
+    }
+
+    /// [`Modulus::pow_public_plain`] on the CIOS product.
+    fn pow_public_cios_plain(&self, x: &[Limb], exp_be: &[u8]) -> Vec<Limb> {
+        let mut x_mont = self.to_mont(x);
+        let mut y_mont = self.pow_public(&x_mont, exp_be);
+        let out = self.from_mont(&y_mont);
+        x_mont.zeroize();
+        y_mont.zeroize();
+        out
+    }
+
+    /// [`Modulus::pow_public_plain`] on [`lazy::Lazy`]'s product; `None` for moduli wider than it
+    /// takes. Square-and-multiply as in [`Modulus::pow_public`], on numbers below 2m in R' form.
+    fn pow_public_lazy(&self, x: &[Limb], exp_be: &[u8]) -> Option<Vec<Limb>> {
+        let (lz, rr) = self.lazy.as_ref()?;
+        let (n, d) = (self.limbs(), lz.digits());
+        let (mut t, mut t2) = (vec![0u64; d], vec![0u64; 2 * d]);
+        let mut one = vec![0u64; d];
+        one[0] = 1;
+        let mut x_digits = lazy::to_digits(x, d);
+        let mut base = vec![0u64; d];
+        lz.mul(&x_digits, rr, &mut base, &mut t);
+        let mut acc: Option<Vec<u64>> = None;
+        let mut tmp = vec![0u64; d];
+        for &byte in exp_be {
+            for k in (0..8).rev() {
+                if let Some(a) = acc.as_mut() {
+                    lz.square(a, &mut tmp, &mut t2);
+                    core::mem::swap(a, &mut tmp);
+                }
+                if (byte >> k) & 1 == 1 {
+                    match acc.as_mut() {
+                        Some(a) => {
+                            lz.mul(a, &base, &mut tmp, &mut t);
+                            core::mem::swap(a, &mut tmp);
+                        }
+                        None => acc = Some(base.clone()),
+                    }
+                }
+            }
+        }
+        let mut acc = match acc {
+            Some(acc) => acc,
+            None => {
+                // x⁰ = 1, in R' form R' mod m: the product of 1 with R'².
+                let mut r = vec![0u64; d];
+                lz.mul(&one, rr, &mut r, &mut t);
+                r
+            }
+        };
+        // Out of R' form (a product with 1 gives a value ≤ m), to limbs, reduced.
+        lz.mul(&acc, &one, &mut tmp, &mut t);
+        let mut limbs = lazy::from_digits(&tmp, n);
+        let mut reduced = vec![0 as Limb; n];
+        let borrow = sub_into(&limbs, &self.m, &mut reduced);
+        let mut out = vec![0 as Limb; n];
+        select(borrow, &limbs, &reduced, &mut out);
+        // The base may be secret (a blinded value, a padded key): wipe the scratch.
+        for v in [&mut t, &mut t2, &mut x_digits, &mut base, &mut acc, &mut tmp] {
+            v.zeroize();
+        }
+        limbs.zeroize();
+        reduced.zeroize();
+        Some(out)
     }
 
     /// base^exp mod m, in Montgomery form in and out, for a public `exp` (big-endian bytes):
@@ -610,6 +706,42 @@ mod tests {
     }
 
     #[test]
+    fn lazy_public_powers_agree_with_cios_and_biguint() {
+        // Both on every host, as above; with extra limbs too (the CRT halves of an RSA key are given
+        // the width of half the modulus), which moves R'² = 2^(56·digits) relative to R.
+        let mut rng = Xorshift(0x0dd5_eed5_0f_7ea1);
+        for len in [1usize, 2, 3, 4, 5, 7, 8, 31, 64, 65, 128, 129, 256, 384] {
+            for extra in [0usize, 1, 3] {
+                let m_be = rng.odd(len);
+                let m = Modulus::new(&m_be, limbs_for(&m_be) + extra).unwrap();
+                let mb = BigUint::from_bytes_be(&m_be);
+                let a = BigUint::from_bytes_be(&rng.bytes(len)) % &mb;
+                let al = from_biguint(&a, m.limbs()).unwrap();
+                let top = from_biguint(&(&mb - 1u32), m.limbs()).unwrap();
+                let zero = vec![0 as Limb; m.limbs()];
+                let mut one = zero.clone();
+                one[0] = 1;
+                for e in [vec![1, 0, 1], vec![3], vec![0], vec![], vec![1], rng.bytes(len.min(32))] {
+                    let expect = a.modpow(&BigUint::from_bytes_be(&e), &mb);
+                    let lazy = m.pow_public_lazy(&al, &e).expect("within the lazy columns");
+                    assert_eq!(big(&lazy), expect, "{len} bytes, {extra} extra limbs, exponent {e:02x?}");
+                    assert_eq!(lazy, m.pow_public_cios_plain(&al, &e));
+                    let (t_lazy, t_cios) = (m.pow_public_lazy(&top, &e).unwrap(), m.pow_public_cios_plain(&top, &e));
+                    assert_eq!(t_lazy, t_cios, "(m − 1)^e, {len} bytes");
+                    assert!(m.is_reduced(&t_lazy));
+                    let z = m.pow_public_lazy(&zero, &e).unwrap();
+                    assert_eq!(z, if e.iter().all(|&b| b == 0) { one.clone() } else { zero.clone() }, "0^e");
+                }
+            }
+        }
+        let wide = Modulus::new(&rng.odd(lazy::MAX_DIGITS * 28 / 8 + 8), 0).unwrap();
+        assert!(wide.pow_public_lazy(&vec![0; wide.limbs()], &[1]).is_none());
+        let mut one = vec![0; wide.limbs()];
+        one[0] = 1;
+        assert_eq!(wide.pow_public_plain(&one, &[1, 0, 1]), one, "the CIOS product takes it");
+    }
+
+    #[test]
     fn digits_round_trip() {
         let mut rng = Xorshift(99);
         for len in [1usize, 4, 7, 28, 100, 129] {
@@ -707,6 +839,7 @@ mod tests {
                 assert_eq!(big(&m.sub(&al, &bl)), diff);
                 let expect = a.modpow(&BigUint::from_bytes_be(&e), &mb);
                 assert_eq!(big(&m.from_mont(&m.pow_public(&am, &e))), expect, "public power, {len} bytes");
+                assert_eq!(big(&m.pow_public_plain(&al, &e)), expect, "plain public power, {len} bytes");
                 let el = from_be(&e, limbs_for(&e).max(1)).unwrap();
                 assert_eq!(big(&m.from_mont(&m.pow_secret(&am, &el))), expect, "secret power, {len} bytes");
                 // A double-width number below m·R.
