@@ -709,7 +709,7 @@ mod tests {
     fn lazy_public_powers_agree_with_cios_and_biguint() {
         // Both on every host, as above; with extra limbs too (the CRT halves of an RSA key are given
         // the width of half the modulus), which moves R'² = 2^(56·digits) relative to R.
-        let mut rng = Xorshift(0x0dd5_eed5_0f_7ea1);
+        let mut rng = Xorshift(0x0dd5_eed5_0f7e_a1c3);
         for len in [1usize, 2, 3, 4, 5, 7, 8, 31, 64, 65, 128, 129, 256, 384] {
             for extra in [0usize, 1, 3] {
                 let m_be = rng.odd(len);
