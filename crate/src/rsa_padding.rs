@@ -65,12 +65,18 @@ pub fn pkcs1v15_encode(rng: &mut impl rand_core::CryptoRngCore, msg: &[u8], k: u
     em[1] = 2;
     let ps_end = k - msg.len() - 1;
     rng.fill_bytes(&mut em[2..ps_end]);
+    // Redraw the zero bytes (about one in 256) from a spare draw, refilled when it runs out: one
+    // call to the generator for most paddings (in wasm, each is a call out to JavaScript).
+    let mut spare = Zeroizing::new([0u8; 16]);
+    let mut next = spare.len();
     for b in &mut em[2..ps_end] {
-        // Redraw the zero bytes (about one in 256).
         while *b == 0 {
-            let mut one = [0u8];
-            rng.fill_bytes(&mut one);
-            *b = one[0];
+            if next == spare.len() {
+                rng.fill_bytes(&mut spare[..]);
+                next = 0;
+            }
+            *b = spare[next];
+            next += 1;
         }
     }
     em[ps_end + 1..].copy_from_slice(msg);
@@ -265,6 +271,51 @@ mod tests {
             oaep_encode(&mut rng, &[1; 32], 256, Digest::Sha256),
             oaep_encode(&mut rng, &[1; 32], 256, Digest::Sha256)
         );
+    }
+
+    /// A generator whose output is mostly zeros (every `period`-th byte is its count), to exercise
+    /// the redrawing of zero bytes in the PKCS#1 v1.5 padding.
+    struct MostlyZeros {
+        count: u32,
+        period: u32,
+        calls: usize,
+    }
+    impl rand_core::RngCore for MostlyZeros {
+        fn next_u32(&mut self) -> u32 {
+            rand_core::impls::next_u32_via_fill(self)
+        }
+        fn next_u64(&mut self) -> u64 {
+            rand_core::impls::next_u64_via_fill(self)
+        }
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            self.calls += 1;
+            for b in dest {
+                self.count += 1;
+                *b = if self.count % self.period == 0 { (self.count / self.period) as u8 | 1 } else { 0 };
+            }
+        }
+        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+            self.fill_bytes(dest);
+            Ok(())
+        }
+    }
+    impl rand_core::CryptoRng for MostlyZeros {}
+
+    #[test]
+    fn pkcs1v15_padding_has_no_zero_bytes() {
+        let msg = [0x5au8; 32];
+        for period in [1, 2, 7, 40] {
+            let mut rng = MostlyZeros { count: 0, period, calls: 0 };
+            let em = pkcs1v15_encode(&mut rng, &msg, 256).unwrap();
+            let ps_end = 256 - msg.len() - 1;
+            assert_eq!(&em[..2], &[0, 2]);
+            assert!(em[2..ps_end].iter().all(|&b| b != 0), "period {period}");
+            assert_eq!(em[ps_end], 0);
+            assert_eq!(&em[ps_end + 1..], &msg);
+            if period == 1 {
+                assert_eq!(rng.calls, 1, "no zero drawn, one call");
+            }
+        }
     }
 
     #[test]

@@ -423,7 +423,7 @@ impl Modulus {
     /// one conditional subtraction the lazy products leave out.
     fn pow_secret_lazy(&self, base: &[Limb], exp: &[Limb]) -> Option<Vec<Limb>> {
         let (lz, rr) = self.lazy.as_ref()?;
-        let (n, d) = (self.limbs(), lz.digits());
+        let d = lz.digits();
         let (mut t, mut t2) = (vec![0u64; d], vec![0u64; 2 * d]);
         let mut one = vec![0u64; d];
         one[0] = 1;
@@ -456,13 +456,7 @@ impl Modulus {
             lz.mul(&acc, &chosen, &mut tmp, &mut t);
             core::mem::swap(&mut acc, &mut tmp);
         }
-        // Out of R' form (a product with 1 gives a value ≤ m), to limbs, reduced, into R form.
-        lz.mul(&acc, &one, &mut tmp, &mut t);
-        let mut limbs = lazy::from_digits(&tmp, n);
-        let mut reduced = vec![0 as Limb; n];
-        let borrow = sub_into(&limbs, &self.m, &mut reduced);
-        let mut out = vec![0 as Limb; n];
-        select(borrow, &limbs, &reduced, &mut out);
+        let mut out = self.leave_lazy(lz, &acc, &mut tmp, &mut t);
         let result = self.to_mont(&out);
         for x in [&mut t, &mut t2, &mut acc, &mut tmp, &mut chosen] {
             x.zeroize();
@@ -472,10 +466,26 @@ impl Modulus {
         }
         let mut b_digits = b_digits;
         b_digits.zeroize();
-        limbs.zeroize();
-        reduced.zeroize();
         out.zeroize();
         Some(result)
+    }
+
+    /// `acc` (R' form, below 2m) out of R' form, as limbs below m: a product with 1 gives a value
+    /// ≤ m, and one conditional subtraction reduces it. `tmp` and `t` are scratch of `digits()`
+    /// columns, left for the caller to wipe.
+    fn leave_lazy(&self, lz: &lazy::Lazy, acc: &[u64], tmp: &mut [u64], t: &mut [u64]) -> Vec<Limb> {
+        let n = self.limbs();
+        let mut one = vec![0u64; lz.digits()];
+        one[0] = 1;
+        lz.mul(acc, &one, tmp, t);
+        let mut limbs = lazy::from_digits(tmp, n);
+        let mut reduced = vec![0 as Limb; n];
+        let borrow = sub_into(&limbs, &self.m, &mut reduced);
+        let mut out = vec![0 as Limb; n];
+        select(borrow, &limbs, &reduced, &mut out);
+        limbs.zeroize();
+        reduced.zeroize();
+        out
     }
 
     /// [`Modulus::pow_secret`] on the CIOS product.
@@ -556,7 +566,7 @@ impl Modulus {
     /// takes. Square-and-multiply as in [`Modulus::pow_public`], on numbers below 2m in R' form.
     fn pow_public_lazy(&self, x: &[Limb], exp_be: &[u8]) -> Option<Vec<Limb>> {
         let (lz, rr) = self.lazy.as_ref()?;
-        let (n, d) = (self.limbs(), lz.digits());
+        let d = lz.digits();
         let (mut t, mut t2) = (vec![0u64; d], vec![0u64; 2 * d]);
         let mut one = vec![0u64; d];
         one[0] = 1;
@@ -591,19 +601,11 @@ impl Modulus {
                 r
             }
         };
-        // Out of R' form (a product with 1 gives a value ≤ m), to limbs, reduced.
-        lz.mul(&acc, &one, &mut tmp, &mut t);
-        let mut limbs = lazy::from_digits(&tmp, n);
-        let mut reduced = vec![0 as Limb; n];
-        let borrow = sub_into(&limbs, &self.m, &mut reduced);
-        let mut out = vec![0 as Limb; n];
-        select(borrow, &limbs, &reduced, &mut out);
+        let out = self.leave_lazy(lz, &acc, &mut tmp, &mut t);
         // The base may be secret (a blinded value, a padded key): wipe the scratch.
         for v in [&mut t, &mut t2, &mut x_digits, &mut base, &mut acc, &mut tmp] {
             v.zeroize();
         }
-        limbs.zeroize();
-        reduced.zeroize();
         Some(out)
     }
 

@@ -38,10 +38,10 @@ impl core::fmt::Debug for ContentKey {
 impl ContentKey {
     /// A fresh random key and IV/nonce for `cipher`.
     pub fn generate(cipher: Cipher) -> ContentKey {
-        let mut key = Zeroizing::new(vec![0u8; cipher.key_len()]);
-        let mut iv = vec![0u8; iv_len(cipher)];
+        // One draw for both: in wasm, each is a call out to crypto.getRandomValues.
+        let mut key = Zeroizing::new(vec![0u8; cipher.key_len() + iv_len(cipher)]);
         rand_core::OsRng.fill_bytes(&mut key);
-        rand_core::OsRng.fill_bytes(&mut iv);
+        let iv = key.split_off(cipher.key_len());
         ContentKey { cipher, key, iv }
     }
 
