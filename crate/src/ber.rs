@@ -55,24 +55,46 @@ pub fn looks_like_der(input: &[u8]) -> bool {
 /// Used where exact bytes matter and typed decoding would re-sort them: signed attributes are
 /// verified over the bytes the signer sent, not over a re-encoding.
 pub fn der_children(element: &[u8]) -> Result<Vec<&[u8]>> {
+    children(element)?.collect()
+}
+
+/// The raw child elements of one constructed DER element, one at a time: [`der_children`] without
+/// the vector. An error ends the iteration.
+fn children(element: &[u8]) -> Result<Children<'_>> {
     let mut p = Parser { data: element, pos: 0, elements: 0 };
     let (_, constructed, len) = p.header()?;
     let (true, Some(len)) = (constructed, len) else {
         return Err(Error::bad(WHAT, "expected a constructed element with a definite length"));
     };
-    let end = p.pos + len;
-    let mut out = Vec::new();
-    while p.pos < end {
-        let start = p.pos;
-        let (_, _, clen) = p.header()?;
-        let clen = clen.ok_or_else(|| Error::bad(WHAT, "indefinite length inside DER"))?;
-        p.pos += clen;
-        if p.pos > end {
-            return Err(Error::bad(WHAT, "element overruns its parent"));
+    Ok(Children { end: p.pos + len, p, failed: false })
+}
+
+struct Children<'a> {
+    p: Parser<'a>,
+    end: usize,
+    failed: bool,
+}
+
+impl<'a> Iterator for Children<'a> {
+    type Item = Result<&'a [u8]>;
+
+    fn next(&mut self) -> Option<Result<&'a [u8]>> {
+        if self.failed || self.p.pos >= self.end {
+            return None;
         }
-        out.push(&element[start..p.pos]);
+        let start = self.p.pos;
+        let child = match self.p.header() {
+            Ok((_, _, Some(clen))) if self.p.pos + clen <= self.end => {
+                self.p.pos += clen;
+                Ok(&self.p.data[start..self.p.pos])
+            }
+            Ok((_, _, Some(_))) => Err(Error::bad(WHAT, "element overruns its parent")),
+            Ok((_, _, None)) => Err(Error::bad(WHAT, "indefinite length inside DER")),
+            Err(e) => Err(e),
+        };
+        self.failed = child.is_err();
+        Some(child)
     }
-    Ok(out)
 }
 
 /// Most elements of one SET, or of one context-tagged constructed element (which may be an IMPLICIT
@@ -103,14 +125,21 @@ pub fn check_sets(der: &[u8]) -> Result<()> {
         if tag & 0x20 == 0 {
             return Ok(());
         }
-        let Ok(children) = der_children(element) else { return Ok(()) };
-        if (tag == 0x31 || tag & 0xc0 == 0x80) && children.len() > MAX_SET_ELEMENTS {
+        // Counted first, without collecting (this walk visits every element of a message), then
+        // walked: a malformed element anywhere among the children is left to the decoder.
+        let mut count = 0;
+        for child in children(element).into_iter().flatten() {
+            if child.is_err() {
+                return Ok(());
+            }
+            count += 1;
+        }
+        if (tag == 0x31 || tag & 0xc0 == 0x80) && count > MAX_SET_ELEMENTS {
             return Err(Error::LimitExceeded(format!(
-                "an ASN.1 SET with {} elements (at most {MAX_SET_ELEMENTS})",
-                children.len()
+                "an ASN.1 SET with {count} elements (at most {MAX_SET_ELEMENTS})"
             )));
         }
-        children.into_iter().try_for_each(|c| walk(c, depth + 1))
+        children(element).into_iter().flatten().flatten().try_for_each(|c| walk(c, depth + 1))
     }
     walk(der, 0)
 }
@@ -131,7 +160,7 @@ enum Content<'a> {
 }
 
 struct Node<'a> {
-    tag: Vec<u8>,
+    tag: &'a [u8],
     content: Content<'a>,
     /// Length of the content once re-encoded; set by `finish`.
     content_len: usize,
@@ -156,15 +185,14 @@ impl<'a> Parser<'a> {
     }
 
     /// Reads tag and length; `None` length means indefinite.
-    fn header(&mut self) -> Result<(Vec<u8>, bool, Option<usize>)> {
+    fn header(&mut self) -> Result<(&'a [u8], bool, Option<usize>)> {
+        let start = self.pos;
         let first = self.byte()?;
-        let mut tag = vec![first];
         if first & 0x1f == 0x1f {
             // High tag number form: base-128 continuation bytes.
             loop {
                 let b = self.byte()?;
-                tag.push(b);
-                if tag.len() > 6 {
+                if self.pos - start > 6 {
                     return Err(Error::bad(WHAT, "tag number too large"));
                 }
                 if b & 0x80 == 0 {
@@ -172,6 +200,7 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        let tag = &self.data[start..self.pos];
         let constructed = first & 0x20 != 0;
         let l = self.byte()?;
         let len = if l < 0x80 {
@@ -306,13 +335,24 @@ impl<'a> Node<'a> {
             if self.tag == [0x30] && children.len() == 3 && children[0].tag == [0x06] && children[1].tag == [0x30] {
                 let third = &mut children[2];
                 if third.tag == [0xa0] && all_leaves_are_octet_strings(third) {
-                    flatten(third, vec![0x80]);
+                    flatten(third, &[0x80]);
                 }
             }
         }
         if is_string_tag(&self.tag) {
-            let primitive = vec![self.tag[0] & !0x20];
-            flatten(self, primitive);
+            // A string tag is one byte (0x20 | 0..=0x1f, see `is_string_tag`); its primitive form, as
+            // a slice that outlives the input.
+            const PRIMITIVE: [u8; 32] = {
+                let mut t = [0u8; 32];
+                let mut i = 0;
+                while i < 32 {
+                    t[i] = i as u8;
+                    i += 1;
+                }
+                t
+            };
+            let t = usize::from(self.tag[0] & 0x1f);
+            flatten(self, &PRIMITIVE[t..t + 1]);
         }
         self.content_len = match &mut self.content {
             Content::Primitive(c) => c.len(),
@@ -395,7 +435,7 @@ pub(crate) fn repeated(tag: u8, of: &[u8], n: usize) -> Vec<u8> {
 }
 
 /// Turns a constructed string into a primitive one with `tag`, joining its chunks without copying.
-fn flatten(node: &mut Node<'_>, tag: Vec<u8>) {
+fn flatten<'a>(node: &mut Node<'a>, tag: &'a [u8]) {
     let mut leaves = Vec::new();
     collect_leaves(node, &mut leaves);
     node.tag = tag;

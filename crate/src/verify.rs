@@ -351,16 +351,29 @@ impl ContentDigests {
 /// A parsed CMS SignedData, ready to be checked against its content.
 #[derive(Debug)]
 pub struct Signed {
-    /// The DER of the SignedData (the `[0]` content of the ContentInfo).
-    sd_tlv: Vec<u8>,
-    /// The SignedData, decoded without its `certificates` field (see [`split_certificates`]).
+    /// The SignedData, decoded without its `certificates` field and with an empty `signerInfos`
+    /// (see [`split`]).
     sd: SignedData,
     certificates: SentCertificates,
+    /// The signer infos in the order sent, each with its DER as sent: signed attributes are verified
+    /// over the bytes the signer sent.
+    signers: Vec<(SignerInfo, Vec<u8>)>,
 }
 
 /// The certificates of a SignedData's `certificates` field (the `Certificate` choices), in the order
-/// sent, each with its DER as sent.
-type SentCertificates = Vec<(Certificate, Vec<u8>)>;
+/// sent, and the DER of each as sent (`der[i]` is `decoded[i]`'s).
+#[derive(Debug, Default)]
+struct SentCertificates {
+    decoded: Vec<Certificate>,
+    der: Vec<Vec<u8>>,
+}
+
+impl SentCertificates {
+    fn push(&mut self, cert: Certificate, der: &[u8]) {
+        self.decoded.push(cert);
+        self.der.push(der.to_vec());
+    }
+}
 
 impl Signed {
     /// Parses a SignedData `ContentInfo` (DER or BER).
@@ -371,9 +384,9 @@ impl Signed {
         }
         let sd_tlv = ci.content.to_der().map_err(Error::malformed("CMS SignedData"))?;
         check_limits(&sd_tlv)?;
-        let (without, certificates) = split_certificates(&sd_tlv)?;
+        let (without, certificates, signers) = split(&sd_tlv)?;
         let sd = SignedData::from_der(&without).map_err(Error::malformed("CMS SignedData"))?;
-        Ok(Signed { sd_tlv, sd, certificates })
+        Ok(Signed { sd, certificates, signers })
     }
 
     /// The encapsulated content of an opaque signature; `None` for a detached one.
@@ -386,7 +399,7 @@ impl Signed {
     /// The digest algorithms the signers use (known ones, each once): what to precompute.
     pub fn digests(&self) -> Vec<Digest> {
         let mut out = Vec::new();
-        for si in self.sd.signer_infos.0.iter() {
+        for (si, _) in &self.signers {
             if let Ok(d) = Digest::from_oid(&si.digest_alg.oid) {
                 if !out.contains(&d) {
                     out.push(d);
@@ -413,9 +426,9 @@ impl Signed {
             _ => None,
         };
 
-        let message_certs: Vec<Certificate> = self.certificates.iter().map(|(c, _)| c.clone()).collect();
+        let message_certs = &self.certificates.decoded;
         // The certificates as sent, for their fingerprints (re-encoding them costs more than hashing).
-        let message_der: Vec<&[u8]> = self.certificates.iter().map(|(_, der)| der.as_slice()).collect();
+        let message_der: Vec<&[u8]> = self.certificates.der.iter().map(Vec::as_slice).collect();
 
         // CRLs carried in the message (RFC 5652 RevocationInfoChoices) join the supplied ones.
         let mut crls = options.crls.clone();
@@ -429,21 +442,17 @@ impl Signed {
             }
         }
 
-        // Signer infos are read from the raw bytes so that signed attributes are verified exactly as sent.
-        let sd_children = ber::der_children(&self.sd_tlv)?;
-        let infos_tlv = sd_children.last().ok_or_else(|| Error::bad("CMS SignedData", "no signerInfos"))?;
         let mut signers = Vec::new();
         let mut canonicalized = false;
-        for raw in ber::der_children(infos_tlv)? {
-            let si = SignerInfo::from_der(raw).map_err(Error::malformed("CMS SignerInfo"))?;
+        for (si, raw) in &self.signers {
             let raw_attrs = ber::der_children(raw)?.get(3).copied().filter(|c| c.first() == Some(&0xa0));
             let given = Content { bytes: content, digests, alternative };
             let (report, used_alt) = verify_signer(
-                &si,
+                si,
                 raw_attrs,
                 &sd.encap_content_info.econtent_type,
                 &given,
-                (&message_certs, &message_der),
+                (message_certs, &message_der),
                 &crls,
                 options,
             );
@@ -537,7 +546,13 @@ fn check_limits(sd_tlv: &[u8]) -> Result<()> {
             _ => {}
         }
     }
-    ber::check_sets(sd_tlv)
+    // Every SET inside, except within the certificates: `split` checks those it has not
+    // seen decode before (the count of the field itself is checked above).
+    children(sd_tlv)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, field)| !(*i >= 3 && field.first() == Some(&0xa0)))
+        .try_for_each(|(_, field)| ber::check_sets(field))
 }
 
 /// RFC 5280 validation of the signer's certificate through the message's and the supplied certificates.
@@ -559,27 +574,64 @@ fn attr_value(si: &SignerInfo, oid: const_oid::ObjectIdentifier) -> Option<&der:
     si.signed_attrs.as_ref()?.iter().find(|a| a.oid == oid)?.values.iter().next()
 }
 
-/// The DER of a SignedData without its `[0] certificates` field, and the `Certificate` choices of
-/// that field in the order sent, each with its DER. Decoding the field as the der crate's `SetOfVec`
-/// sorts it, and the cms crate compares two certificates by encoding both and comparing the
-/// encodings as SEQUENCE OF INTEGER: a large part of a verification, for an order nobody needs. The
-/// signature does not cover the field, and every choice is still decoded (a malformed one is an
-/// error, as before).
-fn split_certificates(sd_tlv: &[u8]) -> Result<(Vec<u8>, SentCertificates)> {
-    let children = ber::der_children(sd_tlv)?;
-    let Some(at) = children.iter().position(|c| c.first() == Some(&0xa0)) else {
-        return Ok((sd_tlv.to_vec(), Vec::new()));
-    };
-    let mut certificates = Vec::new();
-    for raw in ber::der_children(children[at])? {
-        if let CertificateChoices::Certificate(c) =
-            CertificateChoices::from_der(raw).map_err(Error::malformed("certificate in CMS SignedData"))?
-        {
-            certificates.push((c, raw.to_vec()));
+/// The parts of a SignedData that are decoded apart, in the order sent: the DER of the rest (no
+/// `[0] certificates` field, an empty `signerInfos`), the `Certificate` choices of the certificates
+/// field, each with its DER, and the signer infos, each with its DER.
+///
+/// Decoding either field as the der crate's `SetOfVec` sorts it, and the cms crate compares two
+/// elements by encoding both and comparing the encodings as SEQUENCE OF INTEGER: a large part of a
+/// verification, for an order nobody needs (signer infos were also decoded a second time, from their
+/// bytes as sent). The signature does not cover the certificates, and every choice is still decoded:
+/// a malformed certificate or signer info is an error, as before.
+fn split(sd_tlv: &[u8]) -> Result<(Vec<u8>, SentCertificates, Vec<(SignerInfo, Vec<u8>)>)> {
+    let mut children = ber::der_children(sd_tlv)?;
+    let mut certificates = SentCertificates::default();
+    if let Some(at) = children.iter().position(|c| c.first() == Some(&0xa0)) {
+        for raw in ber::der_children(children.remove(at))? {
+            if let Some(c) = sent::find(raw) {
+                certificates.push(c, raw);
+            } else if let CertificateChoices::Certificate(c) = ber::check_sets(raw).and_then(|()| {
+                CertificateChoices::from_der(raw).map_err(Error::malformed("certificate in CMS SignedData"))
+            })? {
+                sent::insert(raw, &c);
+                certificates.push(c, raw);
+            }
         }
     }
-    let rest: Vec<&[u8]> = children.iter().enumerate().filter(|(i, _)| *i != at).map(|(_, c)| *c).collect();
-    Ok((ber::constructed(0x30, &rest), certificates))
+    // signerInfos is the last of at least four fields (version, digestAlgorithms, encapContentInfo,
+    // ..., signerInfos); a SignedData without one is left to the decoder to refuse.
+    let mut signers = Vec::new();
+    const EMPTY_SET: &[u8] = &[0x31, 0x00];
+    if children.len() >= 4 && children.last().and_then(|c| c.first()) == Some(&0x31) {
+        let last = children.len() - 1;
+        for raw in ber::der_children(children[last])? {
+            let si = SignerInfo::from_der(raw).map_err(Error::malformed("CMS SignerInfo"))?;
+            signers.push((si, raw.to_vec()));
+        }
+        children[last] = EMPTY_SET;
+    }
+    Ok((ber::constructed(0x30, &children), certificates, signers))
+}
+
+/// The certificates decoded most recently from SignedData, by their exact bytes: a correspondent's
+/// mails carry the same certificate and chain every time. Only certificates that decoded are kept,
+/// and a hit is the same bytes, so it decodes to the same value; validity, revocation and the path
+/// are still checked for every mail.
+mod sent {
+    use crate::recent::Recent;
+    use x509_cert::Certificate;
+
+    const CAPACITY: usize = 32;
+
+    static DECODED: Recent<(Vec<u8>, Certificate)> = Recent::new(CAPACITY);
+
+    pub(super) fn find(der: &[u8]) -> Option<Certificate> {
+        DECODED.find_map(|(bytes, cert)| (bytes == der).then(|| cert.clone()))
+    }
+
+    pub(super) fn insert(der: &[u8], cert: &Certificate) {
+        DECODED.insert((der.to_vec(), cert.clone()));
+    }
 }
 
 /// Verifies one signer; the bool says whether the CRLF-canonical alternative content matched.
@@ -937,10 +989,6 @@ mod tests {
         assert!(early.reason().unwrap().contains("before its certificate was valid"));
     }
 
-    fn whole_without_certificates(sd_tlv: &[u8]) -> SignedData {
-        SignedData::from_der(sd_tlv).unwrap()
-    }
-
     #[test]
     fn fingerprints_and_der_of_the_certificates_as_sent() {
         let id = Identity::from_pkcs12(&data("pki/carol.p12"), "secret").unwrap();
@@ -948,21 +996,29 @@ mod tests {
             crate::sign::sign(b"Content-Type: text/plain\r\n\r\nhi\r\n", &id, &Default::default(), false).unwrap();
         let report = verify(&der, None, &options(&[])).unwrap().report;
         let sent = Signed::parse(&der).unwrap();
+        let sd_tlv = envelope::parse_content_info(&der).unwrap().content.to_der().unwrap();
         assert!(sent.sd.certificates.is_none(), "decoded apart");
-        let certs: Vec<Certificate> = sent.certificates.iter().map(|(c, _)| c.clone()).collect();
-        for (c, raw) in &sent.certificates {
+        let certs: Vec<Certificate> = sent.certificates.decoded.clone();
+        assert_eq!(certs.len(), sent.certificates.der.len());
+        for (c, raw) in certs.iter().zip(&sent.certificates.der) {
             assert_eq!(&c.to_der().unwrap(), raw, "the DER as sent");
         }
         // The same certificates the cms crate decodes (in its order).
-        let whole = SignedData::from_der(&sent.sd_tlv).unwrap();
-        let mut theirs: Vec<Vec<u8>> = whole.certificates.unwrap().0.iter().map(|c| c.to_der().unwrap()).collect();
-        let mut ours: Vec<Vec<u8>> = sent.certificates.iter().map(|(_, d)| d.clone()).collect();
+        let whole = SignedData::from_der(&sd_tlv).unwrap();
+        let mut theirs: Vec<Vec<u8>> =
+            whole.certificates.as_ref().unwrap().0.iter().map(|c| c.to_der().unwrap()).collect();
+        let mut ours: Vec<Vec<u8>> = sent.certificates.der.clone();
         theirs.sort();
         ours.sort();
         assert_eq!(ours, theirs);
-        let mut without_certs = whole_without_certificates(&sent.sd_tlv);
-        without_certs.certificates = None;
-        assert_eq!(sent.sd, without_certs);
+        // The signer infos too, and the rest as the cms crate decodes it.
+        let theirs: Vec<(SignerInfo, Vec<u8>)> =
+            whole.signer_infos.0.iter().map(|si| (si.clone(), si.to_der().unwrap())).collect();
+        assert_eq!(sent.signers, theirs);
+        let mut rest = whole;
+        rest.certificates = None;
+        rest.signer_infos = cms::signed_data::SignerInfos(Default::default());
+        assert_eq!(sent.sd, rest);
         assert!(certs.len() >= 2, "Carol's certificate and the issuing CA");
         let fingerprints: Vec<String> = report.certificates.iter().map(|s| s.sha256_fingerprint.clone()).collect();
         assert_eq!(fingerprints, certs.iter().map(cert::fingerprint_sha256).collect::<Vec<_>>());
