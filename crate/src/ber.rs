@@ -339,7 +339,7 @@ impl<'a> Node<'a> {
                 }
             }
         }
-        if is_string_tag(&self.tag) {
+        if is_string_tag(self.tag) {
             // A string tag is one byte (0x20 | 0..=0x1f, see `is_string_tag`); its primitive form, as
             // a slice that outlives the input.
             const PRIMITIVE: [u8; 32] = {
@@ -369,7 +369,7 @@ impl<'a> Node<'a> {
     }
 
     fn write(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.tag);
+        out.extend_from_slice(self.tag);
         write_length(out, self.content_len);
         match &self.content {
             Content::Primitive(c) => out.extend_from_slice(c),

@@ -181,7 +181,7 @@ pub struct Modulus {
     r3: Vec<Limb>,
     /// The modulus in [`lazy::Lazy`]'s radix 2^28, with R'² mod m (R' = 2^(28·digits)); `None` when
     /// it is too wide for the lazy columns.
-    lazy: Option<(lazy::Lazy, Vec<u64>)>,
+    lazy: Option<Box<(lazy::Lazy, Vec<u64>)>>,
 }
 
 impl Drop for Modulus {
@@ -190,7 +190,7 @@ impl Drop for Modulus {
         self.m.zeroize();
         self.r2.zeroize();
         self.r3.zeroize();
-        if let Some((_, rr)) = self.lazy.as_mut() {
+        if let Some((_, rr)) = self.lazy.as_deref_mut() {
             rr.zeroize();
         }
     }
@@ -214,7 +214,7 @@ impl Modulus {
         modulus.r2 = modulus.r_squared();
         // Montgomery's product of R² with itself is R⁴·R⁻¹ = R³.
         modulus.r3 = modulus.mul(&modulus.r2, &modulus.r2);
-        modulus.lazy = modulus.lazy_form();
+        modulus.lazy = modulus.lazy_form().map(Box::new);
         Some(modulus)
     }
 
@@ -422,7 +422,7 @@ impl Modulus {
     /// product with R'² mod m (set up with the modulus); the result comes back the same way, with the
     /// one conditional subtraction the lazy products leave out.
     fn pow_secret_lazy(&self, base: &[Limb], exp: &[Limb]) -> Option<Vec<Limb>> {
-        let (lz, rr) = self.lazy.as_ref()?;
+        let (lz, rr) = self.lazy.as_deref()?;
         let d = lz.digits();
         let (mut t, mut t2) = (vec![0u64; d], vec![0u64; 2 * d]);
         let mut one = vec![0u64; d];
@@ -565,7 +565,7 @@ impl Modulus {
     /// [`Modulus::pow_public_plain`] on [`lazy::Lazy`]'s product; `None` for moduli wider than it
     /// takes. Square-and-multiply as in [`Modulus::pow_public`], on numbers below 2m in R' form.
     fn pow_public_lazy(&self, x: &[Limb], exp_be: &[u8]) -> Option<Vec<Limb>> {
-        let (lz, rr) = self.lazy.as_ref()?;
+        let (lz, rr) = self.lazy.as_deref()?;
         let d = lz.digits();
         let (mut t, mut t2) = (vec![0u64; d], vec![0u64; 2 * d]);
         let mut one = vec![0u64; d];
