@@ -357,8 +357,11 @@ pub struct Signed {
     certificates: SentCertificates,
     /// The signer infos in the order sent, each with its DER as sent: signed attributes are verified
     /// over the bytes the signer sent.
-    signers: Vec<(SignerInfo, Vec<u8>)>,
+    signers: SentSigners,
 }
+
+/// Signer infos in the order sent, each with its DER as sent.
+type SentSigners = Vec<(SignerInfo, Vec<u8>)>;
 
 /// The certificates of a SignedData's `certificates` field (the `Certificate` choices), in the order
 /// sent, and the DER of each as sent (`der[i]` is `decoded[i]`'s).
@@ -583,7 +586,7 @@ fn attr_value(si: &SignerInfo, oid: const_oid::ObjectIdentifier) -> Option<&der:
 /// verification, for an order nobody needs (signer infos were also decoded a second time, from their
 /// bytes as sent). The signature does not cover the certificates, and every choice is still decoded:
 /// a malformed certificate or signer info is an error, as before.
-fn split(sd_tlv: &[u8]) -> Result<(Vec<u8>, SentCertificates, Vec<(SignerInfo, Vec<u8>)>)> {
+fn split(sd_tlv: &[u8]) -> Result<(Vec<u8>, SentCertificates, SentSigners)> {
     let mut children = ber::der_children(sd_tlv)?;
     let mut certificates = SentCertificates::default();
     if let Some(at) = children.iter().position(|c| c.first() == Some(&0xa0)) {
