@@ -166,17 +166,31 @@ fn put_at(bytes: &[u8], buf: &mut [u8], at: usize) -> Result<usize> {
     Ok(end)
 }
 
-/// The value of each base64 character (standard alphabet), 0xff for every other byte.
+/// The value of each byte as a base64 character (standard alphabet); 0xff for any other byte.
+// Indexing a 256-entry table with i < 256, at compile time.
+#[allow(clippy::indexing_slicing)]
 const BASE64_VALUES: [u8; 256] = {
     let mut table = [0xffu8; 256];
-    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut i = 0;
-    while i < 64 {
-        table[alphabet[i] as usize] = i as u8;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => 0xff,
+        };
         i += 1;
     }
     table
 };
+
+/// The value of a base64 character; 0xff for any other byte.
+fn base64_value(b: u8) -> u32 {
+    u32::from(BASE64_VALUES.get(usize::from(b)).copied().unwrap_or(0xff))
+}
 
 /// Decodes `clean`, base64 characters only and no padding, onto `out`; trailing bits of a final
 /// group of 2 or 3 characters are ignored. An error for any other character or a single character
@@ -185,19 +199,18 @@ const BASE64_VALUES: [u8; 256] = {
 /// verification.)
 fn decode_into(clean: &[u8], out: &mut Vec<u8>) -> Result<()> {
     let bad = || Error::bad(WHAT, "bad base64: a character outside the alphabet, or a lone last one");
-    let value = |b: u8| u32::from(BASE64_VALUES[usize::from(b)]);
+    let value = base64_value;
     let start = out.len();
     out.resize(start + clean.len() / 4 * 3, 0);
     let mut quads = clean.chunks_exact(4);
     for (q, o) in (&mut quads).zip(out.get_mut(start..).unwrap_or_default().chunks_exact_mut(3)) {
-        let (a, b, c, d) = (value(q[0]), value(q[1]), value(q[2]), value(q[3]));
+        let (&[a, b, c, d], [o0, o1, o2]) = (q, o) else { return Err(bad()) };
+        let (a, b, c, d) = (value(a), value(b), value(c), value(d));
         if (a | b | c | d) & 0x80 != 0 {
             return Err(bad());
         }
         let n = (a << 18) | (b << 12) | (c << 6) | d;
-        o[0] = (n >> 16) as u8;
-        o[1] = (n >> 8) as u8;
-        o[2] = n as u8;
+        (*o0, *o1, *o2) = ((n >> 16) as u8, (n >> 8) as u8, n as u8);
     }
     match *quads.remainder() {
         [] => Ok(()),
