@@ -25,7 +25,11 @@ pub(crate) fn split_value(value: &str) -> (&str, &str) {
 }
 
 /// Removes `(comments)` outside quoted strings.
-pub(crate) fn strip_comments(s: &str) -> String {
+pub(crate) fn strip_comments(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('(') {
+        // Nothing opens a comment: every character stays (the usual case, without the copy).
+        return std::borrow::Cow::Borrowed(s);
+    }
     let mut out = String::with_capacity(s.len());
     let (mut depth, mut quoted, mut escaped) = (0usize, false, false);
     for c in s.chars() {
@@ -53,7 +57,7 @@ pub(crate) fn strip_comments(s: &str) -> String {
             _ => {}
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// Parses `; a=1; b="two; three"` into lower-cased names and values, joining RFC 2231
@@ -63,7 +67,7 @@ pub(crate) fn parse_params(text: &str) -> Vec<(String, String)> {
     let text = strip_comments(text);
     // name → (section, is_extended, raw value)
     let mut raw: Vec<(String, u32, bool, String)> = Vec::new();
-    let mut rest = text.as_str();
+    let mut rest: &str = &text;
     loop {
         rest = rest.trim_start_matches([' ', '\t', '\r', '\n', ';']);
         if rest.is_empty() {

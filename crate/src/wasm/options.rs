@@ -16,6 +16,8 @@ use crate::{Error, Result};
 /// The members of one options object.
 pub(super) struct Members<'a> {
     object: JsValue,
+    /// The object as a `Map`, when it is one (checked once: each check is a call out of wasm).
+    map: Option<Map>,
     what: &'a str,
 }
 
@@ -28,7 +30,7 @@ impl<'a> Members<'a> {
         if !value.is_object() {
             return Err(Error::InvalidArgument(format!("{what}: expected an object")));
         }
-        Ok(Some(Members { object: value, what }))
+        Ok(Some(Members { map: value.dyn_ref::<Map>().cloned(), object: value, what }))
     }
 
     fn invalid(&self, key: &str, expected: &str) -> Error {
@@ -38,7 +40,7 @@ impl<'a> Members<'a> {
     /// The member, `None` when it is missing, `undefined` or `null`.
     fn get(&self, key: &str) -> Option<JsValue> {
         let key = JsValue::from_str(key);
-        let value = match self.object.dyn_ref::<Map>() {
+        let value = match &self.map {
             Some(map) => map.get(&key),
             None => Reflect::get(&self.object, &key).unwrap_or(JsValue::UNDEFINED),
         };
