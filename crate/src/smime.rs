@@ -481,7 +481,7 @@ pub fn open_owned(message: Vec<u8>, identity: Option<&Identity>, options: &Verif
     let mut layers = Vec::new();
     let mut current = message;
     loop {
-        let k = kind_of(&current)?;
+        let (k, multipart) = kind_and_multipart(&current)?;
         if k != Kind::Plain && layers.len() >= MAX_LAYERS {
             return Err(too_many_layers());
         }
@@ -497,7 +497,7 @@ pub fn open_owned(message: Vec<u8>, identity: Option<&Identity>, options: &Verif
                 current = next;
             }
             Kind::Plain => {
-                let unopened_parts = unopened_parts(&current)?;
+                let unopened_parts = if multipart { unopened_parts(&current)? } else { Vec::new() };
                 return Ok(Opened { layers, unopened_parts, message: current });
             }
         }
@@ -516,7 +516,14 @@ pub fn unopened_parts(message: &[u8]) -> Result<Vec<Kind>> {
 
 /// What kind of S/MIME a whole mail is.
 pub fn kind_of(message: &[u8]) -> Result<Kind> {
-    Ok(kind(&mime::parse_levels(message, 0)?))
+    Ok(kind_and_multipart(message)?.0)
+}
+
+/// [`kind_of`], and whether the mail is a multipart: only a multipart can have
+/// [`unopened_parts`], so a single-part plain mail needs no second parse for them.
+pub fn kind_and_multipart(message: &[u8]) -> Result<(Kind, bool)> {
+    let entity = mime::parse_levels(message, 0)?;
+    Ok((kind(&entity), entity.content_type.is_multipart()))
 }
 
 /// The identity an encrypted layer needs, or the error that says so.

@@ -470,7 +470,7 @@ async fn open_layers(
     let mut layers = Vec::new();
     let mut current = message;
     loop {
-        let k = smime::kind_of(&current)?;
+        let (k, multipart) = smime::kind_and_multipart(&current)?;
         if k != Kind::Plain && layers.len() >= smime::MAX_LAYERS {
             return Err(smime::too_many_layers());
         }
@@ -492,7 +492,7 @@ async fn open_layers(
                 current = next;
             }
             Kind::Plain => {
-                let unopened_parts = smime::unopened_parts(&current)?;
+                let unopened_parts = if multipart { smime::unopened_parts(&current)? } else { Vec::new() };
                 return Ok(Opened { layers, unopened_parts, message: current });
             }
         }
