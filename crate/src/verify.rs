@@ -1123,6 +1123,32 @@ mod tests {
     }
 
     #[test]
+    fn certificates_decoded_before_are_the_same_bytes_only() {
+        use crate::ber::with_content_fields;
+        let signed = signed_with_crl("bob", None);
+        let first = Signed::parse(&signed).unwrap();
+        let again = Signed::parse(&signed).unwrap();
+        assert_eq!(first.certificates.decoded, again.certificates.decoded, "from the cache, the same");
+        assert_eq!(first.certificates.der, again.certificates.der);
+        // Trusted but for revocation (this signer's CRL is not given).
+        assert_eq!(verify(&signed, None, &options(&[])).unwrap().report.verdict, Verdict::Unknown);
+        // One byte of the last certificate's signature changed: decoded anew, not served from the cache.
+        let edited = with_content_fields(&signed, |f| {
+            let last = f[3].len() - 1;
+            f[3][last] ^= 1;
+        });
+        let changed = Signed::parse(&edited).unwrap();
+        let n = changed.certificates.der.len();
+        assert_ne!(changed.certificates.der[n - 1], first.certificates.der[n - 1]);
+        for (cert, der) in changed.certificates.decoded.iter().zip(&changed.certificates.der) {
+            assert_eq!(&cert.to_der().unwrap(), der, "every certificate is its own bytes");
+        }
+        // The changed certificate no longer verifies under its issuer: no path.
+        let verdict = verify(&edited, None, &options(&[])).unwrap().report.verdict;
+        assert!(matches!(verdict, Verdict::ValidUntrusted | Verdict::Invalid), "{verdict:?}");
+    }
+
+    #[test]
     fn signed_data_counts_are_limited() {
         use crate::ber::{repeated, tlv, with_content_fields};
         let signed = signed_with_crl("bob", None);
