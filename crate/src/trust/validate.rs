@@ -264,29 +264,29 @@ fn subject(c: &Certificate) -> String {
 }
 
 /// Extensions this validator processes (others, when critical, fail the certificate).
-const KNOWN_EXTENSIONS: &[&str] = &[
-    "2.5.29.14",          // subjectKeyIdentifier
-    "2.5.29.15",          // keyUsage
-    "2.5.29.17",          // subjectAltName
-    "2.5.29.18",          // issuerAltName
-    "2.5.29.19",          // basicConstraints
-    "2.5.29.30",          // nameConstraints
-    "2.5.29.31",          // cRLDistributionPoints
-    "2.5.29.32",          // certificatePolicies
-    "2.5.29.33",          // policyMappings
-    "2.5.29.35",          // authorityKeyIdentifier
-    "2.5.29.36",          // policyConstraints
-    "2.5.29.37",          // extKeyUsage
-    "2.5.29.46",          // freshestCRL
-    "2.5.29.54",          // inhibitAnyPolicy
-    "1.3.6.1.5.5.7.1.1",  // authorityInfoAccess
-    "1.3.6.1.5.5.7.1.11", // subjectInfoAccess
+const KNOWN_EXTENSIONS: &[const_oid::ObjectIdentifier] = &[
+    const_oid::ObjectIdentifier::new_unwrap("2.5.29.14"), // subjectKeyIdentifier
+    const_oid::ObjectIdentifier::new_unwrap("2.5.29.15"), // keyUsage
+    const_oid::ObjectIdentifier::new_unwrap("2.5.29.17"), // subjectAltName
+    const_oid::ObjectIdentifier::new_unwrap("2.5.29.18"), // issuerAltName
+    const_oid::ObjectIdentifier::new_unwrap("2.5.29.19"), // basicConstraints
+    const_oid::ObjectIdentifier::new_unwrap("2.5.29.30"), // nameConstraints
+    const_oid::ObjectIdentifier::new_unwrap("2.5.29.31"), // cRLDistributionPoints
+    const_oid::ObjectIdentifier::new_unwrap("2.5.29.32"), // certificatePolicies
+    const_oid::ObjectIdentifier::new_unwrap("2.5.29.33"), // policyMappings
+    const_oid::ObjectIdentifier::new_unwrap("2.5.29.35"), // authorityKeyIdentifier
+    const_oid::ObjectIdentifier::new_unwrap("2.5.29.36"), // policyConstraints
+    const_oid::ObjectIdentifier::new_unwrap("2.5.29.37"), // extKeyUsage
+    const_oid::ObjectIdentifier::new_unwrap("2.5.29.46"), // freshestCRL
+    const_oid::ObjectIdentifier::new_unwrap("2.5.29.54"), // inhibitAnyPolicy
+    const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.1.1"), // authorityInfoAccess
+    const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.1.11"), // subjectInfoAccess
 ];
 
 fn unknown_critical(c: &Certificate) -> Option<String> {
     let exts = c.tbs_certificate.extensions.as_deref().unwrap_or_default();
     exts.iter()
-        .find(|e| e.critical && !KNOWN_EXTENSIONS.contains(&e.extn_id.to_string().as_str()))
+        .find(|e| e.critical && !KNOWN_EXTENSIONS.contains(&e.extn_id))
         .map(|e| format!("unsupported critical extension {}", oids::name(&e.extn_id)))
 }
 
