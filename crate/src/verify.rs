@@ -549,13 +549,22 @@ fn check_limits(sd_tlv: &[u8]) -> Result<()> {
             _ => {}
         }
     }
-    // Every SET inside, except within the certificates: `split` checks those it has not
-    // seen decode before (the count of the field itself is checked above).
-    children(sd_tlv)
-        .into_iter()
-        .enumerate()
-        .filter(|(i, field)| !(*i >= 3 && field.first() == Some(&0xa0)))
-        .try_for_each(|(_, field)| ber::check_sets(field))
+    // Every SET inside, except within the certificates field that `split` takes out: it checks the
+    // certificates it has not seen decode before (the count of the field itself is checked above).
+    let fields = children(sd_tlv);
+    let certificates = certificates_field(&fields)?;
+    fields.into_iter().enumerate().filter(|(i, _)| Some(*i) != certificates).try_for_each(|(_, f)| ber::check_sets(f))
+}
+
+/// The index of a SignedData's `[0] certificates` field among its fields, if it has one. More than
+/// one is malformed: [`split`] takes out one, and the decoder would read another as certificates
+/// that no limit had been checked on.
+fn certificates_field(fields: &[&[u8]]) -> Result<Option<usize>> {
+    let mut tagged = fields.iter().enumerate().filter(|(_, f)| f.first() == Some(&0xa0)).map(|(i, _)| i);
+    match (tagged.next(), tagged.next()) {
+        (Some(_), Some(_)) => Err(Error::bad("CMS SignedData", "more than one certificates field")),
+        (at, _) => Ok(at),
+    }
 }
 
 /// RFC 5280 validation of the signer's certificate through the message's and the supplied certificates.
@@ -589,7 +598,7 @@ fn attr_value(si: &SignerInfo, oid: const_oid::ObjectIdentifier) -> Option<&der:
 fn split(sd_tlv: &[u8]) -> Result<(Vec<u8>, SentCertificates, SentSigners)> {
     let mut children = ber::der_children(sd_tlv)?;
     let mut certificates = SentCertificates::default();
-    if let Some(at) = children.iter().position(|c| c.first() == Some(&0xa0)) {
+    if let Some(at) = certificates_field(&children)? {
         for raw in ber::der_children(children.remove(at))? {
             if let Some(c) = sent::find(raw) {
                 certificates.push(c, raw);
@@ -1197,6 +1206,18 @@ mod tests {
         // Any other SET, e.g. deep inside a certificate.
         let big_rdn = tlv(0x30, &tlv(0x31, &tlv(0x30, &[0x06, 0x01, 0x2a, 0x05, 0x00]).repeat(1025)));
         assert!(limited(&with_content_fields(&signed, |f| f[3] = tlv(0xa0, &tlv(0x30, &big_rdn)))));
+        // A second certificates field (where the big SET would escape the check) is refused, after
+        // the real one or before it, and a certificates field out of place is checked too.
+        let second = tlv(0xa0, &tlv(0x30, &big_rdn));
+        for at in [4, 3, 2] {
+            let two = with_content_fields(&signed, |f| f.insert(at, second.clone()));
+            assert!(matches!(Signed::parse(&two), Err(Error::Malformed { .. })), "at {at}");
+        }
+        let moved = with_content_fields(&signed, |f| {
+            f.remove(3);
+            f.insert(2, second.clone());
+        });
+        assert!(Signed::parse(&moved).is_err());
     }
 
     #[test]

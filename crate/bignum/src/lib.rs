@@ -227,13 +227,26 @@ impl Modulus {
         let lz = lazy::Lazy::new(&self.m, self.m_inv)?;
         let (n, r) = (self.limbs(), LIMB_BITS as usize * self.limbs());
         let e = 2 * lazy::BITS as usize * lz.digits();
+        // For the CRT halves these values give the secret prime away: every one is wiped.
         let mut x = vec![0 as Limb; n];
         x[(e % r) / LIMB_BITS as usize] = 1 << (e % LIMB_BITS as usize);
+        let mut next = vec![0 as Limb; n];
+        let mut step = |x: &mut Vec<Limb>, by: &[Limb]| {
+            self.mul_into(x, by, &mut next);
+            core::mem::swap(x, &mut next);
+        };
         match e / r {
-            0 => x = self.from_mont(&self.to_mont(&x)),
-            a => (0..a).for_each(|_| x = self.mul(&x, &self.r2)),
+            0 => {
+                step(&mut x, &self.r2);
+                let mut one = vec![0 as Limb; n];
+                one[0] = 1;
+                step(&mut x, &one);
+            }
+            a => (0..a).for_each(|_| step(&mut x, &self.r2)),
         }
         let rr = lazy::to_digits(&x, lz.digits());
+        x.zeroize();
+        next.zeroize();
         Some((lz, rr))
     }
 
@@ -256,11 +269,13 @@ impl Modulus {
             let borrow = sub_into(&doubled, &self.m, &mut reduced);
             select(carry | (borrow ^ 1), &reduced, &doubled, &mut x);
         }
+        for _ in 0..5 {
+            // The old values of a CRT half's set-up give its secret prime away: wiped as they go.
+            self.mul_into(&x, &x, &mut doubled);
+            core::mem::swap(&mut x, &mut doubled);
+        }
         doubled.zeroize();
         reduced.zeroize();
-        for _ in 0..5 {
-            x = self.mul(&x, &x);
-        }
         x
     }
 
