@@ -109,7 +109,10 @@ pub const MAX_SET_ELEMENTS: usize = 1024;
 pub fn check_sets(der: &[u8]) -> Result<()> {
     fn walk(element: &[u8], depth: usize) -> Result<()> {
         let Some(&tag) = element.first() else { return Ok(()) };
-        if depth > MAX_DEPTH {
+        // Every element takes at least 2 bytes (tag and length), so a SET of more than
+        // MAX_SET_ELEMENTS needs more than twice that many, with its own header: nothing shorter
+        // can hold one (most of a mail's elements, whole certificates included).
+        if depth > MAX_DEPTH || element.len() < 2 * (MAX_SET_ELEMENTS + 1) {
             return Ok(());
         }
         if tag == 0x04 {
