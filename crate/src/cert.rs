@@ -136,7 +136,7 @@ pub fn rsa_public_key(cert: &Certificate) -> Result<crate::rsa_key::PublicKey> {
 
 /// The SHA-256 fingerprint of the DER certificate, as colon-separated upper-case hex.
 pub fn fingerprint_sha256(cert: &Certificate) -> String {
-    Summary::of(cert).sha256_fingerprint
+    Summary::of(cert).sha256_fingerprint.clone()
 }
 
 /// The summaries of the certificates seen most recently: the same few (a correspondent's, the CAs')
@@ -249,9 +249,53 @@ fn parse_certificates_uncached(data: &[u8]) -> Result<Vec<Certificate>> {
     Ok(out)
 }
 
-/// A readable summary of a certificate, as shown in reports and the extension's UI.
+/// A readable summary of a certificate, as shown in reports and the extension's UI: its
+/// [`SummaryFields`], read through `Deref`.
+///
+/// Immutable and shared: a summary is made once per certificate (and remembered, see `summaries`),
+/// a report holds several (the signer's, the path's, the message's certificates), and cloning one
+/// counts a reference. It serializes as the JSON rendered when it was made, through serde_json's
+/// `RawValue`: byte for byte what serializing the fields gives with serde_json's compact output
+/// (the wasm API and the CLI, which re-indents it), without escaping the same strings for every
+/// report. Other serializers would see a string.
+#[derive(Clone, Debug)]
+pub struct Summary(std::sync::Arc<Rendered>);
+
+#[derive(Debug)]
+struct Rendered {
+    fields: SummaryFields,
+    /// `fields` as JSON; `None` only if rendering failed, which plain strings and lists cannot.
+    json: Option<Box<serde_json::value::RawValue>>,
+}
+
+impl core::ops::Deref for Summary {
+    type Target = SummaryFields;
+
+    fn deref(&self) -> &SummaryFields {
+        &self.0.fields
+    }
+}
+
+impl PartialEq for Summary {
+    fn eq(&self, other: &Summary) -> bool {
+        self.0.fields == other.0.fields
+    }
+}
+
+impl Eq for Summary {}
+
+impl Serialize for Summary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> core::result::Result<S::Ok, S::Error> {
+        match &self.0.json {
+            Some(json) => json.serialize(serializer),
+            None => self.0.fields.serialize(serializer),
+        }
+    }
+}
+
+/// The fields of a [`Summary`].
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct Summary {
+pub struct SummaryFields {
     /// Subject distinguished name (RFC 4514).
     pub subject: String,
     /// Issuer distinguished name (RFC 4514).
@@ -278,6 +322,19 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// A summary of `fields`, rendered once.
+    pub fn new(fields: SummaryFields) -> Summary {
+        // to_raw_value renders without parsing the result again (from_string would bring in the
+        // JSON parser, 19 KB of the gzipped wasm).
+        let json = serde_json::value::to_raw_value(&fields).ok();
+        Summary(std::sync::Arc::new(Rendered { fields, json }))
+    }
+
+    /// The fields.
+    pub fn fields(&self) -> &SummaryFields {
+        &self.0.fields
+    }
+
     /// Summarises `cert`.
     pub fn of(cert: &Certificate) -> Summary {
         summaries::get(cert, None)
@@ -297,7 +354,7 @@ impl Summary {
         let extended_key_usage = extension::<ExtendedKeyUsage>(cert, oids::EXT_EXTENDED_KEY_USAGE)
             .map(|(_, e)| e.0.iter().map(oids::name).collect())
             .unwrap_or_default();
-        Summary {
+        Summary::new(SummaryFields {
             subject: crate::dn::to_string(&tbs.subject),
             issuer: crate::dn::to_string(&tbs.issuer),
             serial: hex(tbs.serial_number.as_bytes()),
@@ -309,7 +366,7 @@ impl Summary {
             is_ca: is_ca(cert),
             sha256_fingerprint,
             crl_urls: crl_distribution_urls(cert),
-        }
+        })
     }
 }
 
@@ -326,6 +383,21 @@ mod tests {
     use super::*;
     use der::Encode;
     use sha2::Digest as _;
+
+    #[test]
+    fn a_summary_serializes_as_its_fields() {
+        for name in ["pki/root.crt", "pki/alice.crt", "pki/intermediate.crt"] {
+            let pem = std::fs::read(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+            let cert = parse_certificates(&pem).unwrap().remove(0);
+            let summary = Summary::of(&cert);
+            let json = serde_json::to_string(&summary).unwrap();
+            assert_eq!(json, serde_json::to_string(summary.fields()).unwrap(), "{name}");
+            // Inside a larger value too, and the same again from the cache.
+            let list = serde_json::to_string(&[&summary, &Summary::of(&cert)]).unwrap();
+            assert_eq!(list, format!("[{json},{json}]"));
+            assert_eq!(Summary::of(&cert), summary);
+        }
+    }
 
     #[test]
     fn hex_forms() {

@@ -326,7 +326,7 @@ pub fn check_recipients(
         if report.verdict != TrustVerdict::Trusted {
             let s = cert::Summary::of(r);
             return Err(Error::UnusableCertificate {
-                subject: s.emails.first().cloned().unwrap_or(s.subject),
+                subject: s.emails.first().cloned().unwrap_or_else(|| s.subject.clone()),
                 reason: report.reason().unwrap_or_else(|| "its revocation status is unknown".into()),
             });
         }

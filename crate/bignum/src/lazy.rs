@@ -21,7 +21,6 @@
 #![allow(clippy::useless_conversion)]
 
 use crate::Limb;
-use zeroize::Zeroize;
 
 /// Bits per digit.
 pub(crate) const BITS: u32 = 28;
@@ -40,7 +39,7 @@ pub(crate) struct Lazy {
 impl Drop for Lazy {
     fn drop(&mut self) {
         // Moduli of the CRT halves are the secret primes.
-        self.m.zeroize();
+        crate::wipe(&mut self.m);
     }
 }
 

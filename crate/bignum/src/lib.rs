@@ -39,6 +39,13 @@ mod width {
 }
 pub use width::{Limb, Wide};
 
+/// Wipes `x` (a vector: its elements and its spare capacity). Out of line: `zeroize`'s volatile
+/// writes, unrolled at opt-level 3 at each of the many places that wipe, cost size for no speed.
+#[inline(never)]
+pub(crate) fn wipe<T: Zeroize + ?Sized>(x: &mut T) {
+    x.zeroize();
+}
+
 /// Bits per limb.
 pub const LIMB_BITS: u32 = Limb::BITS;
 const LIMB_BYTES: usize = (LIMB_BITS / 8) as usize;
@@ -162,8 +169,8 @@ pub fn rem(x: &[Limb], m: &[Limb]) -> Option<Vec<Limb>> {
         let borrow = sub_into(&shifted, &m_ext, &mut reduced);
         select(borrow, &shifted, &reduced, &mut r);
     }
-    shifted.zeroize();
-    reduced.zeroize();
+    wipe(&mut shifted);
+    wipe(&mut reduced);
     r.truncate(n);
     Some(r)
 }
@@ -187,11 +194,11 @@ pub struct Modulus {
 impl Drop for Modulus {
     fn drop(&mut self) {
         // Moduli of the CRT halves are the secret primes.
-        self.m.zeroize();
-        self.r2.zeroize();
-        self.r3.zeroize();
+        wipe(&mut self.m);
+        wipe(&mut self.r2);
+        wipe(&mut self.r3);
         if let Some((_, rr)) = self.lazy.as_deref_mut() {
-            rr.zeroize();
+            wipe(rr);
         }
     }
 }
@@ -245,8 +252,8 @@ impl Modulus {
             a => (0..a).for_each(|_| step(&mut x, &self.r2)),
         }
         let rr = lazy::to_digits(&x, lz.digits());
-        x.zeroize();
-        next.zeroize();
+        wipe(&mut x);
+        wipe(&mut next);
         Some((lz, rr))
     }
 
@@ -274,8 +281,8 @@ impl Modulus {
             self.mul_into(&x, &x, &mut doubled);
             core::mem::swap(&mut x, &mut doubled);
         }
-        doubled.zeroize();
-        reduced.zeroize();
+        wipe(&mut doubled);
+        wipe(&mut reduced);
         x
     }
 
@@ -308,7 +315,7 @@ impl Modulus {
     pub fn mul_into(&self, a: &[Limb], b: &[Limb], out: &mut [Limb]) {
         let mut t = vec![0 as Limb; self.limbs() + 1];
         self.mul_scratch(a, b, out, &mut t);
-        t.zeroize();
+        wipe(&mut t);
     }
 
     /// [`Modulus::mul_into`] with the caller's scratch space (`limbs() + 1` limbs), which is left
@@ -390,10 +397,10 @@ impl Modulus {
         let (_, top_borrow) = t[2 * n].overflowing_sub(borrow);
         let mut r = vec![0; n];
         select(Limb::from(top_borrow), &t[n..2 * n], &reduced, &mut r);
-        t.zeroize();
-        reduced.zeroize();
+        wipe(&mut t);
+        wipe(&mut reduced);
         let out = self.mul(&r, &self.r3);
-        r.zeroize();
+        wipe(&mut r);
         out
     }
 
@@ -406,8 +413,8 @@ impl Modulus {
         add_into(&diff, &self.m, &mut wrapped);
         let mut out = vec![0; n];
         select(borrow, &wrapped, &diff, &mut out);
-        diff.zeroize();
-        wrapped.zeroize();
+        wipe(&mut diff);
+        wipe(&mut wrapped);
         out
     }
 
@@ -445,7 +452,7 @@ impl Modulus {
         let mut table = vec![vec![0u64; d]; 1 << WINDOW];
         let mut b = self.from_mont(base);
         let b_digits = lazy::to_digits(&b, d);
-        b.zeroize();
+        wipe(&mut b);
         lz.mul(&one, rr, &mut table[0], &mut t);
         lz.mul(&b_digits, rr, &mut table[1], &mut t);
         for i in 2..table.len() {
@@ -474,14 +481,14 @@ impl Modulus {
         let mut out = self.leave_lazy(lz, &acc, &mut tmp, &mut t);
         let result = self.to_mont(&out);
         for x in [&mut t, &mut t2, &mut acc, &mut tmp, &mut chosen] {
-            x.zeroize();
+            wipe(x);
         }
         for entry in &mut table {
-            entry.zeroize();
+            wipe(entry);
         }
         let mut b_digits = b_digits;
-        b_digits.zeroize();
-        out.zeroize();
+        wipe(&mut b_digits);
+        wipe(&mut out);
         Some(result)
     }
 
@@ -498,8 +505,8 @@ impl Modulus {
         let borrow = sub_into(&limbs, &self.m, &mut reduced);
         let mut out = vec![0 as Limb; n];
         select(borrow, &limbs, &reduced, &mut out);
-        limbs.zeroize();
-        reduced.zeroize();
+        wipe(&mut limbs);
+        wipe(&mut reduced);
         out
     }
 
@@ -545,12 +552,12 @@ impl Modulus {
             self.mul_scratch(&acc, &chosen, &mut tmp, &mut t);
             core::mem::swap(&mut acc, &mut tmp);
         }
-        t.zeroize();
+        wipe(&mut t);
         for entry in &mut table {
-            entry.zeroize();
+            wipe(entry);
         }
-        tmp.zeroize();
-        chosen.zeroize();
+        wipe(&mut tmp);
+        wipe(&mut chosen);
         acc
     }
 
@@ -572,8 +579,8 @@ impl Modulus {
         let mut x_mont = self.to_mont(x);
         let mut y_mont = self.pow_public(&x_mont, exp_be);
         let out = self.from_mont(&y_mont);
-        x_mont.zeroize();
-        y_mont.zeroize();
+        wipe(&mut x_mont);
+        wipe(&mut y_mont);
         out
     }
 
@@ -619,7 +626,7 @@ impl Modulus {
         let out = self.leave_lazy(lz, &acc, &mut tmp, &mut t);
         // The base may be secret (a blinded value, a padded key): wipe the scratch.
         for v in [&mut t, &mut t2, &mut x_digits, &mut base, &mut acc, &mut tmp] {
-            v.zeroize();
+            wipe(v);
         }
         Some(out)
     }
@@ -648,8 +655,8 @@ impl Modulus {
             }
         }
         // The base may be secret (a blinded value, a padded key): wipe the scratch.
-        tmp.zeroize();
-        t.zeroize();
+        wipe(&mut tmp);
+        wipe(&mut t);
         acc.unwrap_or_else(|| {
             let mut one = vec![0; self.limbs()];
             one[0] = 1;

@@ -20,6 +20,7 @@ use siegel::verify::{Fetcher, RevocationSource, Verdict, VerifyOptions};
 
 mod bench;
 mod fetch;
+mod pretty;
 
 #[derive(Parser)]
 #[command(name = "siegel", version, about = "S/MIME 4.0 for mail: sign, encrypt, decrypt, verify, inspect")]
@@ -380,7 +381,7 @@ fn run(command: Command) -> Outcome {
         Command::Verify { verify, content_out } => {
             let options = verify.options()?;
             let (content, report) = smime::verify_message(&stdin()?, &options)?;
-            let json = serde_json::to_string_pretty(&report).map_err(|e| fail(e.to_string()))?;
+            let json = pretty::to_string(&report).map_err(|e| fail(e.to_string()))?;
             stdout(format!("{json}\n").as_bytes())?;
             if let Some(path) = content_out {
                 std::fs::write(&path, &content).map_err(|e| fail(format!("cannot write {}: {e}", path.display())))?;
@@ -402,7 +403,7 @@ fn run(command: Command) -> Outcome {
             let options = verify.options()?;
             let id = if identity.is_empty() { None } else { Some(load_identities(&identity, &password.require()?)?) };
             let opened = smime::open_message(&stdin()?, id.as_ref(), &options)?;
-            let json = serde_json::to_string_pretty(&opened).map_err(|e| fail(e.to_string()))?;
+            let json = pretty::to_string(&opened).map_err(|e| fail(e.to_string()))?;
             eprintln!("{json}");
             stdout(&opened.message)?;
             if !opened.unopened_parts.is_empty() {
@@ -432,7 +433,7 @@ fn run(command: Command) -> Outcome {
         Command::Inspect { file, password } => {
             let pw = password.get()?;
             let inspection = siegel::inspect::inspect(&read_file(&file)?, pw.as_deref())?;
-            let json = serde_json::to_string_pretty(&inspection).map_err(|e| fail(e.to_string()))?;
+            let json = pretty::to_string(&inspection).map_err(|e| fail(e.to_string()))?;
             stdout(format!("{json}\n").as_bytes())
         }
         Command::Trust { command: TrustCommand::Inspect { files } } => {
@@ -442,7 +443,7 @@ fn run(command: Command) -> Outcome {
                 let format = format.as_str().unwrap_or_default().to_string();
                 eprintln!("siegel: {}: {format}, {} added, {} duplicates", file.display(), s.added, s.duplicates);
             }
-            let json = serde_json::to_string_pretty(&store.entries()).map_err(|e| fail(e.to_string()))?;
+            let json = pretty::to_string(&store.entries()).map_err(|e| fail(e.to_string()))?;
             stdout(format!("{json}\n").as_bytes())
         }
         Command::Bench { sizes, runs, cipher, recipients, json } => {

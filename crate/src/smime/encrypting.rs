@@ -77,7 +77,7 @@ pub(super) fn check_validity(recipients: &[Certificate]) -> Result<()> {
         if !cert::valid_at(r, now) {
             let s = cert::Summary::of(r);
             return Err(Error::UnusableCertificate {
-                subject: s.emails.first().cloned().unwrap_or(s.subject),
+                subject: s.emails.first().cloned().unwrap_or_else(|| s.subject.clone()),
                 reason: format!("it is valid from {} to {}", s.not_before, s.not_after),
             });
         }

@@ -25,7 +25,7 @@ use serde::Serialize;
 use sha2::Digest as _;
 use x509_cert::Certificate;
 
-use crate::cert::Summary;
+use crate::cert::{Summary, SummaryFields};
 use crate::{ber, oids, Error, Result};
 
 /// Most certificates one import may add, and most elements one .sst file may hold.
@@ -89,7 +89,7 @@ pub enum Role {
 pub struct StoreEntry {
     /// What the certificate says.
     #[serde(flatten)]
-    pub summary: Summary,
+    pub summary: SummaryFields,
     /// Root or intermediate.
     pub role: Role,
 }
@@ -150,7 +150,10 @@ impl TrustStore {
 
     /// Every certificate with its summary and role, in import order.
     pub fn entries(&self) -> Vec<StoreEntry> {
-        self.certificates.iter().map(|c| StoreEntry { summary: Summary::of(c), role: role(c) }).collect()
+        self.certificates
+            .iter()
+            .map(|c| StoreEntry { summary: Summary::of(c).fields().clone(), role: role(c) })
+            .collect()
     }
 
     /// Number of certificates.

@@ -408,8 +408,8 @@ fn validate_path(path: &[&Certificate], inputs: &Inputs<'_>, options: &Validatio
             let s = cert::Summary::of(c);
             failures.push(Failure::Validity {
                 subject: name.clone(),
-                not_before: s.not_before,
-                not_after: s.not_after,
+                not_before: s.not_before.clone(),
+                not_after: s.not_after.clone(),
             });
         }
         // (a)(4) name chaining.
@@ -551,8 +551,8 @@ fn validate_path(path: &[&Certificate], inputs: &Inputs<'_>, options: &Validatio
             let s = cert::Summary::of(anchor);
             failures.push(Failure::Validity {
                 subject: name.clone(),
-                not_before: s.not_before,
-                not_after: s.not_after,
+                not_before: s.not_before.clone(),
+                not_after: s.not_after.clone(),
             });
         }
         end_entity_checks(anchor, options.purpose, &name, &mut failures);
