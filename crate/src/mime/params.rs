@@ -127,6 +127,21 @@ pub(crate) fn parse_params(text: &str) -> Vec<(String, String)> {
         };
         raw.push((base, section, extended, value));
     }
+    // The usual case: no RFC 2231 sections or charsets, each name once. The values need only the
+    // lenient RFC 2047 decoding, and only when they hold an encoded word.
+    if raw
+        .iter()
+        .enumerate()
+        .all(|(i, r)| r.1 == 0 && !r.2 && !raw.get(..i).unwrap_or_default().iter().any(|q| q.0 == r.0))
+    {
+        return raw
+            .into_iter()
+            .map(|(name, _, _, value)| {
+                let value = if value.contains("=?") { decode_header_words(&value) } else { value };
+                (name, value)
+            })
+            .collect();
+    }
     let mut out: Vec<(String, String)> = Vec::new();
     let mut names: Vec<String> = Vec::new();
     for (n, ..) in &raw {
