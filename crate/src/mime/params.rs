@@ -76,7 +76,8 @@ pub(crate) fn parse_params(text: &str) -> Vec<(String, String)> {
         if raw.len() >= MAX_PARAMS {
             break;
         }
-        let Some(eq) = rest.find(['=', ';']) else { break };
+        // ASCII delimiters: a byte search, and the index is a character boundary.
+        let Some(eq) = rest.bytes().position(|b| b == b'=' || b == b';') else { break };
         if rest.get(eq..).is_some_and(|r| r.starts_with(';')) {
             // A parameter without a value ("attachment; junk; filename=a"): skip it.
             rest = rest.get(eq..).unwrap_or("");
@@ -85,7 +86,15 @@ pub(crate) fn parse_params(text: &str) -> Vec<(String, String)> {
         let name = rest.get(..eq).unwrap_or("").trim().to_ascii_lowercase();
         rest = rest.get(eq + 1..).unwrap_or("").trim_start();
         let value;
-        if let Some(q) = rest.strip_prefix('"') {
+        let plain_quoted = rest.strip_prefix('"').and_then(|q| {
+            // A quoted string without backslashes (nearly all): the text up to the closing quote.
+            let end = q.bytes().position(|b| b == b'"' || b == b'\\')?;
+            (q.as_bytes().get(end) == Some(&b'"')).then(|| (q.get(..end).unwrap_or(""), q.get(end + 1..).unwrap_or("")))
+        });
+        if let Some((v, after)) = plain_quoted {
+            value = v.to_string();
+            rest = after.find(';').and_then(|i| after.get(i..)).unwrap_or("");
+        } else if let Some(q) = rest.strip_prefix('"') {
             let mut v = String::new();
             let mut end = q.len();
             let mut escaped = false;
