@@ -51,7 +51,7 @@ pub use readable::{readable, Readable, ReadableAttachment};
 pub use rfc2047::{decode_header_words, encode_header_word};
 pub use transfer::{
     base64_lines, base64_lines_len, base64_lines_to, decode_base64_lenient, decode_base64_lenient_in_place,
-    quoted_printable_decode, quoted_printable_encode,
+    decode_base64_strict, quoted_printable_decode, quoted_printable_encode,
 };
 
 /// The `what` of every [`Error::Malformed`](crate::Error::Malformed) raised by this module.

@@ -19,7 +19,6 @@
 
 use std::collections::HashSet;
 
-use base64::Engine as _;
 use der::{Decode, Encode};
 use serde::Serialize;
 use sha2::Digest as _;
@@ -271,8 +270,7 @@ fn parse_pem(text: &str) -> Result<Vec<Certificate>> {
 /// The base64 of a PEM block, leniently: any line length, CRLF, and RFC 1421 header lines skipped.
 fn pem_body(label: &str, body: &str) -> Result<Vec<u8>> {
     let b64: String = body.lines().filter(|l| !l.contains(':')).flat_map(|l| l.split_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(b64)
+    crate::mime::decode_base64_strict(b64.as_bytes())
         .map_err(|e| Error::bad("PEM", format!("the {label} block is not valid base64: {e}")))
 }
 
