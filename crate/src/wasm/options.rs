@@ -38,20 +38,19 @@ impl<'a> Members<'a> {
     }
 
     /// The member, `None` when it is missing, `undefined` or `null`.
-    fn get(&self, key: &str) -> Option<JsValue> {
-        let key = JsValue::from_str(key);
-        let value = match &self.map {
-            Some(map) => map.get(&key),
-            None => Reflect::get(&self.object, &key).unwrap_or(JsValue::UNDEFINED),
-        };
+    fn get(&self, key: &'static str) -> Option<JsValue> {
+        let value = with_name(key, |key| match &self.map {
+            Some(map) => map.get(key),
+            None => Reflect::get(&self.object, key).unwrap_or(JsValue::UNDEFINED),
+        });
         (!value.is_undefined() && !value.is_null()).then_some(value)
     }
 
-    pub(super) fn bool(&self, key: &str, default: bool) -> Result<bool> {
+    pub(super) fn bool(&self, key: &'static str, default: bool) -> Result<bool> {
         self.get(key).map_or(Ok(default), |v| v.as_bool().ok_or_else(|| self.invalid(key, "a boolean")))
     }
 
-    pub(super) fn string(&self, key: &str) -> Result<Option<String>> {
+    pub(super) fn string(&self, key: &'static str) -> Result<Option<String>> {
         self.get(key).map(|v| v.as_string().ok_or_else(|| self.invalid(key, "a string"))).transpose()
     }
 
@@ -61,7 +60,7 @@ impl<'a> Members<'a> {
     }
 
     /// A whole number 0 to 2^53 - 1, or a BigInt that fits 64 bits.
-    pub(super) fn u64(&self, key: &str) -> Result<Option<u64>> {
+    pub(super) fn u64(&self, key: &'static str) -> Result<Option<u64>> {
         let Some(v) = self.get(key) else { return Ok(None) };
         let n = if v.is_bigint() {
             u64::try_from(v).ok()
@@ -73,23 +72,23 @@ impl<'a> Members<'a> {
         n.map(Some).ok_or_else(|| self.invalid(key, "a non-negative whole number"))
     }
 
-    pub(super) fn bytes(&self, key: &str) -> Result<Option<Vec<u8>>> {
+    pub(super) fn bytes(&self, key: &'static str) -> Result<Option<Vec<u8>>> {
         self.get(key).map(|v| bytes_of(&v).ok_or_else(|| self.invalid(key, "bytes (a Uint8Array)"))).transpose()
     }
 
     /// A list of byte strings (certificates, CRLs, OCSP responses); missing means empty.
-    pub(super) fn byte_list(&self, key: &str) -> Result<Vec<Vec<u8>>> {
+    pub(super) fn byte_list(&self, key: &'static str) -> Result<Vec<Vec<u8>>> {
         self.list(key, "a list of Uint8Arrays", |item| bytes_of(&item))
     }
 
     /// A list; missing means empty. `item` reads one element, `None` when it has the wrong type.
-    pub(super) fn list<T>(&self, key: &str, expected: &str, item: impl FnMut(JsValue) -> Option<T>) -> Result<Vec<T>> {
+    pub(super) fn list<T>(&self, key: &'static str, expected: &str, item: impl FnMut(JsValue) -> Option<T>) -> Result<Vec<T>> {
         let Some(v) = self.get(key) else { return Ok(Vec::new()) };
         items(&v).and_then(|list| list.into_iter().map(item).collect()).ok_or_else(|| self.invalid(key, expected))
     }
 
     /// One of `choices`, by its name (the kebab-case names serde gave the enums).
-    pub(super) fn choice<T: Copy>(&self, key: &str, choices: &[(&str, T)]) -> Result<Option<T>> {
+    pub(super) fn choice<T: Copy>(&self, key: &'static str, choices: &[(&str, T)]) -> Result<Option<T>> {
         let Some(name) = self.string(key)? else { return Ok(None) };
         match choices.iter().find(|(n, _)| *n == name) {
             Some((_, value)) => Ok(Some(*value)),
@@ -99,6 +98,31 @@ impl<'a> Members<'a> {
             }
         }
     }
+}
+
+thread_local! {
+    /// The JavaScript strings of the member names read so far (a few dozen names, all in this
+    /// module's callers): making one is a call out of wasm that decodes UTF-8.
+    static NAMES: core::cell::RefCell<Vec<(&'static str, JsValue)>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with the JavaScript string `name`, made once and kept. (A getter that reads options
+/// again from inside `f` finds the list busy and gets a string of its own.)
+fn with_name<R>(name: &'static str, f: impl FnOnce(&JsValue) -> R) -> R {
+    NAMES.with(|names| match names.try_borrow_mut() {
+        Ok(mut names) => {
+            if !names.iter().any(|(n, _)| *n == name) {
+                names.push((name, JsValue::from_str(name)));
+            }
+            let key = names.iter().find(|(n, _)| *n == name).map(|(_, key)| key.clone());
+            drop(names);
+            match key {
+                Some(key) => f(&key),
+                None => f(&JsValue::from_str(name)),
+            }
+        }
+        Err(_) => f(&JsValue::from_str(name)),
+    })
 }
 
 /// The bytes of a `Uint8Array`, an `ArrayBuffer` or an array of numbers 0-255.
