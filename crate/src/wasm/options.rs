@@ -82,7 +82,12 @@ impl<'a> Members<'a> {
     }
 
     /// A list; missing means empty. `item` reads one element, `None` when it has the wrong type.
-    pub(super) fn list<T>(&self, key: &'static str, expected: &str, item: impl FnMut(JsValue) -> Option<T>) -> Result<Vec<T>> {
+    pub(super) fn list<T>(
+        &self,
+        key: &'static str,
+        expected: &str,
+        item: impl FnMut(JsValue) -> Option<T>,
+    ) -> Result<Vec<T>> {
         let Some(v) = self.get(key) else { return Ok(Vec::new()) };
         items(&v).and_then(|list| list.into_iter().map(item).collect()).ok_or_else(|| self.invalid(key, expected))
     }
