@@ -39,10 +39,11 @@ impl<'a> Members<'a> {
 
     /// The member, `None` when it is missing, `undefined` or `null`.
     fn get(&self, key: &'static str) -> Option<JsValue> {
-        let value = with_name(key, |key| match &self.map {
-            Some(map) => map.get(key),
-            None => Reflect::get(&self.object, key).unwrap_or(JsValue::UNDEFINED),
-        });
+        let key = js_name(key);
+        let value = match &self.map {
+            Some(map) => map.get(&key),
+            None => Reflect::get(&self.object, &key).unwrap_or(JsValue::UNDEFINED),
+        };
         (!value.is_undefined() && !value.is_null()).then_some(value)
     }
 
@@ -111,22 +112,18 @@ thread_local! {
     static NAMES: core::cell::RefCell<Vec<(&'static str, JsValue)>> = const { core::cell::RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` with the JavaScript string `name`, made once and kept. (A getter that reads options
-/// again from inside `f` finds the list busy and gets a string of its own.)
-fn with_name<R>(name: &'static str, f: impl FnOnce(&JsValue) -> R) -> R {
-    NAMES.with(|names| match names.try_borrow_mut() {
-        Ok(mut names) => {
-            if !names.iter().any(|(n, _)| *n == name) {
-                names.push((name, JsValue::from_str(name)));
-            }
-            let key = names.iter().find(|(n, _)| *n == name).map(|(_, key)| key.clone());
-            drop(names);
-            match key {
-                Some(key) => f(&key),
-                None => f(&JsValue::from_str(name)),
-            }
+/// The JavaScript string `name`, made once and kept. (The list is borrowed only while it is
+/// searched or extended, which calls no JavaScript that could come back here; if it were busy all
+/// the same, a string of its own is made.)
+fn js_name(name: &'static str) -> JsValue {
+    NAMES.with(|names| {
+        let Ok(mut names) = names.try_borrow_mut() else { return JsValue::from_str(name) };
+        if let Some((_, key)) = names.iter().find(|(n, _)| *n == name) {
+            return key.clone();
         }
-        Err(_) => f(&JsValue::from_str(name)),
+        let key = JsValue::from_str(name);
+        names.push((name, key.clone()));
+        key
     })
 }
 
