@@ -212,12 +212,12 @@ mod parsed {
     static FILES: Recent<(Vec<u8>, Vec<Certificate>)> = Recent::new(CAPACITY);
 
     pub(super) fn find(data: &[u8]) -> Option<Vec<Certificate>> {
-        FILES.find_map(|(bytes, certs)| (bytes == data).then(|| certs.clone()))
+        FILES.get(data)
     }
 
     pub(super) fn insert(data: &[u8], certs: &[Certificate]) {
         if data.len() <= MAX_LEN {
-            FILES.insert((data.to_vec(), certs.to_vec()));
+            FILES.remember(data, certs.to_vec());
         }
     }
 }

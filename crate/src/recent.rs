@@ -45,6 +45,18 @@ impl<T> Recent<T> {
     }
 }
 
+impl<V: Clone> Recent<(Vec<u8>, V)> {
+    /// The value remembered for exactly these bytes.
+    pub(crate) fn get(&self, bytes: &[u8]) -> Option<V> {
+        self.find_map(|(b, v)| (b == bytes).then(|| v.clone()))
+    }
+
+    /// Remembers `value` for these bytes.
+    pub(crate) fn remember(&self, bytes: &[u8], value: V) {
+        self.insert((bytes.to_vec(), value));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Recent;
@@ -60,5 +72,15 @@ mod tests {
         assert_eq!(recent.find_map(|&x| (x > 2).then_some(x * 10)), Some(30));
         recent.clear();
         assert!(!recent.any(|_| true));
+    }
+
+    #[test]
+    fn finds_values_by_exact_bytes() {
+        let recent = Recent::new(2);
+        recent.remember(b"ab", 1);
+        recent.remember(b"abc", 2);
+        assert_eq!((recent.get(b"ab"), recent.get(b"abc"), recent.get(b"a")), (Some(1), Some(2), None));
+        recent.remember(b"x", 3);
+        assert_eq!(recent.get(b"ab"), None, "the oldest left");
     }
 }

@@ -600,12 +600,12 @@ fn split(sd_tlv: &[u8]) -> Result<(Vec<u8>, SentCertificates, SentSigners)> {
     let mut certificates = SentCertificates::default();
     if let Some(at) = certificates_field(&children)? {
         for raw in ber::der_children(children.remove(at))? {
-            if let Some(c) = sent::find(raw) {
+            if let Some(c) = SENT_CERTIFICATES.get(raw) {
                 certificates.push(c, raw);
             } else if let CertificateChoices::Certificate(c) = ber::check_sets(raw).and_then(|()| {
                 CertificateChoices::from_der(raw).map_err(Error::malformed("certificate in CMS SignedData"))
             })? {
-                sent::insert(raw, &c);
+                SENT_CERTIFICATES.remember(raw, c.clone());
                 certificates.push(c, raw);
             }
         }
@@ -628,23 +628,8 @@ fn split(sd_tlv: &[u8]) -> Result<(Vec<u8>, SentCertificates, SentSigners)> {
 /// The certificates decoded most recently from SignedData, by their exact bytes: a correspondent's
 /// mails carry the same certificate and chain every time. Only certificates that decoded are kept,
 /// and a hit is the same bytes, so it decodes to the same value; validity, revocation and the path
-/// are still checked for every mail.
-mod sent {
-    use crate::recent::Recent;
-    use x509_cert::Certificate;
-
-    const CAPACITY: usize = 32;
-
-    static DECODED: Recent<(Vec<u8>, Certificate)> = Recent::new(CAPACITY);
-
-    pub(super) fn find(der: &[u8]) -> Option<Certificate> {
-        DECODED.find_map(|(bytes, cert)| (bytes == der).then(|| cert.clone()))
-    }
-
-    pub(super) fn insert(der: &[u8], cert: &Certificate) {
-        DECODED.insert((der.to_vec(), cert.clone()));
-    }
-}
+/// are still checked for every mail. At most 32.
+static SENT_CERTIFICATES: crate::recent::Recent<(Vec<u8>, Certificate)> = crate::recent::Recent::new(32);
 
 /// Verifies one signer; the bool says whether the CRLF-canonical alternative content matched.
 #[allow(clippy::too_many_arguments)]
