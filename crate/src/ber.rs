@@ -383,13 +383,13 @@ impl<'a> Node<'a> {
 }
 
 /// A constructed DER element: `tag`, the definite length, then `children` as they are.
-pub(crate) fn constructed(tag: u8, children: &[&[u8]]) -> Vec<u8> {
-    let len = children.iter().map(|c| c.len()).sum();
+pub(crate) fn constructed<C: AsRef<[u8]>>(tag: u8, children: &[C]) -> Vec<u8> {
+    let len = children.iter().map(|c| c.as_ref().len()).sum();
     let mut out = Vec::with_capacity(1 + length_len(len) + len);
     out.push(tag);
     write_length(&mut out, len);
     for c in children {
-        out.extend_from_slice(c);
+        out.extend_from_slice(c.as_ref());
     }
     out
 }

@@ -203,7 +203,6 @@ fn with_certificates(signed_der: &[u8], certs: &[&Certificate]) -> Result<Vec<u8
     let mut encoded = certs.iter().map(|c| c.to_der().map_err(crypto)).collect::<Result<Vec<_>>>()?;
     ber::sort_set_of(&mut encoded);
     encoded.dedup();
-    let encoded: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
     let field = ber::constructed(0xa0, &encoded);
     let children = ber::der_children(signed_der)?;
     let (head, tail) = children.split_at(3.min(children.len()));

@@ -99,8 +99,7 @@ pub(super) fn recipient_infos_der(infos: &[RecipientInfo]) -> Result<Vec<u8>> {
     if encoded.windows(2).any(|w| w[0] == w[1]) {
         return Err(Error::Crypto("two identical recipient infos".into()));
     }
-    let parts: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
-    Ok(ber::constructed(SET, &parts))
+    Ok(ber::constructed(SET, &encoded))
 }
 
 /// Builds the DER around `ciphertext`.
