@@ -526,7 +526,8 @@ fn check_limits(sd_tlv: &[u8]) -> Result<()> {
         Ok(())
     };
     // version, digestAlgorithms, encapContentInfo, [0] certificates, [1] crls, signerInfos.
-    for (i, field) in children(sd_tlv).into_iter().enumerate() {
+    let fields = children(sd_tlv);
+    for (i, &field) in fields.iter().enumerate() {
         match (i, field.first()) {
             (1, Some(0x31)) => at_most(children(field).len(), MAX_SIGNERS, "digest algorithms")?,
             (3.., Some(0xa0)) => at_most(children(field).len(), MAX_CERTIFICATES, "certificates")?,
@@ -551,7 +552,6 @@ fn check_limits(sd_tlv: &[u8]) -> Result<()> {
     }
     // Every SET inside, except within the certificates field that `split` takes out: it checks the
     // certificates it has not seen decode before (the count of the field itself is checked above).
-    let fields = children(sd_tlv);
     let certificates = certificates_field(&fields)?;
     fields.into_iter().enumerate().filter(|(i, _)| Some(*i) != certificates).try_for_each(|(_, f)| ber::check_sets(f))
 }
