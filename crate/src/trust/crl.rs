@@ -386,7 +386,7 @@ pub struct RevocationContext<'a> {
     pub allow_sha1: bool,
     /// Certificates that may have signed a CRL besides the certificate's issuer (separate CRL-signing keys,
     /// indirect CRLs, key rollover): every certificate the validator knows (message, collection, path).
-    pub candidates: &'a [Certificate],
+    pub candidates: &'a [&'a Certificate],
     /// Validates a candidate CRL signer other than the certificate's own issuer: returns Ok when it chains
     /// to a trust anchor (and is itself not revoked). The validator provides it (recursively, depth-limited).
     pub validate_signer: &'a dyn Fn(&Certificate) -> core::result::Result<(), String>,
@@ -633,7 +633,7 @@ impl<'a> Signers<'a> {
         let issuer = self.issuer;
         let ctx = self.ctx;
         let mut why: Option<String> = None;
-        let candidates = core::iter::once(issuer).chain(ctx.candidates.iter());
+        let candidates = core::iter::once(issuer).chain(ctx.candidates.iter().copied());
         for (i, c) in candidates.enumerate() {
             let subject = &c.tbs_certificate.subject;
             if !same_name(subject, crl.issuer()) {
@@ -742,11 +742,12 @@ mod tests {
     /// The status of every certificate of the path but the anchor, target first.
     fn check_path(p: &Pkits, path: &[Certificate], depth: usize) -> Vec<RevocationStatus> {
         let validate = |c: &Certificate| validate_signer(p, c, depth + 1);
+        let candidates: Vec<&Certificate> = p.certs.iter().collect();
         let ctx = RevocationContext {
             crls: &p.crls,
             time: TIME,
             allow_sha1: true,
-            candidates: &p.certs,
+            candidates: &candidates,
             validate_signer: &validate,
         };
         path.windows(2).map(|w| check(&w[0], &w[1], None, &ctx)).collect()
@@ -994,7 +995,8 @@ mod tests {
         // A separate CRL-signing key must be among the candidates and validate.
         let ee = load_cert("ValidSeparateCertificateandCRLKeysTest19EE.crt");
         let ca = load_cert("SeparateCertificateandCRLKeysCertificateSigningCACert.crt");
-        let signer = [load_cert("SeparateCertificateandCRLKeysCRLSigningCert.crt")];
+        let signing_cert = load_cert("SeparateCertificateandCRLKeysCRLSigningCert.crt");
+        let signer = [&signing_cert];
         assert_eq!(check(&ee, &ca, None, &ctx(TIME, true, &signer, &ok)), RevocationStatus::Good);
         assert!(matches!(check(&ee, &ca, None, &ctx(TIME, true, &signer, &never)), RevocationStatus::Unknown { .. }));
         assert!(matches!(check(&ee, &ca, None, &ctx(TIME, true, &[], &ok)), RevocationStatus::Unknown { .. }));

@@ -384,23 +384,22 @@ fn validate_path(path: &[&Certificate], inputs: &Inputs<'_>, options: &Validatio
     let n = chain.len();
 
     // 6.1.2 initialisation from the trust anchor.
-    let mut working_key = anchor.tbs_certificate.subject_public_key_info.clone();
-    let mut working_params = sig::parameters(&working_key);
-    let mut working_issuer = anchor.tbs_certificate.subject.clone();
+    let mut working_key = &anchor.tbs_certificate.subject_public_key_info;
+    let mut working_params = sig::parameters(working_key);
+    let mut working_issuer = &anchor.tbs_certificate.subject;
     let mut max_path_length = n;
     let mut constraints = NameConstraints::new();
     let mut policy = PolicyState::new(&options.policy, n);
     let mut issuer_cert = anchor;
-    let all_certs: Vec<Certificate> =
-        inputs.anchors.iter().chain(inputs.intermediates.iter()).map(|c| (*c).clone()).collect();
+    let all_certs: Vec<&Certificate> = inputs.anchors.iter().chain(inputs.intermediates.iter()).copied().collect();
 
     for (idx, &c) in chain.iter().enumerate() {
         let i = idx + 1;
         let name = subject(c);
         let self_issued = names_equal(&c.tbs_certificate.subject, &c.tbs_certificate.issuer);
         // (a)(1) signature.
-        let inherited = if sig::needs_inherited_parameters(&working_key) { working_params.as_ref() } else { None };
-        if let Err(e) = sig::verify_certificate(c, &working_key, inherited, options.allow_sha1) {
+        let inherited = if sig::needs_inherited_parameters(working_key) { working_params.as_ref() } else { None };
+        if let Err(e) = sig::verify_certificate(c, working_key, inherited, options.allow_sha1) {
             failures.push(Failure::Signature { subject: name.clone(), detail: e.to_string() });
         }
         // (a)(2) validity.
@@ -413,7 +412,7 @@ fn validate_path(path: &[&Certificate], inputs: &Inputs<'_>, options: &Validatio
             });
         }
         // (a)(4) name chaining.
-        if !names_equal(&c.tbs_certificate.issuer, &working_issuer) {
+        if !names_equal(&c.tbs_certificate.issuer, working_issuer) {
             failures.push(Failure::NameChaining { subject: name.clone() });
         }
         // (a)(3) revocation, once the signature chain is known to be sound.
@@ -500,7 +499,7 @@ fn validate_path(path: &[&Certificate], inputs: &Inputs<'_>, options: &Validatio
         if let Err(e) = policy.prepare_next(c, i, self_issued) {
             failures.push(Failure::Policy { detail: e.to_string() });
         }
-        working_issuer = c.tbs_certificate.subject.clone();
+        working_issuer = &c.tbs_certificate.subject;
         let key = &c.tbs_certificate.subject_public_key_info;
         // (d)-(f): the working key; DSA keys without parameters keep the previous ones.
         if let Some(p) = sig::parameters(key) {
@@ -508,7 +507,7 @@ fn validate_path(path: &[&Certificate], inputs: &Inputs<'_>, options: &Validatio
         } else if key.algorithm.oid != working_key.algorithm.oid {
             working_params = None;
         }
-        working_key = key.clone();
+        working_key = key;
         // (g) name constraints.
         if let Err(e) = constraints.update(c) {
             failures.push(Failure::NameConstraints { subject: name.clone(), detail: e.to_string() });
