@@ -58,6 +58,17 @@ pub fn der_children(element: &[u8]) -> Result<Vec<&[u8]>> {
     children(element)?.collect()
 }
 
+/// The fields of one DER element with tag `tag` that is exactly `element`: [`der_children`], and
+/// also checked to be that tag, with its length in the fewest bytes, and with nothing after it.
+pub fn der_fields(element: &[u8], tag: u8) -> Result<Vec<&[u8]>> {
+    let fields = der_children(element)?;
+    let content: usize = fields.iter().map(|f| f.len()).sum();
+    if element.first() != Some(&tag) || element.len() != 1 + length_len(content) + content {
+        return Err(Error::bad(WHAT, format!("expected one DER element with tag {tag:#04x}")));
+    }
+    Ok(fields)
+}
+
 /// The raw child elements of one constructed DER element, one at a time: [`der_children`] without
 /// the vector. An error ends the iteration.
 fn children(element: &[u8]) -> Result<Children<'_>> {

@@ -1,9 +1,8 @@
 //! Describing what a file holds: a PKCS#12 file, certificates, a CMS blob or a mail.
 
-use cms::cert::CertificateChoices;
 use cms::content_info::CmsVersion;
 use cms::enveloped_data::{EncryptedContentInfo, OriginatorInfo, RecipientInfo, RecipientInfos};
-use cms::signed_data::{SignedData, SignerIdentifier};
+use cms::signed_data::SignerIdentifier;
 use der::asn1::{AnyRef, OctetString};
 use der::{Decode, Sequence, Tag};
 use serde::Serialize;
@@ -143,10 +142,9 @@ fn inspect_cms(ci: &cms::content_info::ContentInfo) -> Result<Inspection> {
     let malformed = Error::malformed;
     match ci.content_type {
         oids::SIGNED_DATA => {
-            let sd: SignedData = ci.content.decode_as().map_err(malformed("CMS SignedData"))?;
-            let signers = sd
-                .signer_infos
-                .0
+            let signed = crate::verify::Signed::from_content_info(ci)?;
+            let signers = signed
+                .signer_infos()
                 .iter()
                 .map(|si| {
                     let sid = match &si.sid {
@@ -166,20 +164,11 @@ fn inspect_cms(ci: &cms::content_info::ContentInfo) -> Result<Inspection> {
                     )
                 })
                 .collect();
-            let certificates = sd
-                .certificates
-                .iter()
-                .flat_map(|s| s.0.iter())
-                .filter_map(|c| match c {
-                    CertificateChoices::Certificate(c) => Some(cert::Summary::of(c)),
-                    _ => None,
-                })
-                .collect();
             Ok(Inspection::SignedData {
-                detached: sd.encap_content_info.econtent.is_none(),
-                content_type: oids::name(&sd.encap_content_info.econtent_type),
+                detached: signed.encapsulated().is_none(),
+                content_type: oids::name(signed.content_type()),
                 signers,
-                certificates,
+                certificates: signed.certificates().iter().map(cert::Summary::of).collect(),
             })
         }
         oids::ENVELOPED_DATA | oids::AUTH_ENVELOPED_DATA => {

@@ -38,6 +38,7 @@ mod recent;
 pub mod rsa_key;
 pub mod rsa_padding;
 pub mod sign;
+pub mod signer_info;
 pub mod smime;
 mod sort;
 pub mod trust;

@@ -7,7 +7,9 @@
 //! 5280 path validation lives in its own layer.
 
 use cms::cert::CertificateChoices;
-use cms::signed_data::{SignedData, SignerInfo};
+use cms::content_info::ContentInfo;
+use cms::revocation::RevocationInfoChoices;
+use cms::signed_data::EncapsulatedContentInfo;
 use der::{Decode, Encode};
 use serde::Serialize;
 use spki::AlgorithmIdentifierOwned;
@@ -15,6 +17,7 @@ use x509_cert::Certificate;
 
 use crate::alg::Digest;
 use crate::identity::matches_signer;
+use crate::signer_info::SentSignerInfo;
 use crate::trust::crl::{Crl, RevocationStatus};
 use crate::trust::policy::PolicySettings;
 use crate::trust::validate::{self, Inputs, MissingRevocation, PathReport, TrustVerdict, ValidationOptions};
@@ -351,9 +354,10 @@ impl ContentDigests {
 /// A parsed CMS SignedData, ready to be checked against its content.
 #[derive(Debug)]
 pub struct Signed {
-    /// The SignedData, decoded without its `certificates` field and with an empty `signerInfos`
-    /// (see [`split`]).
-    sd: SignedData,
+    /// What was signed: its content type, and for an opaque signature the content.
+    encap_content_info: EncapsulatedContentInfo,
+    /// The CRLs the message carries (RFC 5652 RevocationInfoChoices), outside the signature.
+    crls: Option<RevocationInfoChoices>,
     certificates: SentCertificates,
     /// The signer infos in the order sent, each with its DER as sent: signed attributes are verified
     /// over the bytes the signer sent.
@@ -361,7 +365,7 @@ pub struct Signed {
 }
 
 /// Signer infos in the order sent, each with its DER as sent.
-type SentSigners = Vec<(SignerInfo, Vec<u8>)>;
+type SentSigners = Vec<SentSignerInfo>;
 
 /// The certificates of a SignedData's `certificates` field (the `Certificate` choices), in the order
 /// sent, and the DER of each as sent (`der[i]` is `decoded[i]`'s).
@@ -381,28 +385,45 @@ impl SentCertificates {
 impl Signed {
     /// Parses a SignedData `ContentInfo` (DER or BER).
     pub fn parse(cms_data: &[u8]) -> Result<Signed> {
-        let ci = envelope::parse_content_info(cms_data)?;
+        Signed::from_content_info(&envelope::parse_content_info(cms_data)?)
+    }
+
+    /// Reads the SignedData of a parsed `ContentInfo`.
+    pub fn from_content_info(ci: &ContentInfo) -> Result<Signed> {
         if ci.content_type != oids::SIGNED_DATA {
             return Err(Error::NotSmime(format!("CMS content {} is not signed", oids::name(&ci.content_type))));
         }
         let sd_tlv = ci.content.to_der().map_err(Error::malformed("CMS SignedData"))?;
         check_limits(&sd_tlv)?;
-        let (without, certificates, signers) = split(&sd_tlv)?;
-        let sd = SignedData::from_der(&without).map_err(Error::malformed("CMS SignedData"))?;
-        Ok(Signed { sd, certificates, signers })
+        decode(&sd_tlv)
+    }
+
+    /// The type of the signed content (id-data for mail).
+    pub fn content_type(&self) -> &const_oid::ObjectIdentifier {
+        &self.encap_content_info.econtent_type
+    }
+
+    /// The signer infos, in the order sent.
+    pub fn signer_infos(&self) -> &[SentSignerInfo] {
+        &self.signers
+    }
+
+    /// The certificates the message carries (the `Certificate` choices), in the order sent.
+    pub fn certificates(&self) -> &[Certificate] {
+        &self.certificates.decoded
     }
 
     /// The encapsulated content of an opaque signature; `None` for a detached one.
     pub fn encapsulated(&self) -> Option<&[u8]> {
         // An OCTET STRING's value is the content; some producers put non-data content (e.g.
         // nested CMS) directly in eContent, whose value is taken as it is.
-        self.sd.encap_content_info.econtent.as_ref().map(|any| any.value())
+        self.encap_content_info.econtent.as_ref().map(|any| any.value())
     }
 
     /// The digest algorithms the signers use (known ones, each once): what to precompute.
     pub fn digests(&self) -> Vec<Digest> {
         let mut out = Vec::new();
-        for (si, _) in &self.signers {
+        for si in &self.signers {
             if let Ok(d) = Digest::from_oid(&si.digest_alg.oid) {
                 if !out.contains(&d) {
                     out.push(d);
@@ -422,7 +443,6 @@ impl Signed {
         digests: &ContentDigests,
         options: &VerifyOptions,
     ) -> Result<SignatureReport> {
-        let sd = &self.sd;
         let canonical = mime::canonicalize_crlf(content);
         let alternative = match &canonical {
             std::borrow::Cow::Owned(c) if detached => Some(c.as_slice()),
@@ -435,7 +455,7 @@ impl Signed {
 
         // CRLs carried in the message (RFC 5652 RevocationInfoChoices) join the supplied ones.
         let mut crls = options.crls.clone();
-        if let Some(set) = &sd.crls {
+        if let Some(set) = &self.crls {
             for choice in set.0.iter() {
                 if let cms::revocation::RevocationInfoChoice::Crl(list) = choice {
                     if let Ok(crl) = list.to_der().map_err(Error::malformed("CRL")).and_then(|d| Crl::from_der(&d)) {
@@ -447,13 +467,13 @@ impl Signed {
 
         let mut signers = Vec::new();
         let mut canonicalized = false;
-        for (si, raw) in &self.signers {
-            let raw_attrs = ber::der_children(raw)?.get(3).copied().filter(|c| c.first() == Some(&0xa0));
+        for si in &self.signers {
+            let raw_attrs = si.signed_attrs_der();
             let given = Content { bytes: content, digests, alternative };
             let (report, used_alt) = verify_signer(
                 si,
                 raw_attrs,
-                &sd.encap_content_info.econtent_type,
+                &self.encap_content_info.econtent_type,
                 &given,
                 (message_certs, &message_der),
                 &crls,
@@ -473,7 +493,7 @@ impl Signed {
         };
         Ok(SignatureReport {
             detached,
-            content_type: oids::name(&sd.encap_content_info.econtent_type),
+            content_type: oids::name(&self.encap_content_info.econtent_type),
             signers,
             certificates: message_certs
                 .iter()
@@ -550,15 +570,14 @@ fn check_limits(sd_tlv: &[u8]) -> Result<()> {
             _ => {}
         }
     }
-    // Every SET inside, except within the certificates field that `split` takes out: it checks the
-    // certificates it has not seen decode before (the count of the field itself is checked above).
+    // Every SET inside, except within the certificates field: [`decode`] checks the certificates it
+    // has not seen decode before (the count of the field itself is checked above).
     let certificates = certificates_field(&fields)?;
     fields.into_iter().enumerate().filter(|(i, _)| Some(*i) != certificates).try_for_each(|(_, f)| ber::check_sets(f))
 }
 
 /// The index of a SignedData's `[0] certificates` field among its fields, if it has one. More than
-/// one is malformed: [`split`] takes out one, and the decoder would read another as certificates
-/// that no limit had been checked on.
+/// one is malformed (and [`decode`] refuses it), and the SETs of only one are left to `decode`.
 fn certificates_field(fields: &[&[u8]]) -> Result<Option<usize>> {
     let mut tagged = fields.iter().enumerate().filter(|(_, f)| f.first() == Some(&0xa0)).map(|(i, _)| i);
     match (tagged.next(), tagged.next()) {
@@ -582,47 +601,59 @@ fn validate_signer_path(
     validate::validate(signer, &inputs, &ValidationOptions { time: now, ..options.validation_options() })
 }
 
-fn attr_value(si: &SignerInfo, oid: const_oid::ObjectIdentifier) -> Option<&der::Any> {
-    si.signed_attrs.as_ref()?.iter().find(|a| a.oid == oid)?.values.iter().next()
-}
-
-/// The parts of a SignedData that are decoded apart, in the order sent: the DER of the rest (no
-/// `[0] certificates` field, an empty `signerInfos`), the `Certificate` choices of the certificates
-/// field, each with its DER, and the signer infos, each with its DER.
+/// Decodes a DER SignedData (its limits checked by [`check_limits`]) field by field.
 ///
-/// Decoding either field as the der crate's `SetOfVec` sorts it, and the cms crate compares two
-/// elements by encoding both and comparing the encodings as SEQUENCE OF INTEGER: a large part of a
-/// verification, for an order nobody needs (signer infos were also decoded a second time, from their
-/// bytes as sent). The signature does not cover the certificates, and every choice is still decoded:
-/// a malformed certificate or signer info is an error, as before.
-fn split(sd_tlv: &[u8]) -> Result<(Vec<u8>, SentCertificates, SentSigners)> {
-    let mut children = ber::der_children(sd_tlv)?;
+/// The der crate decodes a SET OF as a `SetOfVec`, which it sorts, and the cms crate compares two
+/// elements by encoding both: for the certificates and the signer infos that was a large part of a
+/// verification, for an order nobody needs. Here each field is split by its DER framing and each
+/// element decoded by its typed decoder, in the order sent: the signature covers signed attributes
+/// as sent, and fingerprints are of certificates as sent. Every element is still decoded, so a
+/// malformed certificate or signer info is an error; the `[0]` and `[1]` fields may each appear
+/// once, in that order.
+fn decode(sd_tlv: &[u8]) -> Result<Signed> {
+    const WHAT: &str = "CMS SignedData";
+    let fields = ber::der_fields(sd_tlv, 0x30)?;
+    let (version, digest_algorithms, encap, optional, signer_infos) = match &fields[..] {
+        [v, d, e, optional @ .., s] => (*v, *d, *e, optional, *s),
+        _ => return Err(Error::bad(WHAT, format!("{} fields, at least 4 expected", fields.len()))),
+    };
+    crate::signer_info::check_version(version, WHAT)?;
+    for alg in ber::der_fields(digest_algorithms, 0x31)? {
+        AlgorithmIdentifierOwned::from_der(alg).map_err(Error::malformed("CMS SignedData digest algorithm"))?;
+    }
+    let encap_content_info =
+        EncapsulatedContentInfo::from_der(encap).map_err(Error::malformed("CMS SignedData encapContentInfo"))?;
     let mut certificates = SentCertificates::default();
-    if let Some(at) = certificates_field(&children)? {
-        for raw in ber::der_children(children.remove(at))? {
-            if let Some(c) = SENT_CERTIFICATES.get(raw) {
-                certificates.push(c, raw);
-            } else if let CertificateChoices::Certificate(c) = ber::check_sets(raw).and_then(|()| {
-                CertificateChoices::from_der(raw).map_err(Error::malformed("certificate in CMS SignedData"))
-            })? {
-                SENT_CERTIFICATES.remember(raw, c.clone());
-                certificates.push(c, raw);
+    let mut crls = None;
+    let mut next_tag = 0xa0;
+    for &field in optional {
+        match field.first() {
+            Some(&0xa0) if next_tag == 0xa0 => {
+                for raw in ber::der_fields(field, 0xa0)? {
+                    if let Some(c) = SENT_CERTIFICATES.get(raw) {
+                        certificates.push(c, raw);
+                    } else if let CertificateChoices::Certificate(c) = ber::check_sets(raw).and_then(|()| {
+                        CertificateChoices::from_der(raw).map_err(Error::malformed("certificate in CMS SignedData"))
+                    })? {
+                        SENT_CERTIFICATES.remember(raw, c.clone());
+                        certificates.push(c, raw);
+                    }
+                }
+                next_tag = 0xa1;
             }
+            Some(&0xa1) if next_tag <= 0xa1 => {
+                // [1] IMPLICIT RevocationInfoChoices: decoded as the SET it stands for.
+                let mut set = field.to_vec();
+                set[0] = 0x31;
+                crls = Some(RevocationInfoChoices::from_der(&set).map_err(Error::malformed("CMS SignedData crls"))?);
+                next_tag = 0;
+            }
+            _ => return Err(Error::bad(WHAT, "unexpected field between encapContentInfo and signerInfos")),
         }
     }
-    // signerInfos is the last of at least four fields (version, digestAlgorithms, encapContentInfo,
-    // ..., signerInfos); a SignedData without one is left to the decoder to refuse.
-    let mut signers = Vec::new();
-    const EMPTY_SET: &[u8] = &[0x31, 0x00];
-    if children.len() >= 4 && children.last().and_then(|c| c.first()) == Some(&0x31) {
-        let last = children.len() - 1;
-        for raw in ber::der_children(children[last])? {
-            let si = SignerInfo::from_der(raw).map_err(Error::malformed("CMS SignerInfo"))?;
-            signers.push((si, raw.to_vec()));
-        }
-        children[last] = EMPTY_SET;
-    }
-    Ok((ber::constructed(0x30, &children), certificates, signers))
+    let signers =
+        ber::der_fields(signer_infos, 0x31)?.into_iter().map(SentSignerInfo::from_der).collect::<Result<Vec<_>>>()?;
+    Ok(Signed { encap_content_info, crls, certificates, signers })
 }
 
 /// The certificates decoded most recently from SignedData, by their exact bytes: a correspondent's
@@ -634,7 +665,7 @@ static SENT_CERTIFICATES: crate::recent::Recent<(Vec<u8>, Certificate)> = crate:
 /// Verifies one signer; the bool says whether the CRLF-canonical alternative content matched.
 #[allow(clippy::too_many_arguments)]
 fn verify_signer(
-    si: &SignerInfo,
+    si: &SentSignerInfo,
     raw_attrs: Option<&[u8]>,
     econtent_type: &const_oid::ObjectIdentifier,
     content: &Content<'_>,
@@ -652,7 +683,8 @@ fn verify_signer(
         Some(der) => Some(der.to_vec()),
         None => signer_cert.and_then(|c| c.to_der().ok()),
     };
-    let signed_at = attr_value(si, oids::ATTR_SIGNING_TIME)
+    let signed_at = si
+        .attr_value(oids::ATTR_SIGNING_TIME)
         .and_then(|v| x509_cert::time::Time::from_der(&v.to_der().ok()?).ok())
         .map(|t| t.to_unix_duration().as_secs());
     let signing_time = signed_at.map(clock::format_rfc3339);
@@ -811,7 +843,7 @@ fn signing_time_check(at: u64, now: u64, signer: &Certificate) -> Check {
 }
 
 fn check_signature(
-    si: &SignerInfo,
+    si: &SentSignerInfo,
     raw_attrs: Option<&[u8]>,
     econtent_type: &const_oid::ObjectIdentifier,
     content: &Content<'_>,
@@ -858,7 +890,7 @@ fn check_signature(
     };
 
     // contentType must match eContentType (RFC 5652 section 11.1).
-    match attr_value(si, oids::ATTR_CONTENT_TYPE).and_then(|v| v.decode_as::<const_oid::ObjectIdentifier>().ok()) {
+    match si.attr_value(oids::ATTR_CONTENT_TYPE).and_then(|v| v.decode_as::<const_oid::ObjectIdentifier>().ok()) {
         Some(ct) if ct == *econtent_type => {}
         Some(ct) => {
             return (
@@ -872,7 +904,7 @@ fn check_signature(
         }
         None => return (Check::fail("the contentType signed attribute is missing"), false),
     }
-    let Some(md) = attr_value(si, oids::ATTR_MESSAGE_DIGEST).and_then(|v| v.decode_as::<der::asn1::OctetString>().ok())
+    let Some(md) = si.attr_value(oids::ATTR_MESSAGE_DIGEST).and_then(|v| v.decode_as::<der::asn1::OctetString>().ok())
     else {
         return (Check::fail("the messageDigest signed attribute is missing"), false);
     };
@@ -994,14 +1026,13 @@ mod tests {
         let report = verify(&der, None, &options(&[])).unwrap().report;
         let sent = Signed::parse(&der).unwrap();
         let sd_tlv = envelope::parse_content_info(&der).unwrap().content.to_der().unwrap();
-        assert!(sent.sd.certificates.is_none(), "decoded apart");
         let certs: Vec<Certificate> = sent.certificates.decoded.clone();
         assert_eq!(certs.len(), sent.certificates.der.len());
         for (c, raw) in certs.iter().zip(&sent.certificates.der) {
             assert_eq!(&c.to_der().unwrap(), raw, "the DER as sent");
         }
         // The same certificates the cms crate decodes (in its order).
-        let whole = SignedData::from_der(&sd_tlv).unwrap();
+        let whole = cms::signed_data::SignedData::from_der(&sd_tlv).unwrap();
         let mut theirs: Vec<Vec<u8>> =
             whole.certificates.as_ref().unwrap().0.iter().map(|c| c.to_der().unwrap()).collect();
         let mut ours: Vec<Vec<u8>> = sent.certificates.der.clone();
@@ -1009,13 +1040,12 @@ mod tests {
         ours.sort();
         assert_eq!(ours, theirs);
         // The signer infos too, and the rest as the cms crate decodes it.
-        let theirs: Vec<(SignerInfo, Vec<u8>)> =
-            whole.signer_infos.0.iter().map(|si| (si.clone(), si.to_der().unwrap())).collect();
-        assert_eq!(sent.signers, theirs);
-        let mut rest = whole;
-        rest.certificates = None;
-        rest.signer_infos = cms::signed_data::SignerInfos(Default::default());
-        assert_eq!(sent.sd, rest);
+        assert_eq!(sent.signers.len(), whole.signer_infos.0.len());
+        for (ours, theirs) in sent.signers.iter().zip(whole.signer_infos.0.iter()) {
+            crate::signer_info::tests::assert_agrees(ours, theirs);
+        }
+        assert_eq!(sent.encap_content_info, whole.encap_content_info);
+        assert_eq!(sent.crls, whole.crls);
         assert!(certs.len() >= 2, "Carol's certificate and the issuing CA");
         let fingerprints: Vec<String> = report.certificates.iter().map(|s| s.sha256_fingerprint.clone()).collect();
         assert_eq!(fingerprints, certs.iter().map(cert::fingerprint_sha256).collect::<Vec<_>>());
@@ -1057,7 +1087,7 @@ mod tests {
             crate::sign::sign(b"Content-Type: text/plain\r\n\r\nhi\r\n", &id, &Default::default(), false).unwrap();
         let Some(crl) = crl else { return der };
         let ci = cms::content_info::ContentInfo::from_der(&der).unwrap();
-        let mut sd: SignedData = ci.content.decode_as().unwrap();
+        let mut sd: cms::signed_data::SignedData = ci.content.decode_as().unwrap();
         let list = x509_cert::crl::CertificateList::from_der(Crl::parse_all(&data(crl)).unwrap()[0].der()).unwrap();
         let choices = vec![cms::revocation::RevocationInfoChoice::Crl(list)];
         sd.crls = Some(cms::revocation::RevocationInfoChoices(der::asn1::SetOfVec::try_from(choices).unwrap()));
