@@ -27,6 +27,7 @@ pub mod cert;
 pub mod clock;
 pub mod dn;
 pub mod dsa_key;
+pub mod ecdsa_key;
 pub mod envelope;
 pub mod error;
 pub mod identity;

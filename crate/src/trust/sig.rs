@@ -6,7 +6,6 @@
 //! it are a risk.
 
 use der::{Decode, Encode};
-use signature::hazmat::PrehashVerifier;
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 
 use crate::alg::Digest;
@@ -154,21 +153,14 @@ fn check(
                 .as_ref()
                 .and_then(|p| p.decode_as::<const_oid::ObjectIdentifier>().ok())
                 .ok_or_else(|| SignatureError::BadKey("EC key without a named curve".into()))?;
-            match curve {
-                oids::SECP256R1 => {
-                    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(key_bits)
-                        .map_err(|_| SignatureError::BadKey("not a P-256 point".into()))?;
-                    let sig = p256::ecdsa::Signature::from_der(signature).map_err(|_| SignatureError::Invalid)?;
-                    key.verify_prehash(hash, &sig).map_err(|_| SignatureError::Invalid)
-                }
-                oids::SECP384R1 => {
-                    let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(key_bits)
-                        .map_err(|_| SignatureError::BadKey("not a P-384 point".into()))?;
-                    let sig = p384::ecdsa::Signature::from_der(signature).map_err(|_| SignatureError::Invalid)?;
-                    key.verify_prehash(hash, &sig).map_err(|_| SignatureError::Invalid)
-                }
-                other => Err(SignatureError::UnsupportedAlgorithm(format!("ECDSA on {}", oids::name(&other)))),
-            }
+            let curve = match curve {
+                oids::SECP256R1 => &crate::ecdsa_key::P256,
+                oids::SECP384R1 => &crate::ecdsa_key::P384,
+                other => return Err(SignatureError::UnsupportedAlgorithm(format!("ECDSA on {}", oids::name(&other)))),
+            };
+            let key = crate::ecdsa_key::PublicKey::from_sec1(curve, key_bits)
+                .map_err(|e| SignatureError::BadKey(e.to_string()))?;
+            key.verify_prehash(hash, signature).map_err(|_| SignatureError::Invalid)
         }
         Family::Dsa => {
             if spki.algorithm.oid != oids::DSA {
@@ -284,6 +276,72 @@ mod tests {
         // SHA-1 is refused before the memo is looked at.
         let sha1 = AlgorithmIdentifierOwned { oid: oids::SHA1_WITH_RSA, parameters: None };
         assert_eq!(verify(&tbs, &sha1, sig, key, None, false), Err(SignatureError::Sha1NotAllowed));
+    }
+
+    #[test]
+    fn ecdsa_on_p256_and_p384_through_the_subject_public_key_info() {
+        use der::asn1::BitString;
+        use signature::hazmat::PrehashSigner;
+        let spki = |curve: const_oid::ObjectIdentifier, point: &[u8]| SubjectPublicKeyInfoOwned {
+            algorithm: AlgorithmIdentifierOwned {
+                oid: oids::EC_PUBLIC_KEY,
+                parameters: Some(der::Any::encode_from(&curve).unwrap()),
+            },
+            subject_public_key: BitString::from_bytes(point).unwrap(),
+        };
+        let alg = |oid| AlgorithmIdentifierOwned { oid, parameters: None };
+        let message = b"tbsCertificate";
+        let p256_key = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap();
+        let p256_point = p256_key.verifying_key().to_encoded_point(false);
+        let sig: p256::ecdsa::Signature = p256_key.sign_prehash(&Digest::Sha256.hash(message)).unwrap();
+        let key = spki(oids::SECP256R1, p256_point.as_bytes());
+        let sig = sig.to_der();
+        assert_eq!(verify(message, &alg(oids::ECDSA_WITH_SHA256), sig.as_bytes(), &key, None, false), Ok(()));
+        assert_eq!(
+            verify(b"tbsCertificatf", &alg(oids::ECDSA_WITH_SHA256), sig.as_bytes(), &key, None, false),
+            Err(SignatureError::Invalid)
+        );
+        // The digest is the algorithm's: the same signature under ecdsa-with-SHA384 does not verify.
+        assert_eq!(
+            verify(message, &alg(oids::ECDSA_WITH_SHA384), sig.as_bytes(), &key, None, false),
+            Err(SignatureError::Invalid)
+        );
+        let p384_key = p384::ecdsa::SigningKey::from_slice(&[9u8; 48]).unwrap();
+        let p384_point = p384_key.verifying_key().to_encoded_point(true);
+        let sig: p384::ecdsa::Signature = p384_key.sign_prehash(&Digest::Sha384.hash(message)).unwrap();
+        let key384 = spki(oids::SECP384R1, p384_point.as_bytes());
+        assert_eq!(
+            verify(message, &alg(oids::ECDSA_WITH_SHA384), sig.to_der().as_bytes(), &key384, None, false),
+            Ok(())
+        );
+        // A P-256 point named as P-384, an unsupported curve, an RSA algorithm on an EC key.
+        assert!(matches!(
+            verify(
+                message,
+                &alg(oids::ECDSA_WITH_SHA256),
+                sig.to_der().as_bytes(),
+                &spki(oids::SECP384R1, p256_point.as_bytes()),
+                None,
+                false
+            ),
+            Err(SignatureError::BadKey(_))
+        ));
+        let secp521r1 = const_oid::ObjectIdentifier::new_unwrap("1.3.132.0.35");
+        assert!(matches!(
+            verify(
+                message,
+                &alg(oids::ECDSA_WITH_SHA256),
+                sig.to_der().as_bytes(),
+                &spki(secp521r1, p256_point.as_bytes()),
+                None,
+                false
+            ),
+            Err(SignatureError::UnsupportedAlgorithm(_))
+        ));
+        assert!(matches!(
+            verify(message, &alg(oids::SHA256_WITH_RSA), sig.to_der().as_bytes(), &key, None, false),
+            Err(SignatureError::BadKey(_))
+        ));
     }
 
     #[test]

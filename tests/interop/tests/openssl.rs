@@ -497,3 +497,99 @@ fn siegel_checks_revocation_with_openssl_crls() {
     let (_, report) = smime::verify_message(&signed, &strict).unwrap();
     assert_eq!(report.verdict, Verdict::ValidUntrusted);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Certificates signed by EC CAs (ECDSA is verified by Siegel's own code, `siegel::ecdsa_key`).
+
+#[test]
+fn siegel_validates_certificates_that_openssl_ec_cas_sign() {
+    let dir = scratch();
+    let file = |name: &str| dir.join(name);
+    std::fs::write(file("ext"), "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=emailProtection\nsubjectAltName=email:leaf@example.com\n").unwrap();
+    std::fs::write(
+        file("mail"),
+        b"From: leaf@example.com\r\nTo: x@example.com\r\nSubject: EC\r\nContent-Type: text/plain\r\n\r\nhello\r\n",
+    )
+    .unwrap();
+    for (curve, digest) in
+        [("prime256v1", "-sha256"), ("secp384r1", "-sha384"), ("prime256v1", "-sha512"), ("secp384r1", "-sha256")]
+    {
+        let (ca_key, ca, leaf_key, csr, leaf) =
+            (file("ca.key"), file("ca.crt"), file("leaf.key"), file("leaf.csr"), file("leaf.crt"));
+        must(&["ecparam", "-name", curve, "-genkey", "-noout", "-out", p(&ca_key)], b"");
+        let subject = format!("/CN=EC Root {curve}");
+        must(
+            &[
+                "req",
+                "-x509",
+                "-new",
+                "-key",
+                p(&ca_key),
+                "-subj",
+                &subject,
+                "-days",
+                "3650",
+                digest,
+                "-out",
+                p(&ca),
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+            b"",
+        );
+        must(
+            &[
+                "req",
+                "-new",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                p(&leaf_key),
+                "-subj",
+                "/CN=Leaf/emailAddress=leaf@example.com",
+                "-out",
+                p(&csr),
+            ],
+            b"",
+        );
+        must(
+            &[
+                "x509",
+                "-req",
+                "-in",
+                p(&csr),
+                "-CA",
+                p(&ca),
+                "-CAkey",
+                p(&ca_key),
+                "-set_serial",
+                "7",
+                "-days",
+                "365",
+                digest,
+                "-extfile",
+                p(&file("ext")),
+                "-out",
+                p(&leaf),
+            ],
+            b"",
+        );
+        let signed =
+            crlf(&must(&["cms", "-sign", "-signer", p(&leaf), "-inkey", p(&leaf_key), "-in", p(&file("mail"))], b""));
+        let roots = siegel::cert::parse_certificates(&std::fs::read(&ca).unwrap()).unwrap();
+        let options = VerifyOptions { trust: roots, ..Default::default() };
+        let (_, report) = smime::verify_message(&signed, &options).unwrap();
+        assert_eq!(report.verdict, Verdict::Trusted, "{curve} {digest}: {:?}", report.failure());
+
+        // The leaf with one bit of its signature changed is refused.
+        let mut der = must(&["x509", "-in", p(&leaf), "-outform", "DER"], b"");
+        let original = siegel::cert::parse_certificates(&der).unwrap().remove(0);
+        assert_eq!(siegel::verify::verify_certificate_signature(&original, &options.trust[0], false), Ok(()));
+        *der.last_mut().unwrap() ^= 1;
+        let changed = siegel::cert::parse_certificates(&der).unwrap().remove(0);
+        assert!(siegel::verify::verify_certificate_signature(&changed, &options.trust[0], false).is_err());
+    }
+}
