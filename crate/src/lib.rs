@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, rust_2018_idioms)]
 
+mod aes_simd;
 pub mod alg;
 pub mod ber;
 pub mod cert;
