@@ -510,6 +510,23 @@ impl Modulus {
         out
     }
 
+    /// Normalised digits of a value below 2m as limbs below m: one conditional subtraction, on
+    /// one limb more than m has (2m may not fit in m's width).
+    fn reduce_below_2m(&self, digits: &[u64]) -> Vec<Limb> {
+        let n = self.limbs();
+        let mut limbs = lazy::from_digits(digits, n + 1);
+        let mut m = self.m.clone();
+        m.push(0);
+        let mut reduced = vec![0 as Limb; n + 1];
+        let borrow = sub_into(&limbs, &m, &mut reduced);
+        let mut out = vec![0 as Limb; n + 1];
+        select(borrow, &limbs, &reduced, &mut out);
+        out.truncate(n);
+        wipe(&mut limbs);
+        wipe(&mut reduced);
+        out
+    }
+
     /// [`Modulus::pow_secret`] on the CIOS product.
     fn pow_secret_cios(&self, base: &[Limb], exp: &[Limb]) -> Vec<Limb> {
         let n = self.limbs();
@@ -597,7 +614,12 @@ impl Modulus {
         lz.mul(&x_digits, rr, &mut base, &mut t);
         let mut acc: Option<Vec<u64>> = None;
         let mut tmp = vec![0u64; d];
-        for &byte in exp_be {
+        // An odd exponent's last multiplication is by x itself, not by x in R' form: the product
+        // x^(e−1)·R' · x · R'⁻¹ is x^e in normal form, so no product with 1 is needed to leave R'
+        // form (one Montgomery product of the 19 that e = 65537 takes).
+        let last_byte = exp_be.len().wrapping_sub(1);
+        let mut normal = None;
+        for (i, &byte) in exp_be.iter().enumerate() {
             for k in (0..8).rev() {
                 if let Some(a) = acc.as_mut() {
                     lz.square(a, &mut tmp, &mut t2);
@@ -605,6 +627,10 @@ impl Modulus {
                 }
                 if (byte >> k) & 1 == 1 {
                     match acc.as_mut() {
+                        Some(a) if i == last_byte && k == 0 => {
+                            lz.mul(a, &x_digits, &mut tmp, &mut t);
+                            normal = Some(self.reduce_below_2m(&tmp));
+                        }
                         Some(a) => {
                             lz.mul(a, &base, &mut tmp, &mut t);
                             core::mem::swap(a, &mut tmp);
@@ -613,6 +639,15 @@ impl Modulus {
                     }
                 }
             }
+        }
+        if let Some(out) = normal {
+            for v in [&mut t, &mut t2, &mut x_digits, &mut base, &mut tmp] {
+                wipe(v);
+            }
+            if let Some(a) = acc.as_mut() {
+                wipe(a);
+            }
+            return Some(out);
         }
         let mut acc = match acc {
             Some(acc) => acc,
