@@ -255,21 +255,30 @@ impl Aes {
 
     /// Encrypts the blocks of `data` (a whole number of them) in CBC mode from `iv`, in place.
     pub(crate) fn encrypt_cbc(&self, iv: &[u8; 16], data: &mut [u8]) {
-        let rows = ROWS.map(|r| vector::load(&r));
-        let keys: Vec<V> = self.round_keys.iter().map(vector::load).collect();
-        let Some((last, middle)) = keys.split_last() else { return };
-        let Some((first, middle)) = middle.split_first() else { return };
-        let mut chain = vector::load(iv);
-        for block in data.chunks_exact_mut(16) {
-            let Ok(bytes) = <&mut [u8; 16]>::try_from(block) else { return };
-            let mut state = vector::xor(vector::xor(vector::load(bytes), chain), *first);
-            for key in middle {
-                state = vector::xor(mix_columns(sub_bytes(&rows, vector::shift_rows(state))), *key);
-            }
-            state = vector::xor(sub_bytes(&rows, vector::shift_rows(state)), *last);
-            *bytes = vector::store(state);
-            chain = state;
+        let mut keys: Vec<V> = self.round_keys.iter().map(vector::load).collect();
+        cbc(&keys, iv, data);
+        // The expanded key's working copy, wiped as `round_keys` is (best effort: `black_box`
+        // keeps the compiler from dropping the stores as dead).
+        keys.iter_mut().for_each(|k| *k = vector::splat(0));
+        core::hint::black_box(&mut keys);
+    }
+}
+
+/// CBC encryption with the round keys `keys` (Nr + 1 of them).
+fn cbc(keys: &[V], iv: &[u8; 16], data: &mut [u8]) {
+    let rows = ROWS.map(|r| vector::load(&r));
+    let Some((last, middle)) = keys.split_last() else { return };
+    let Some((first, middle)) = middle.split_first() else { return };
+    let mut chain = vector::load(iv);
+    for block in data.chunks_exact_mut(16) {
+        let Ok(bytes) = <&mut [u8; 16]>::try_from(block) else { return };
+        let mut state = vector::xor(vector::xor(vector::load(bytes), chain), *first);
+        for key in middle {
+            state = vector::xor(mix_columns(sub_bytes(&rows, vector::shift_rows(state))), *key);
         }
+        state = vector::xor(sub_bytes(&rows, vector::shift_rows(state)), *last);
+        *bytes = vector::store(state);
+        chain = state;
     }
 }
 

@@ -432,6 +432,37 @@ mod tests {
     }
 
     #[test]
+    fn keys_at_g_and_minus_g() {
+        // Private key 1 makes Q = G (G + Q is a doubling) and n − 1 makes Q = −G (G + Q is
+        // infinity): the special cases of the addition that Shamir's trick meets first.
+        let hash = Digest::Sha256.hash(b"edge");
+        let mut bytes = stream(23);
+        for (curve, len) in [(&P256, 32usize), (&P384, 48)] {
+            let one = [vec![0u8; len - 1], vec![1]].concat();
+            let n_minus_1 = {
+                let mut n = curve.n.to_vec();
+                *n.last_mut().unwrap() -= 1;
+                n
+            };
+            for private in [one, n_minus_1] {
+                let (point, sig) = if len == 32 {
+                    let key = p256::ecdsa::SigningKey::from_slice(&private).unwrap();
+                    let sig: p256::ecdsa::Signature = key.sign_prehash(&hash).unwrap();
+                    (key.verifying_key().to_encoded_point(false).as_bytes().to_vec(), sig.to_der().as_bytes().to_vec())
+                } else {
+                    let key = p384::ecdsa::SigningKey::from_slice(&private).unwrap();
+                    let sig: p384::ecdsa::Signature = key.sign_prehash(&hash).unwrap();
+                    (key.verifying_key().to_encoded_point(false).as_bytes().to_vec(), sig.to_der().as_bytes().to_vec())
+                };
+                let key = PublicKey::from_sec1(curve, &point).unwrap();
+                assert_eq!(key.verify_prehash(&hash, &sig), Ok(()), "{} {:02x?}", curve.name, &private[len - 1..]);
+                let other = Digest::Sha256.hash(&bytes(9));
+                assert_eq!(key.verify_prehash(&other, &sig), Err(EcdsaError::Invalid));
+            }
+        }
+    }
+
+    #[test]
     fn refuses_malformed_keys_and_signatures() {
         let mut bytes = stream(11);
         let key = p256::ecdsa::SigningKey::from_slice(&bytes(32)).unwrap();

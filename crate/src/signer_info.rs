@@ -4,8 +4,11 @@
 //! The cms crate's `SignerInfo` decodes `signedAttrs` as a `SetOfVec`, which sorts the attributes
 //! and checks the order by encoding every attribute again, and decodes the signer identifier's
 //! issuer name afresh for every mail: together most of the cost of reading a signature. Here the
-//! fields are split by their DER framing (checked to be DER), each field is decoded by its typed
-//! decoder, and the identifier of a recent signer is taken from a cache of exact bytes.
+//! fields are split by their framing, each field is decoded by its typed decoder, and the
+//! identifier of a recent signer is taken from a cache of exact bytes. The framings of the
+//! SignerInfo, of the attribute sets and of each attribute are checked to be DER (one tag byte,
+//! minimal lengths, nothing after); the order of the attributes is not (they are kept as sent, and
+//! the signature covers them as sent), and attribute values are kept as `Any`, decoded where used.
 //!
 //! What RFC 5652 section 11 asks of the attributes a verifier relies on is checked here:
 //! `signedAttrs` is not empty, and contentType, messageDigest and signingTime each appear at most

@@ -623,34 +623,39 @@ fn decode(sd_tlv: &[u8]) -> Result<Signed> {
     }
     let encap_content_info =
         EncapsulatedContentInfo::from_der(encap).map_err(Error::malformed("CMS SignedData encapContentInfo"))?;
+    // [0] certificates and [1] crls, each optional, at most once, in that order.
+    let tag = |f: &[u8]| f.first().copied();
+    let (certificates_field, crls_field) = match *optional {
+        [] => (None, None),
+        [c] if tag(c) == Some(0xa0) => (Some(c), None),
+        [r] if tag(r) == Some(0xa1) => (None, Some(r)),
+        [c, r] if tag(c) == Some(0xa0) && tag(r) == Some(0xa1) => (Some(c), Some(r)),
+        _ => {
+            let what = "after encapContentInfo, only one [0] certificates and one [1] crls may come, in that order";
+            return Err(Error::bad(WHAT, what));
+        }
+    };
     let mut certificates = SentCertificates::default();
-    let mut crls = None;
-    let mut next_tag = 0xa0;
-    for &field in optional {
-        match field.first() {
-            Some(&0xa0) if next_tag == 0xa0 => {
-                for raw in ber::der_fields(field, 0xa0)? {
-                    if let Some(c) = SENT_CERTIFICATES.get(raw) {
-                        certificates.push(c, raw);
-                    } else if let CertificateChoices::Certificate(c) = ber::check_sets(raw).and_then(|()| {
-                        CertificateChoices::from_der(raw).map_err(Error::malformed("certificate in CMS SignedData"))
-                    })? {
-                        SENT_CERTIFICATES.remember(raw, c.clone());
-                        certificates.push(c, raw);
-                    }
-                }
-                next_tag = 0xa1;
+    if let Some(field) = certificates_field {
+        for raw in ber::der_fields(field, 0xa0)? {
+            if let Some(c) = SENT_CERTIFICATES.get(raw) {
+                certificates.push(c, raw);
+            } else if let CertificateChoices::Certificate(c) = ber::check_sets(raw).and_then(|()| {
+                CertificateChoices::from_der(raw).map_err(Error::malformed("certificate in CMS SignedData"))
+            })? {
+                SENT_CERTIFICATES.remember(raw, c.clone());
+                certificates.push(c, raw);
             }
-            Some(&0xa1) if next_tag <= 0xa1 => {
-                // [1] IMPLICIT RevocationInfoChoices: decoded as the SET it stands for.
-                let mut set = field.to_vec();
-                set[0] = 0x31;
-                crls = Some(RevocationInfoChoices::from_der(&set).map_err(Error::malformed("CMS SignedData crls"))?);
-                next_tag = 0;
-            }
-            _ => return Err(Error::bad(WHAT, "unexpected field between encapContentInfo and signerInfos")),
         }
     }
+    let crls = match crls_field {
+        // [1] IMPLICIT RevocationInfoChoices: decoded as the SET it stands for.
+        Some(field) => {
+            let set = [&[0x31][..], field.get(1..).unwrap_or_default()].concat();
+            Some(RevocationInfoChoices::from_der(&set).map_err(Error::malformed("CMS SignedData crls"))?)
+        }
+        None => None,
+    };
     let signers =
         ber::der_fields(signer_infos, 0x31)?.into_iter().map(SentSignerInfo::from_der).collect::<Result<Vec<_>>>()?;
     Ok(Signed { encap_content_info, crls, certificates, signers })
@@ -1233,6 +1238,40 @@ mod tests {
             f.insert(2, second.clone());
         });
         assert!(Signed::parse(&moved).is_err());
+    }
+
+    #[test]
+    fn certificates_and_crls_appear_at_most_once_and_in_order() {
+        use crate::ber::{tlv, with_content_fields};
+        let signed = signed_with_crl("bob", None);
+        let crl = |name: &str| tlv(0xa1, Crl::parse_all(&data(name)).unwrap()[0].der());
+        let (root, inter) = (crl("crl/root.crl"), crl("crl/intermediate.crl"));
+        // version, digestAlgorithms, encapContentInfo, [0] certificates, signerInfos.
+        let with = |edit: &dyn Fn(&mut Vec<Vec<u8>>)| with_content_fields(&signed, |f| edit(f));
+        let crls_of = |der: &[u8]| Signed::parse(der).map(|s| s.crls.map(|c| c.0.len()));
+        assert_eq!(crls_of(&signed).unwrap(), None);
+        assert_eq!(crls_of(&with(&|f| f.insert(4, root.clone()))).unwrap(), Some(1));
+        let no_certificates = with(&|f| {
+            f.remove(3);
+            f.insert(3, inter.clone());
+        });
+        assert_eq!(crls_of(&no_certificates).unwrap(), Some(1));
+        // Two [1] fields: the second would silently replace the first.
+        let twice = with(&|f| {
+            f.insert(4, root.clone());
+            f.insert(5, inter.clone());
+        });
+        assert!(matches!(crls_of(&twice), Err(Error::Malformed { .. })), "[0] [1] [1]");
+        // [1] before [0], and [0] twice.
+        let swapped = with(&|f| f.insert(3, root.clone()));
+        assert!(matches!(crls_of(&swapped), Err(Error::Malformed { .. })), "[1] [0]");
+        let certificates = with(&|_| {});
+        let doubled = with(&|f| {
+            let c = f[3].clone();
+            f.insert(4, c);
+        });
+        assert!(crls_of(&certificates).is_ok());
+        assert!(matches!(crls_of(&doubled), Err(Error::Malformed { .. })), "[0] [0]");
     }
 
     #[test]

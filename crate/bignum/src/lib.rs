@@ -522,8 +522,10 @@ impl Modulus {
         let mut out = vec![0 as Limb; n + 1];
         select(borrow, &limbs, &reduced, &mut out);
         out.truncate(n);
-        wipe(&mut limbs);
-        wipe(&mut reduced);
+        // m may be a secret prime (a CRT half), as `Modulus`'s `Drop` assumes.
+        for v in [&mut limbs, &mut reduced, &mut m] {
+            wipe(v);
+        }
         out
     }
 
