@@ -41,6 +41,14 @@ fn limbs(bytes: &[u8], n: usize) -> Option<Vec<Limb>> {
     bignum::from_be(bytes, n)
 }
 
+/// r and s of a DER `Dss-Sig-Value` or `ECDSA-Sig-Value` (both SEQUENCE { r INTEGER, s INTEGER },
+/// RFC 3279 sections 2.2.2 and 2.2.3), non-negative, with nothing after; `None` otherwise.
+pub(crate) fn r_and_s(signature: &[u8]) -> Option<(UintRef<'_>, UintRef<'_>)> {
+    let mut reader = der::SliceReader::new(signature).ok()?;
+    let rs = reader.sequence(|rd| Ok((rd.decode::<UintRef<'_>>()?, rd.decode::<UintRef<'_>>()?))).ok()?;
+    reader.finish(rs).ok()
+}
+
 fn is_zero(x: &[Limb]) -> bool {
     x.iter().all(|&l| l == 0)
 }
@@ -89,11 +97,7 @@ impl PublicKey {
 
     /// Checks the DER signature (SEQUENCE { r, s }) of `hash` (FIPS 186-4 section 4.7).
     pub fn verify_prehash(&self, hash: &[u8], signature: &[u8]) -> Result<(), DsaError> {
-        let mut reader = der::SliceReader::new(signature).map_err(|_| DsaError::Invalid)?;
-        let (r, s) = reader
-            .sequence(|rd| Ok((rd.decode::<UintRef<'_>>()?, rd.decode::<UintRef<'_>>()?)))
-            .map_err(|_| DsaError::Invalid)?;
-        reader.finish(()).map_err(|_| DsaError::Invalid)?;
+        let (r, s) = r_and_s(signature).ok_or(DsaError::Invalid)?;
         let (q, n) = (&self.q, self.q.limbs());
         let r = limbs(r.as_bytes(), n).filter(|r| q.is_reduced(r) && !is_zero(r)).ok_or(DsaError::Invalid)?;
         let s = limbs(s.as_bytes(), n).filter(|s| q.is_reduced(s) && !is_zero(s)).ok_or(DsaError::Invalid)?;

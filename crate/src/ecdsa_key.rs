@@ -10,7 +10,6 @@
 //! Shamir's trick (one doubling per bit, and an addition of G, Q or G + Q).
 
 use der::asn1::UintRef;
-use der::Reader;
 use siegel_bignum::{self as bignum, Limb, Modulus};
 
 /// Why an ECDSA key or signature is refused.
@@ -257,11 +256,7 @@ impl PublicKey {
     /// Checks the DER signature (SEQUENCE { r INTEGER, s INTEGER }) of `hash` (SEC 1 section
     /// 4.1.4): the leftmost bits of the hash, as many as n has, are the number signed.
     pub fn verify_prehash(&self, hash: &[u8], signature: &[u8]) -> Result<(), EcdsaError> {
-        let mut reader = der::SliceReader::new(signature).map_err(|_| EcdsaError::Invalid)?;
-        let (r, s) = reader
-            .sequence(|rd| Ok((rd.decode::<UintRef<'_>>()?, rd.decode::<UintRef<'_>>()?)))
-            .map_err(|_| EcdsaError::Invalid)?;
-        reader.finish(()).map_err(|_| EcdsaError::Invalid)?;
+        let (r, s) = crate::dsa_key::r_and_s(signature).ok_or(EcdsaError::Invalid)?;
         let n = Modulus::new(self.curve.n, 0).ok_or(EcdsaError::Invalid)?;
         let width = n.limbs();
         let nonzero_below_n = |x: &UintRef<'_>| {
