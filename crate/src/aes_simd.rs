@@ -320,17 +320,7 @@ mod tests {
     #[test]
     fn cbc_agrees_with_the_aes_and_cbc_crates() {
         use cipher::{BlockEncryptMut, KeyIvInit};
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut bytes = |n: usize| -> Vec<u8> {
-            (0..n)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    x as u8
-                })
-                .collect()
-        };
+        let mut bytes = crate::test_rng::bytes(0x2545_f491_4f6c_dd1d);
         for (key_len, blocks) in [(16, 1), (24, 3), (32, 70), (16, 0), (32, 2)] {
             let key = bytes(key_len);
             let iv: [u8; 16] = bytes(16).try_into().unwrap();

@@ -338,19 +338,7 @@ mod tests {
     use crate::alg::Digest;
     use signature::hazmat::PrehashSigner;
 
-    /// A deterministic stream of bytes (xorshift) for keys and messages.
-    fn stream(mut x: u64) -> impl FnMut(usize) -> Vec<u8> {
-        move |len| {
-            (0..len)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    x as u8
-                })
-                .collect()
-        }
-    }
+    use crate::test_rng::bytes as stream;
 
     /// a − b for big-endian numbers, a ≥ b, as long as a.
     fn minus(a: &[u8], b: &[u8]) -> Vec<u8> {

@@ -43,6 +43,8 @@ pub mod sign;
 pub mod signer_info;
 pub mod smime;
 mod sort;
+#[cfg(test)]
+mod test_rng;
 pub mod trust;
 pub mod verify;
 

@@ -353,15 +353,7 @@ mod tests {
             .with_decode_allow_trailing_bits(true),
     );
 
-    /// A small deterministic generator (xorshift), for reproducible random inputs.
-    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
-        move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        }
-    }
+    use crate::test_rng::xorshift;
 
     #[test]
     fn strict_decoding_matches_the_base64_crate() {
