@@ -394,8 +394,10 @@ impl Signed {
             return Err(Error::NotSmime(format!("CMS content {} is not signed", oids::name(&ci.content_type))));
         }
         let sd_tlv = ci.content.to_der().map_err(Error::malformed("CMS SignedData"))?;
-        check_limits(&sd_tlv)?;
-        decode(&sd_tlv)
+        // The fields split once (their framing is linear to read): limits first, then decoding.
+        let fields = ber::der_fields(&sd_tlv, 0x30)?;
+        check_limits(&fields)?;
+        decode(&fields)
     }
 
     /// The type of the signed content (id-data for mail).
@@ -531,11 +533,11 @@ pub fn verify(cms_data: &[u8], detached: Option<&[u8]>, options: &VerifyOptions)
     Ok(Verified { report, content })
 }
 
-/// Counts the SET OFs of a DER SignedData before it is decoded, against [`MAX_SIGNERS`],
+/// Counts the SET OFs of a DER SignedData (its `fields`) before it is decoded, against [`MAX_SIGNERS`],
 /// [`MAX_CERTIFICATES`], [`MAX_CRLS`] and [`MAX_ATTRIBUTES`], and every other SET against
 /// [`ber::MAX_SET_ELEMENTS`]: decoding sorts every SET OF (in time quadratic in its length), and each
 /// signer is verified. What does not parse is left to the decoder.
-fn check_limits(sd_tlv: &[u8]) -> Result<()> {
+fn check_limits(fields: &[&[u8]]) -> Result<()> {
     fn children(tlv: &[u8]) -> Vec<&[u8]> {
         ber::der_children(tlv).unwrap_or_default()
     }
@@ -546,7 +548,6 @@ fn check_limits(sd_tlv: &[u8]) -> Result<()> {
         Ok(())
     };
     // version, digestAlgorithms, encapContentInfo, [0] certificates, [1] crls, signerInfos.
-    let fields = children(sd_tlv);
     for (i, &field) in fields.iter().enumerate() {
         match (i, field.first()) {
             (1, Some(0x31)) => at_most(children(field).len(), MAX_SIGNERS, "digest algorithms")?,
@@ -572,8 +573,8 @@ fn check_limits(sd_tlv: &[u8]) -> Result<()> {
     }
     // Every SET inside, except within the certificates field: [`decode`] checks the certificates it
     // has not seen decode before (the count of the field itself is checked above).
-    let certificates = certificates_field(&fields)?;
-    fields.into_iter().enumerate().filter(|(i, _)| Some(*i) != certificates).try_for_each(|(_, f)| ber::check_sets(f))
+    let certificates = certificates_field(fields)?;
+    fields.iter().enumerate().filter(|(i, _)| Some(*i) != certificates).try_for_each(|(_, f)| ber::check_sets(f))
 }
 
 /// The index of a SignedData's `[0] certificates` field among its fields, if it has one. More than
@@ -601,7 +602,7 @@ fn validate_signer_path(
     validate::validate(signer, &inputs, &ValidationOptions { time: now, ..options.validation_options() })
 }
 
-/// Decodes a DER SignedData (its limits checked by [`check_limits`]) field by field.
+/// Decodes the `fields` of a DER SignedData (their limits checked by [`check_limits`]) one by one.
 ///
 /// The der crate decodes a SET OF as a `SetOfVec`, which it sorts, and the cms crate compares two
 /// elements by encoding both: for the certificates and the signer infos that was a large part of a
@@ -610,10 +611,9 @@ fn validate_signer_path(
 /// as sent, and fingerprints are of certificates as sent. Every element is still decoded, so a
 /// malformed certificate or signer info is an error; the `[0]` and `[1]` fields may each appear
 /// once, in that order.
-fn decode(sd_tlv: &[u8]) -> Result<Signed> {
+fn decode(fields: &[&[u8]]) -> Result<Signed> {
     const WHAT: &str = "CMS SignedData";
-    let fields = ber::der_fields(sd_tlv, 0x30)?;
-    let (version, digest_algorithms, encap, optional, signer_infos) = match &fields[..] {
+    let (version, digest_algorithms, encap, optional, signer_infos) = match fields {
         [v, d, e, optional @ .., s] => (*v, *d, *e, optional, *s),
         _ => return Err(Error::bad(WHAT, format!("{} fields, at least 4 expected", fields.len()))),
     };
