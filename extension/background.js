@@ -11,6 +11,7 @@ import * as mail from "./lib/mail.js";
 import { STORES } from "./lib/db.js";
 import { describeError, engine } from "./lib/engine.js";
 import { effectiveSettings, setUserSetting } from "./lib/settings.js";
+import * as webmails from "./lib/webmails.js";
 
 const AUTOLOCK = "siegel-autolock";
 
@@ -49,10 +50,34 @@ async function trustedCertificates() {
   return { source: "user", certificates: await certstore.ders(STORES.trust), entries: (await certstore.list(STORES.trust)).map((r) => r.summary) };
 }
 
+/**
+ * Registers the content scripts for the webmails the settings name (policy's, else the user's, else the
+ * demo's). Run at start and whenever policy or the user's settings change; `webmailsReady` is the latest run,
+ * which `status` waits for, so that a page opened after the options page has its scripts.
+ */
+let webmailsReady = Promise.resolve({ accepted: [], refused: [] });
+function registerWebmails() {
+  webmailsReady = webmailsReady
+    .catch(() => {})
+    .then(async () => webmails.apply((await effectiveSettings()).settings.webmails))
+    .catch((e) => {
+      console.error("Siegel: could not register the webmail content scripts:", e && e.message);
+      return { accepted: [], refused: [String(e && e.message)] };
+    });
+  return webmailsReady;
+}
+registerWebmails();
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === "managed" || (area === "local" && changes.settings)) registerWebmails();
+});
+
 const ops = {
   async status() {
     const { settings } = await effectiveSettings();
+    const { accepted, refused } = await webmailsReady;
     return {
+      webmails: accepted.map(({ origin, path, adapter }) => ({ origin, path, adapter })),
+      webmailErrors: refused,
       initialized: Boolean(await vault.meta()),
       unlocked: keyring.isUnlocked(),
       identities: await keyring.list(),
@@ -95,6 +120,7 @@ const ops = {
   },
   async setSetting({ key, value }) {
     await setUserSetting(key, value);
+    if (key === "webmails") await registerWebmails();
     return effectiveSettings();
   },
   async trustList() {

@@ -209,7 +209,51 @@
     }
   }
 
+  /**
+   * The page contract of Siegel's client API (www/API.md, section 2), for adapters of webmails that speak
+   * it (the demo webmail itself, Roundcube through Siegel's plugin): requests to the page over
+   * window.postMessage, and the page's own announcements. `on` maps the announcements (`compose-open`,
+   * `send-requested`, `message-open`) to handlers; returns `ask(type, payload, transfer)`, which resolves
+   * with the page's answer or rejects with its error (`code` "webmail", or the page's own code).
+   */
+  function pageContract(on) {
+    let next = 0;
+    const pending = new Map();
+    window.addEventListener("message", (ev) => {
+      if (ev.source !== window || ev.origin !== location.origin) return;
+      const m = ev.data;
+      if (!m || m.source !== "webmail" || typeof m.type !== "string") return;
+      if (m.requestId && pending.has(m.requestId)) {
+        const p = pending.get(m.requestId);
+        pending.delete(m.requestId);
+        clearTimeout(p.timer);
+        if (m.ok === false) p.reject(Object.assign(new Error(m.error || "The webmail refused the request."), { code: typeof m.code === "string" ? m.code : "webmail" }));
+        else p.resolve(m);
+        return;
+      }
+      if (Object.hasOwn(on, m.type)) on[m.type](m);
+    });
+    return function ask(type, payload = {}, transfer = []) {
+      const requestId = `siegel-${++next}-${crypto.randomUUID()}`;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          pending.delete(requestId);
+          reject(Object.assign(new Error("The webmail did not answer."), { code: "webmail" }));
+        }, CALL_TIMEOUT);
+        pending.set(requestId, { resolve, reject, timer });
+        window.postMessage({ source: "siegel", type, requestId, ...payload }, location.origin, transfer);
+      });
+    };
+  }
+
+  /** A copy of `bytes` as an ArrayBuffer of its own, to transfer to the page. */
+  function ownBuffer(bytes) {
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  }
+
   globalThis.siegelContent = Object.freeze({
+    pageContract,
+    ownBuffer,
     /** Called by an adapter: `{ name, start({ onCompose(ctx), onMessage(ctx) }) }`. */
     register(adapter) {
       document.documentElement.dataset.siegel = "active";

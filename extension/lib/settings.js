@@ -20,13 +20,15 @@ export const DEFAULTS = Object.freeze({
   allowSoftCerts: true,
   senderCertificateAttributesToDisplay: ["subject", "issuer", "emails", "notAfter"],
   directoryUrl: "",
+  // Where Siegel runs: "ORIGIN ADAPTER" entries (lib/webmails.js). The default is the demo webmail on this machine.
+  webmails: ["http://127.0.0.1 siegel-demo", "http://localhost siegel-demo"],
   autoLockMinutes: 15,
 });
 
 /** Keys a user may change in the options page (the rest are policy-only). */
 export const USER_KEYS = Object.freeze([
   "alwaysSign", "alwaysEncrypt", "clearSign", "encryptionAlgorithms", "signingAlgorithms",
-  "includeCertificateChain", "checkCRLOnSend", "disableCRLCheck", "autoLockMinutes",
+  "includeCertificateChain", "checkCRLOnSend", "disableCRLCheck", "autoLockMinutes", "webmails",
 ]);
 
 function validValue(key, value) {

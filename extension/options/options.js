@@ -143,15 +143,19 @@ async function renderSettings() {
   const form = $("settings-form");
   for (const label of form.querySelectorAll("label[data-key]")) {
     const key = label.dataset.key;
-    const input = label.querySelector("input, select");
+    const input = label.querySelector("input, select, textarea");
     if (input.type === "checkbox") input.checked = Boolean(settings[key]);
     else if (key === "encryptionAlgorithms") input.value = settings[key][0];
+    else if (key === "webmails") input.value = settings[key].join("\n");
     else input.value = settings[key];
     const isLocked = locked.includes(key);
     input.disabled = isLocked;
     if (isLocked) label.dataset.locked = t("lockedByPolicy", undefined, "set by your administrator");
     else delete label.dataset.locked;
   }
+  // Entries of the webmails setting that were not registered, with the reason (lib/webmails.js).
+  const { webmailErrors = [] } = await call("status");
+  show($("webmail-errors"), webmailErrors.length ? t("webmailsRefused", [webmailErrors.join("; ")], `Not used: ${webmailErrors.join("; ")}`) : "");
 }
 
 function wire() {
@@ -258,7 +262,8 @@ function wire() {
     else if (key === "encryptionAlgorithms") {
       const { settings } = await call("settings");
       value = [input.value, ...settings.encryptionAlgorithms.filter((a) => a !== input.value)];
-    } else value = input.value;
+    } else if (key === "webmails") value = input.value.split("\n").map((line) => line.trim()).filter(Boolean);
+    else value = input.value;
     try {
       await call("setSetting", { key, value });
       show($("settings-message"), t("saved", undefined, "Saved."), "ok");

@@ -32,7 +32,9 @@ const ROOT_DER = Buffer.from(
     .split(/-----[A-Z ]+-----/)[1].replace(/\s+/g, ""),
   "base64",
 ).toString("base64");
-const SETTINGS = { alwaysSign: true, encryptionAlgorithms: ["aes-128-gcm"], trustedCertificates: [ROOT_DER] };
+// The organisation's webmail: Roundcube at mail.example.com, plus an entry the extension must refuse.
+const WEBMAILS = ["https://mail.example.com roundcube", "https://webmail.example.com:8443/rc/ roundcube", "mail.example.com outlook"];
+const SETTINGS = { alwaysSign: true, encryptionAlgorithms: ["aes-128-gcm"], trustedCertificates: [ROOT_DER], webmails: WEBMAILS };
 
 let tmp, server, port, dist, id, context;
 
@@ -169,6 +171,24 @@ test("Chromium force-installs Siegel from the policy and hands it the policy set
   }
   assert.deepEqual(managed, SETTINGS, "chrome.storage.managed returns the 3rdparty policy for Siegel");
 
+  // The webmails policy: the content scripts are registered for the organisation's Roundcube (frames too,
+  // for its preview), and for nothing else: not the demo webmail's default origins.
+  let scripts;
+  for (const until = Date.now() + 30_000; ;) {
+    scripts = await worker.evaluate(() => chrome.scripting.getRegisteredContentScripts());
+    if (scripts.some((s) => s.id.includes("roundcube")) || Date.now() > until) break;
+    await new Promise((ok) => setTimeout(ok, 500));
+  }
+  assert.deepEqual(
+    scripts.map(({ id, matches, js, allFrames }) => ({ id, matches, js, allFrames })),
+    [{
+      id: "siegel-webmail-roundcube",
+      matches: ["https://mail.example.com/*", "https://webmail.example.com:8443/rc/*"],
+      js: ["content/siegel-content.js", "adapters/roundcube.js"],
+      allFrames: true,
+    }],
+  );
+
   // The options page applies the policy and shows those settings as locked.
   const page = await context.newPage();
   await page.goto(`chrome-extension://${id}/options/options.html`);
@@ -182,6 +202,11 @@ test("Chromium force-installs Siegel from the policy and hands it the policy set
   assert.equal(await cipher.locator("select").isDisabled(), true);
   const encrypt = page.locator("#settings-form label[data-key=alwaysEncrypt] input");
   assert.equal(await encrypt.isDisabled(), false, "what policy does not set stays the user's");
+  // The webmails too, with the entry that was refused and why.
+  const webmails = page.locator("#settings-form label[data-key=webmails] textarea");
+  assert.equal(await webmails.inputValue(), WEBMAILS.join("\n"));
+  assert.equal(await webmails.isDisabled(), true);
+  assert.match(await page.locator("#webmail-errors").textContent(), /"mail\.example\.com outlook": unknown adapter "outlook"/);
   // The trusted CAs come from policy: listed, marked, and not editable.
   await page.waitForFunction(() => !document.querySelector("#trust-policy").hidden);
   assert.match(await page.locator("#trust-list").textContent(), /Siegel Test Root CA/);

@@ -258,7 +258,12 @@ window.addEventListener('message', async (ev) => {
   if (!m || typeof m !== 'object' || m.source !== 'siegel') return;
   const { requestId } = m;
   try {
-    if (m.type === 'get-draft') {
+    if (m.type === 'hello') {
+      // An extension script that arrived after the view announced itself: announce it again.
+      const article = document.querySelector('article#message[data-message-id]');
+      if (compose && document.body.contains(compose.form)) post({ type: 'compose-open', composeId: compose.composeId });
+      else if (article) post({ type: 'message-open', folder: article.dataset.folder, id: article.dataset.messageId, smime: article.dataset.smime || null });
+    } else if (m.type === 'get-draft') {
       if (!compose || (m.composeId && m.composeId !== compose.composeId)) throw new Error('no such compose view');
       const draft = await readDraft(compose);
       post({ type: 'draft', requestId, composeId: compose.composeId, draft }, draft.attachments.map((a) => a.data));

@@ -1,0 +1,84 @@
+// Which webmail runs where: the `webmails` setting (policy, else the user's, else the defaults) maps origins to
+// adapters, and the content scripts are registered for exactly those origins at run time
+// (chrome.scripting.registerContentScripts), so an administrator points Siegel at the organisation's
+// webmail without rebuilding it. Each entry is "ORIGIN ADAPTER", e.g. "https://mail.example.com roundcube";
+// an origin may carry a port and a path prefix ("https://example.com:8443/webmail/").
+
+/** The adapters Siegel has: their file, and whether they run in frames too (Roundcube shows mail in one). */
+export const ADAPTERS = Object.freeze({
+  "siegel-demo": { file: "adapters/demo-webmail.js", allFrames: false },
+  roundcube: { file: "adapters/roundcube.js", allFrames: true },
+});
+
+const PREFIX = "siegel-webmail-";
+
+/**
+ * Reads one entry: `{ origin, adapter, pattern }`, or `{ error }` saying what is wrong with it. The pattern is
+ * the match pattern for the content script: scheme, host and port exactly, and the path prefix.
+ */
+export function parseEntry(entry) {
+  const parts = String(entry).trim().split(/\s+/);
+  if (parts.length !== 2) return { error: `"${entry}": expected an origin and an adapter, e.g. "https://mail.example.com roundcube"` };
+  const [origin, adapter] = parts;
+  if (!Object.hasOwn(ADAPTERS, adapter)) return { error: `"${entry}": unknown adapter "${adapter}" (known: ${Object.keys(ADAPTERS).join(", ")})` };
+  let url;
+  try {
+    url = new URL(origin);
+  } catch {
+    return { error: `"${entry}": "${origin}" is not a URL` };
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return { error: `"${entry}": only http and https webmails are supported` };
+  if (url.username || url.password || url.search || url.hash || /[*]/.test(origin)) {
+    return { error: `"${entry}": give the webmail's address alone, without wildcards, credentials, query or fragment` };
+  }
+  const path = url.pathname.endsWith("/") ? url.pathname : `${url.pathname}/`;
+  return { origin: url.origin, adapter, path, pattern: `${url.protocol}//${url.host}${path}*` };
+}
+
+/** The registrations the entries call for, one per adapter, and the entries that were refused. */
+export function plan(entries) {
+  const byAdapter = new Map();
+  const refused = [];
+  const accepted = [];
+  for (const entry of entries) {
+    const parsed = parseEntry(entry);
+    if (parsed.error) {
+      refused.push(parsed.error);
+      continue;
+    }
+    accepted.push(parsed);
+    if (!byAdapter.has(parsed.adapter)) byAdapter.set(parsed.adapter, new Set());
+    byAdapter.get(parsed.adapter).add(parsed.pattern);
+  }
+  const scripts = [...byAdapter].map(([adapter, patterns]) => ({
+    id: `${PREFIX}${adapter}`,
+    matches: [...patterns].sort(),
+    js: ["content/siegel-content.js", ADAPTERS[adapter].file],
+    runAt: "document_idle",
+    allFrames: ADAPTERS[adapter].allFrames,
+    persistAcrossSessions: true,
+  }));
+  return { scripts, accepted, refused };
+}
+
+/** The fields of a registration that matter, in a form that compares. */
+function shape(s) {
+  return JSON.stringify([s.id, [...(s.matches || [])].sort(), s.js || [], Boolean(s.allFrames), s.runAt || "document_idle"]);
+}
+
+/**
+ * Makes the registered content scripts those of `entries`. Registrations that are already right stay as they
+ * are (the worker runs this at every start, and a page loading meanwhile must not miss its script); the
+ * others are removed or registered anew. Returns the plan (with what was refused).
+ */
+export async function apply(entries) {
+  const wanted = plan(entries);
+  const existing = (await chrome.scripting.getRegisteredContentScripts()).filter((s) => s.id.startsWith(PREFIX));
+  const have = new Map(existing.map((s) => [s.id, shape(s)]));
+  const stale = existing.filter((s) => !wanted.scripts.some((w) => shape(w) === shape(s))).map((s) => s.id);
+  const fresh = wanted.scripts.filter((w) => have.get(w.id) !== shape(w));
+  if (stale.length) await chrome.scripting.unregisterContentScripts({ ids: stale });
+  if (fresh.length) await chrome.scripting.registerContentScripts(fresh);
+  for (const error of wanted.refused) console.warn(`Siegel: webmails: ${error}`);
+  return wanted;
+}
