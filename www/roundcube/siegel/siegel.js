@@ -1,0 +1,206 @@
+/**
+ * Siegel for Roundcube, the page side: speaks for Roundcube to Siegel's content script with the page
+ * contract of Siegel's client API (www/API.md, section 2: window.postMessage on this window, messages of
+ * `source: "siegel"` answered with `source: "webmail"`). It never sees a key or a decrypted message: it hands
+ * the extension the draft the user wrote, sends the bytes the extension sealed through the plugin's
+ * siegel-send action, and fetches a message's stored bytes through siegel-raw.
+ *
+ * Messages: compose-open, send-requested and message-open (posted by this page); get-draft, send-raw,
+ * get-raw and hello (asked by the extension; hello repeats compose-open / message-open for a content script
+ * that arrived late).
+ */
+(function () {
+  "use strict";
+  if (!window.rcmail || !rcmail.env || !rcmail.env.siegel_api) return;
+
+  var post = function (message, transfer) {
+    window.postMessage(Object.assign({ source: "webmail" }, message), location.origin, transfer || []);
+  };
+
+  function label(name, fallback) {
+    var text = rcmail.get_label("siegel." + name);
+    return text && text !== "siegel." + name ? text : fallback;
+  }
+
+  /** A failed request of the plugin: its JSON error, or (a login page, Roundcube's session error) expiry. */
+  function SiegelError(message, code) {
+    var e = new Error(message);
+    e.code = code || "webmail";
+    return e;
+  }
+
+  async function pluginAnswer(response) {
+    var type = response.headers.get("content-type") || "";
+    if (type.indexOf("application/json") === 0) {
+      var body = await response.json().catch(function () { return null; });
+      if (body && body.siegel === 1) {
+        if (!body.ok) throw SiegelError(body.error || "The server refused the request.", body.code);
+        return body;
+      }
+    }
+    // Without a session, Roundcube answers with its login page (or a session_error command), never with
+    // the plugin's JSON.
+    throw SiegelError(label("errorsession", "Your Roundcube session has expired: sign in again. Nothing was sent."), "session-expired");
+  }
+
+  function pluginUrl(action, params) {
+    return rcmail.url("mail/plugin.siegel-" + action, params);
+  }
+
+  /** Splits an address field at commas outside quotes and angle brackets. */
+  function addresses(value) {
+    var out = [], current = "", quoted = false, angle = 0;
+    for (var i = 0; i < value.length; i++) {
+      var ch = value[i];
+      if (ch === "\\" && quoted && i + 1 < value.length) {
+        current += ch + value[++i];
+        continue;
+      }
+      if (ch === '"') quoted = !quoted;
+      else if (!quoted && ch === "<") angle++;
+      else if (!quoted && ch === ">") angle = Math.max(0, angle - 1);
+      if ((ch === "," || ch === ";") && !quoted && angle === 0) {
+        out.push(current);
+        current = "";
+      } else {
+        current += ch;
+      }
+    }
+    out.push(current);
+    return out.map(function (s) { return s.trim(); }).filter(Boolean);
+  }
+
+  function field(id) {
+    var el = document.getElementById(id);
+    return el ? el.value || "" : "";
+  }
+
+  /** The sender as "Name <address>": the selected identity (a select), or the fixed one (a text input). */
+  function sender() {
+    var from = document.getElementById("_from");
+    if (!from) return "";
+    if (from.tagName === "SELECT") {
+      var option = from.options[from.selectedIndex];
+      return option ? option.text : "";
+    }
+    return from.value;
+  }
+
+  async function draft(composeId) {
+    if (rcmail.env.action !== "compose" || composeId !== rcmail.env.compose_id) {
+      throw SiegelError("This compose view is no longer open.");
+    }
+    var attachments = [];
+    var list = rcmail.env.attachments || {};
+    for (var key in list) {
+      var att = list[key];
+      if (!att || (typeof att === "object" && att.complete === false)) {
+        throw SiegelError(rcmail.get_label("notuploadedwarning"));
+      }
+      var r = await fetch(rcmail.url("mail/display-attachment", { _file: key, _id: rcmail.env.compose_id }), { credentials: "same-origin" });
+      if (!r.ok) throw SiegelError("An attachment could not be read back from the server (HTTP " + r.status + ").");
+      attachments.push({
+        filename: att.name || key,
+        contentType: att.mimetype || r.headers.get("content-type") || "application/octet-stream",
+        data: await r.arrayBuffer(),
+      });
+    }
+    var html = rcmail.editor && rcmail.editor.is_html();
+    return {
+      from: sender(),
+      to: addresses(field("_to")),
+      cc: addresses(field("_cc")),
+      bcc: addresses(field("_bcc")),
+      subject: field("compose-subject"),
+      text: html ? rcmail.editor.get_content({ format: "text", refresh: false }) : field("composebody"),
+      html: html ? rcmail.editor.get_content({ format: "html", refresh: false }) : undefined,
+      attachments: attachments,
+    };
+  }
+
+  /**
+   * Sends the sealed bytes. Bcc recipients go in a Bcc field above the message (outside anything signed or
+   * encrypted); the plugin delivers to them and removes the field from what it sends.
+   */
+  async function sendRaw(raw, bcc) {
+    var body = raw;
+    if (bcc.length) {
+      var head = new TextEncoder().encode("Bcc: " + bcc.join(",\r\n ") + "\r\n");
+      body = new Uint8Array(head.length + raw.byteLength);
+      body.set(head, 0);
+      body.set(new Uint8Array(raw), head.length);
+    }
+    var params = { _id: rcmail.env.compose_id };
+    if (rcmail.env.draft_id) params._draft_saveid = rcmail.env.draft_id;
+    var r = await fetch(pluginUrl("send", params), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "message/rfc822", "X-Roundcube-Request": rcmail.env.request_token },
+      body: body,
+    });
+    return pluginAnswer(r);
+  }
+
+  async function raw(folder, uid) {
+    var r = await fetch(pluginUrl("raw", { _uid: uid, _mbox: folder }), {
+      credentials: "same-origin",
+      headers: { "X-Roundcube-Request": rcmail.env.request_token },
+    });
+    if ((r.headers.get("content-type") || "").indexOf("application/octet-stream") !== 0) await pluginAnswer(r);
+    return r.arrayBuffer();
+  }
+
+  function opened() {
+    if (rcmail.env.action === "compose" && rcmail.env.compose_id) {
+      post({ type: "compose-open", composeId: rcmail.env.compose_id });
+    } else if ((rcmail.env.action === "show" || rcmail.env.action === "preview") && rcmail.env.uid) {
+      post({ type: "message-open", folder: rcmail.env.mailbox, id: String(rcmail.env.uid), smime: rcmail.env.siegel_smime || null });
+    }
+  }
+
+  var answers = {
+    hello: function () { opened(); },
+    "get-draft": async function (m) {
+      return { type: "draft", composeId: m.composeId, draft: await draft(m.composeId) };
+    },
+    "send-raw": async function (m) {
+      if (m.composeId !== undefined && m.composeId !== rcmail.env.compose_id) throw SiegelError("This compose view is no longer open.");
+      var bcc = addresses(field("_bcc"));
+      var result = await sendRaw(m.raw, bcc);
+      // Done as after Roundcube's own sending: no "discard changes?" question, back to the list.
+      rcmail.sent_successfully("confirmation", rcmail.get_label("messagesent"), result.sentFolder ? [result.sentFolder] : []);
+      return { type: "sent", ok: true };
+    },
+    "get-raw": async function (m) {
+      var data = await raw(String(m.folder), String(m.id));
+      return { type: "raw", raw: data, transfer: [data] };
+    },
+  };
+  var failureType = { "get-draft": "draft", "send-raw": "sent", "get-raw": "raw" };
+
+  window.addEventListener("message", async function (ev) {
+    if (ev.source !== window || ev.origin !== location.origin) return;
+    var m = ev.data;
+    if (!m || m.source !== "siegel" || typeof m.type !== "string" || !Object.prototype.hasOwnProperty.call(answers, m.type)) return;
+    try {
+      var answer = await answers[m.type](m);
+      if (!answer) return;
+      var transfer = answer.transfer;
+      delete answer.transfer;
+      post(Object.assign({ requestId: m.requestId, ok: true }, answer), transfer);
+    } catch (e) {
+      post({ type: failureType[m.type], requestId: m.requestId, ok: false, code: e.code || "webmail", error: String(e.message || e) });
+    }
+  });
+
+  rcmail.addEventListener("init", function () {
+    opened();
+    if (rcmail.env.action !== "compose") return;
+    // Every way of sending (the button, the keyboard shortcut) runs the "send" command: while the extension
+    // holds Send (it signs or encrypts), the page tells it and does not send by itself.
+    rcmail.addEventListener("beforesend", function () {
+      post({ type: "send-requested", composeId: rcmail.env.compose_id });
+      if (document.documentElement.dataset.siegelIntercept === "1") return false;
+    });
+  });
+})();

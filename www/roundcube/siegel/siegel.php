@@ -1,0 +1,340 @@
+<?php
+
+/**
+ * Siegel for Roundcube: the server half of Siegel's client API (see README.md beside this file).
+ *
+ * Siegel signs, encrypts, decrypts and verifies S/MIME in the user's browser. Roundcube cannot send bytes
+ * that a client built, nor hand a client the exact bytes of a stored message; this plugin adds both, and
+ * nothing else. It never sees a key and never parses S/MIME.
+ *
+ *  - POST ?_task=mail&_action=plugin.siegel-send (body: the RFC 5322 message, Content-Type message/rfc822):
+ *    delivers those exact bytes through Roundcube's own SMTP settings as the signed-in user, to the To, Cc
+ *    and Bcc recipients of the message, with every Bcc field removed from what is sent, and stores the
+ *    message in the user's Sent folder. Refused unless From is one of the user's identities.
+ *  - GET ?_task=mail&_action=plugin.siegel-raw&_uid=U&_mbox=M: the stored bytes of a message.
+ *
+ * Both require the session's request token in the X-Roundcube-Request header (Roundcube's CSRF token,
+ * as its own AJAX requests send it) and answer JSON errors `{"siegel": 1, "ok": false, "error": "…"}`.
+ * The page script siegel.js speaks for Roundcube to the extension (the page contract of www/API.md).
+ */
+class siegel extends rcube_plugin
+{
+    public $task = 'mail';
+
+    /** The largest message siegel-send accepts when neither siegel_max_message_size nor max_message_size is set. */
+    const DEFAULT_MAX_SIZE = 52428800;
+
+    private $rc;
+
+    public function init()
+    {
+        $this->rc = rcmail::get_instance();
+        $this->load_config();
+        $this->register_action('plugin.siegel-send', [$this, 'send']);
+        $this->register_action('plugin.siegel-raw', [$this, 'raw']);
+        $this->add_hook('message_load', [$this, 'message_load']);
+        $this->add_hook('render_page', [$this, 'render_page']);
+
+        $this->add_texts('localization/', ['errorsession']);
+        if ($this->rc->output instanceof rcmail_output_html && !preg_match('/^plugin\.siegel-/', (string) $this->rc->action)) {
+            $this->include_script('siegel.js');
+            $this->rc->output->set_env('siegel_api', 1);
+            $this->rc->output->set_env('siegel_max_size', $this->max_size());
+        }
+    }
+
+    /** Marks every page, so that the extension's Roundcube adapter runs only where this plugin answers. */
+    public function render_page($args)
+    {
+        $this->rc->output->add_header(html::tag('meta', ['name' => 'webmail-api', 'content' => 'roundcube-siegel-1']));
+        return $args;
+    }
+
+    /**
+     * Tells the page whether the message being shown is S/MIME, from its top-level Content-Type only (as
+     * siegel-webmail's `smime` hint): a hint for the extension, never a verdict.
+     */
+    public function message_load($args)
+    {
+        $structure = $args['object']->structure ?? null;
+        if ($this->rc->output instanceof rcmail_output_html && $structure) {
+            $this->rc->output->set_env('siegel_smime', self::smime_kind($structure->mimetype ?? '', (array) ($structure->ctype_parameters ?? [])));
+        }
+        return $args;
+    }
+
+    /**
+     * "signed", "encrypted" or null, as www/API.md defines `smime`, from the top-level MIME type and its
+     * parameters. A multipart/signed of another protocol (PGP/MIME) is not S/MIME.
+     */
+    public static function smime_kind($mimetype, array $params)
+    {
+        $mimetype = strtolower((string) $mimetype);
+        $params = array_change_key_case($params, CASE_LOWER);
+        if ($mimetype === 'multipart/signed') {
+            $protocol = strtolower(trim((string) ($params['protocol'] ?? '')));
+            return in_array($protocol, ['application/pkcs7-signature', 'application/x-pkcs7-signature'], true) ? 'signed' : null;
+        }
+        if ($mimetype === 'application/pkcs7-mime' || $mimetype === 'application/x-pkcs7-mime') {
+            $kind = strtolower(trim((string) ($params['smime-type'] ?? '')));
+            if ($kind === 'signed-data') {
+                return 'signed';
+            }
+            return $kind === 'certs-only' ? null : 'encrypted';
+        }
+        return null;
+    }
+
+    /** siegel-send: delivers the request body as it is. */
+    public function send()
+    {
+        $this->require_request('POST');
+        $type = strtolower(trim(explode(';', (string) ($_SERVER['CONTENT_TYPE'] ?? ''))[0]));
+        if ($type !== 'message/rfc822') {
+            $this->fail(415, 'errortype');
+        }
+
+        $max = $this->max_size();
+        $length = (int) ($_SERVER['CONTENT_LENGTH'] ?? 0);
+        if ($length > $max) {
+            $this->fail(413, 'errortoolarge', ['size' => $this->rc->show_bytes($max)]);
+        }
+        $raw = file_get_contents('php://input', false, null, 0, $max + 1);
+        if ($raw === false || $raw === '') {
+            // PHP drops a body over post_max_size before any plugin sees it.
+            $this->fail($length > 0 ? 413 : 400, $length > 0 ? 'errortoolarge' : 'errorempty', ['size' => $this->rc->show_bytes($max)]);
+        }
+        if (strlen($raw) > $max) {
+            $this->fail(413, 'errortoolarge', ['size' => $this->rc->show_bytes($max)]);
+        }
+
+        $message = self::split_message($raw);
+        if (!$message) {
+            $this->fail(400, 'errornotmessage');
+        }
+
+        // From: exactly one address, one of the signed-in user's identities.
+        $from_fields = $message['fields']['from'] ?? [];
+        $from = count($from_fields) === 1 ? rcube_mime::decode_address_list($from_fields[0], null, false, null, true) : [];
+        if (count($from) !== 1) {
+            $this->fail(400, 'errorfrom');
+        }
+        $from = strtolower(array_values($from)[0]);
+        $own = array_map(function ($identity) { return strtolower($identity['email']); }, $this->rc->user->list_emails());
+        if (!in_array($from, $own, true)) {
+            $this->fail(403, 'errornotyours', ['from' => $from]);
+        }
+
+        // Recipients: To, Cc and Bcc of the message.
+        $recipients = [];
+        foreach (['to', 'cc', 'bcc'] as $name) {
+            foreach ($message['fields'][$name] ?? [] as $value) {
+                foreach (rcube_mime::decode_address_list($value, null, false, null, true) as $address) {
+                    if (!rcube_utils::check_email($address, false)) {
+                        $this->fail(400, 'erroraddress', ['address' => $address]);
+                    }
+                    $recipients[strtolower($address)] = $address;
+                }
+            }
+        }
+        if (!$recipients) {
+            $this->fail(400, 'errornorecipients');
+        }
+        $max_recipients = (int) $this->rc->config->get('max_recipients');
+        if ($max_recipients > 0 && count($recipients) > $max_recipients) {
+            $this->fail(400, 'errortoomanyrecipients', ['max' => $max_recipients]);
+        }
+        $delay = (int) $this->rc->config->get('sendmail_delay');
+        if ($delay > 0 && ($wait = (int) ($this->rc->user->get_prefs()['last_message_time'] ?? 0) + $delay - time()) > 0) {
+            $this->fail(429, 'errordelay', ['sec' => $wait]);
+        }
+
+        // Over SMTP without any Bcc field; the Sent copy keeps it, as Roundcube's own sending does.
+        $smtp_bytes = $message['without_bcc'];
+        $this->rc->smtp_init(true);
+        $sent = $this->rc->smtp->send_mail($from, array_values($recipients), '', $smtp_bytes, []);
+        $response = $this->rc->smtp->get_response();
+        $error = $this->rc->smtp->get_error();
+        $this->rc->smtp->disconnect();
+        if (!$sent) {
+            rcube::raise_error(['code' => 800, 'type' => 'smtp', 'line' => __LINE__, 'file' => __FILE__,
+                'message' => 'siegel-send: ' . implode("\n", (array) $response)], true, false);
+            $text = !empty($error['label']) ? $this->rc->gettext(['name' => $error['label'], 'vars' => $error['vars'] ?? []]) : $this->rc->gettext('sendingfailed');
+            $this->fail(502, 'errorsmtp', ['reason' => $text]);
+        }
+        if ($this->rc->config->get('smtp_log')) {
+            rcube::write_log('sendmail', sprintf('User %s [%s]; Message %s for %s (siegel); %s',
+                $this->rc->user->get_username(), rcube_utils::remote_addr(),
+                trim($message['fields']['message-id'][0] ?? ''), implode(', ', $recipients), implode('; ', (array) $response)));
+        }
+        if ($delay > 0) {
+            $this->rc->user->save_prefs(['last_message_time' => time()]);
+        }
+
+        $saved_to = $this->save_sent($raw);
+        $this->forget_compose();
+
+        $this->answer(200, ['ok' => true, 'recipients' => array_values($recipients), 'sentFolder' => $saved_to]);
+    }
+
+    /** siegel-raw: the exact stored bytes of one message (IMAP BODY.PEEK[], CRLF line ends). */
+    public function raw()
+    {
+        $this->require_request('GET');
+        $uid = rcube_utils::get_input_string('_uid', rcube_utils::INPUT_GET);
+        $mbox = rcube_utils::get_input_string('_mbox', rcube_utils::INPUT_GET, true);
+        if (!preg_match('/^[0-9]+$/', $uid) || $mbox === '') {
+            $this->fail(400, 'errormessageid');
+        }
+        $storage = $this->rc->get_storage();
+        $storage->set_folder($mbox);
+        $bytes = $storage->get_raw_body($uid);
+        if ($bytes === false || $bytes === null || $bytes === '') {
+            $this->fail(404, 'errornomessage');
+        }
+        header('Content-Type: application/octet-stream');
+        header('Content-Disposition: attachment; filename="message.eml"');
+        header('X-Content-Type-Options: nosniff');
+        header('Cache-Control: private, no-store');
+        header('Content-Length: ' . strlen($bytes));
+        echo $bytes;
+        exit;
+    }
+
+    /**
+     * Splits an RFC 5322 message into its header fields (lower-cased names, unfolded values) and returns
+     * the same bytes without any Bcc field. Null when it does not start with header fields followed by an
+     * empty line. Nothing else is changed: a signature over the body stays valid.
+     */
+    public static function split_message($raw)
+    {
+        if (!preg_match('/\r?\n\r?\n/', $raw, $m, PREG_OFFSET_CAPTURE)) {
+            return null;
+        }
+        $end = $m[0][1];
+        $head = substr($raw, 0, $end);
+        $rest = substr($raw, $end);
+        if (strpos($head, "\0") !== false) {
+            return null;
+        }
+        $lines = preg_split('/(?<=\n)/', $head . "\n");
+        $fields = [];
+        $kept = '';
+        $current = null;
+        $drop = false;
+        foreach ($lines as $line) {
+            if ($line === '' || $line === "\n") {
+                continue;
+            }
+            if ($line[0] === ' ' || $line[0] === "\t") {
+                if ($current === null) {
+                    return null; // a continuation before any field
+                }
+                $fields[$current][count($fields[$current]) - 1] .= ' ' . trim($line);
+            }
+            else {
+                if (!preg_match('/^([!-9;-~]+)[ \t]*:(.*)$/s', $line, $f)) {
+                    return null;
+                }
+                $current = strtolower($f[1]);
+                $fields[$current][] = trim($f[2]);
+                $drop = $current === 'bcc';
+            }
+            if (!$drop) {
+                $kept .= $line;
+            }
+        }
+        if (!$fields) {
+            return null;
+        }
+        // $kept ends with the line break of its last field; $head did not, so take one back off.
+        $kept = preg_replace('/\r?\n$/', '', $kept);
+        return ['fields' => $fields, 'without_bcc' => $kept . $rest];
+    }
+
+    /** Appends the message to the Sent folder (created if missing); returns its name, or null when not kept. */
+    private function save_sent($raw)
+    {
+        if ($this->rc->config->get('no_save_sent_messages')) {
+            return null;
+        }
+        $folder = $this->rc->config->get('sent_mbox');
+        if (!$folder) {
+            return null;
+        }
+        $storage = $this->rc->get_storage();
+        if (!$storage->folder_exists($folder)) {
+            $storage->create_folder($folder, true);
+        }
+        $stored = $storage->save_message($folder, $raw, '', false, ['SEEN']);
+        if (!$stored) {
+            // Sent, but not stored: say so rather than pretend.
+            rcube::raise_error(['code' => 800, 'type' => 'imap', 'file' => __FILE__, 'line' => __LINE__,
+                'message' => "siegel-send: could not save the message in $folder"], true, false);
+            return null;
+        }
+        return $folder;
+    }
+
+    /**
+     * The compose view the message came from is done: its autosaved draft is deleted and its session data
+     * (attachments included) dropped, as after Roundcube's own sending.
+     */
+    private function forget_compose()
+    {
+        $id = rcube_utils::get_input_string('_id', rcube_utils::INPUT_GET);
+        if (!preg_match('/^[0-9a-zA-Z]+$/', $id)) {
+            return;
+        }
+        $compose = $_SESSION['compose_data_' . $id] ?? null;
+        if (!$compose) {
+            return;
+        }
+        $drafts = $this->rc->config->get('drafts_mbox');
+        $draft_uids = array_filter([
+            rcube_utils::get_input_string('_draft_saveid', rcube_utils::INPUT_GET),
+            $compose['param']['draft_uid'] ?? null,
+        ], function ($uid) { return preg_match('/^[0-9]+$/', (string) $uid); });
+        if ($drafts && $draft_uids) {
+            $this->rc->get_storage()->delete_message(array_values(array_unique($draft_uids)), $drafts);
+        }
+        $this->rc->plugins->exec_hook('attachments_cleanup', ['group' => $id]);
+        $this->rc->session->remove('compose_data_' . $id);
+    }
+
+    /** The body size limit: siegel_max_message_size, else Roundcube's max_message_size. */
+    private function max_size()
+    {
+        $value = $this->rc->config->get('siegel_max_message_size') ?: $this->rc->config->get('max_message_size');
+        $bytes = $value ? parse_bytes($value) : 0;
+        return $bytes > 0 ? (int) $bytes : self::DEFAULT_MAX_SIZE;
+    }
+
+    /** Refuses anything but METHOD with the session's request token in X-Roundcube-Request. */
+    private function require_request($method)
+    {
+        if (($_SERVER['REQUEST_METHOD'] ?? '') !== $method) {
+            header('Allow: ' . $method);
+            $this->fail(405, 'errormethod');
+        }
+        $token = rcube_utils::request_header('X-Roundcube-Request');
+        if (!is_string($token) || $token === '' || !hash_equals($this->rc->get_request_token(), $token)) {
+            $this->fail(403, 'errortoken');
+        }
+    }
+
+    private function fail($status, $label, $vars = [])
+    {
+        $this->answer($status, ['ok' => false, 'code' => $label, 'error' => $this->gettext(['name' => $label, 'vars' => $vars])]);
+    }
+
+    private function answer($status, $body)
+    {
+        http_response_code($status);
+        header('Content-Type: application/json; charset=utf-8');
+        header('Cache-Control: private, no-store');
+        header('X-Content-Type-Options: nosniff');
+        echo json_encode(['siegel' => 1] + $body, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE);
+        exit;
+    }
+}
