@@ -56,7 +56,7 @@ class siegel extends rcube_plugin
      */
     public function message_load($args)
     {
-        $structure = $args['object']->structure ?? null;
+        $structure = $args['object']->headers->structure ?? null;
         if ($this->rc->output instanceof rcmail_output_html && $structure) {
             $this->rc->output->set_env('siegel_smime', self::smime_kind($structure->mimetype ?? '', (array) ($structure->ctype_parameters ?? [])));
         }
