@@ -27,6 +27,7 @@
 #                       DIR/env (shell-sourceable KEY=VALUE) and DIR/env.json.
 #                       A running instance in DIR is stopped first; mail and the
 #                       Roundcube database of an existing DIR are kept.
+#   env.sh installed    exit 0 iff install has nothing left to do (no root needed).
 #   env.sh stop DIR     stop everything recorded under DIR: SIGTERM, up to 5 s,
 #                       then SIGKILL of what is left of each process group
 #                       (php -S: the whole group gets SIGTERM, as its forked
@@ -277,12 +278,23 @@ ensure_mail_user() {
         --shell /usr/sbin/nologin --comment "Siegel test mail" "$MAIL_USER"
 }
 
-cmd_install() {
-    local missing=() p created_policy=
+# The packages of PACKAGES that are not installed, one per line.
+missing_packages() {
+    local p
     for p in "${PACKAGES[@]}"; do
         dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -x installed >/dev/null ||
-            missing+=("$p")
+            echo "$p"
     done
+}
+
+# Exit 0 iff everything install would do is done (quick; needs no root).
+cmd_installed() {
+    [ -z "$(missing_packages)" ] && getent passwd "$MAIL_USER" >/dev/null
+}
+
+cmd_install() {
+    local missing=() created_policy=
+    mapfile -t missing < <(missing_packages)
     if [ ${#missing[@]} -gt 0 ]; then
         need_root install
         if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -915,6 +927,7 @@ cmd_status() {
 
 case ${1:-} in
     install) [ $# -eq 1 ] || usage; cmd_install ;;
+    installed) [ $# -eq 1 ] || usage; cmd_installed ;;
     start)   [ $# -eq 2 ] || usage; cmd_start "$2" ;;
     stop)    [ $# -eq 2 ] || usage; cmd_stop "$2" ;;
     status)  [ $# -eq 2 ] || usage; cmd_status "$2" ;;
