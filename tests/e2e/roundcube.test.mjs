@@ -177,6 +177,33 @@ describe("Siegel in Roundcube with Dovecot and Postfix", () => {
     assert.match(sentCopy, /^Bcc: carol@example\.com/m, "Alice's Sent copy remembers the Bcc, as Roundcube's own does");
   });
 
+  test("HTML written in Roundcube's HTML editor arrives as HTML, and a saved draft is gone once sent", { timeout: 120_000 }, async () => {
+    const { page } = alice;
+    await rc.compose(page, { to: [BOB], subject: "Formatted note", body: "" });
+    // The editor's own button switches to HTML (TinyMCE); the text is typed into its frame.
+    await page.locator("#composebodycontainer .editor-toolbar a, #composebodycontainer .editor-toolbar button").first().click();
+    const editor = page.frameLocator("#composebody_ifr").locator("body");
+    await editor.waitFor();
+    await editor.click();
+    await page.keyboard.type("Plain words and ");
+    await page.keyboard.press("Control+B");
+    await page.keyboard.type("bold words");
+    // Saved as a draft first (Roundcube's Save), then sent: the draft must not stay behind.
+    await page.locator("a.save.draft").first().click();
+    await rc.waitForStored(ALICE, 1, "Drafts");
+    await setToggles(page, { sign: true, encrypt: true });
+    assert.deepEqual(await rc.send(page), { status: "sent" });
+    for (const until = Date.now() + 10_000; rc.stored(ALICE, "Drafts").length && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(rc.stored(ALICE, "Drafts"), [], "the saved draft was deleted after sending");
+
+    const reader = await rc.openMessage(bob.page, "Formatted note");
+    assert.equal((await banner(reader)).verdict, "trusted");
+    const html = reader.frameLocator("#html");
+    await html.locator("strong, b").first().waitFor();
+    assert.equal(await html.locator("strong, b").first().textContent(), "bold words");
+    assert.match(await html.locator("body").textContent(), /Plain\s+words\s+and\s+bold\s+words/); // TinyMCE types &nbsp;
+  });
+
   test("fail closed: encrypting to a recipient without a certificate sends nothing to anyone and keeps the draft", { timeout: 120_000 }, async () => {
     const { page } = alice;
     const stored = rc.everything();
