@@ -379,6 +379,13 @@ describe("Siegel in Roundcube with Dovecot and Postfix", () => {
       assert.match(r.body.error, /did not accept/);
       r = await post(s, "not a message at all");
       assert.equal(r.status, 400);
+      // SMTP smuggling: a bare CR or LF that the SMTP library would turn into CRLF after dot-stuffing.
+      for (const eol of ["\r", "\n"]) {
+        const smuggled = `${message(ALICE, BOB)}${eol}.${eol}MAIL FROM:<ceo@example.com>${eol}RCPT TO:<${CAROL}>${eol}DATA${eol}From: ceo@example.com${eol}${eol}Pay now.${eol}.${eol}`;
+        r = await post(s, smuggled);
+        assert.equal(r.status, 400, JSON.stringify(r.body));
+        assert.match(r.body.error, /CRLF line ends only/);
+      }
       assert.deepEqual(rc.everything(), stored, "nothing was delivered or stored");
       // And the same request done right is delivered, byte for byte after Postfix's and Dovecot's headers.
       const before = rc.stored(CAROL).length;

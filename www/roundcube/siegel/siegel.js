@@ -125,7 +125,9 @@
   async function sendRaw(raw, bcc) {
     var body = raw;
     if (bcc.length) {
-      var head = new TextEncoder().encode("Bcc: " + bcc.join(",\r\n ") + "\r\n");
+      // One address per folded line; line breaks typed into the field must not start a header of their own.
+      var clean = bcc.map(function (a) { return a.replace(/[\r\n]+/g, " "); });
+      var head = new TextEncoder().encode("Bcc: " + clean.join(",\r\n ") + "\r\n");
       body = new Uint8Array(head.length + raw.byteLength);
       body.set(head, 0);
       body.set(new Uint8Array(raw), head.length);

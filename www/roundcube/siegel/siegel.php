@@ -108,6 +108,11 @@ class siegel extends rcube_plugin
             $this->fail(413, 'errortoolarge', ['size' => $this->rc->show_bytes($max)]);
         }
 
+        // Only CRLF line ends and no NUL: Net_SMTP turns a bare CR or LF into CRLF after it doubles leading
+        // dots, so "\r.\r" would end the DATA early and smuggle what follows into the SMTP session.
+        if (!self::clean_lines($raw)) {
+            $this->fail(400, 'errorlines');
+        }
         $message = self::split_message($raw);
         if (!$message) {
             $this->fail(400, 'errornotmessage');
@@ -199,6 +204,15 @@ class siegel extends rcube_plugin
         header('Content-Length: ' . strlen($bytes));
         echo $bytes;
         exit;
+    }
+
+    /**
+     * True when every line ends in CRLF (no bare CR, no bare LF), there is no NUL, and no line is longer
+     * than RFC 5322's 998 characters (a server may break longer lines, which would break a signature).
+     */
+    public static function clean_lines($raw)
+    {
+        return !preg_match('/\r(?!\n)|(?<!\r)\n|\0/', $raw) && !preg_match('/[^\r\n]{999}/', $raw);
     }
 
     /**

@@ -1,0 +1,58 @@
+<?php
+// Unit tests of the Siegel plugin's pure functions (the message splitter, the line check, the S/MIME hint),
+// without a Roundcube: `php www/roundcube/tests/plugin_test.php` prints "N passed, M failed" and exits
+// non-zero on a failure. The plugin's actions are tested against a real Roundcube in tests/e2e/roundcube.test.mjs.
+
+class rcube_plugin {}
+require __DIR__ . '/../siegel/siegel.php';
+
+$passed = 0;
+$failed = 0;
+function check($name, $ok)
+{
+    global $passed, $failed;
+    if ($ok) {
+        $passed++;
+    } else {
+        $failed++;
+        fwrite(STDERR, "FAILED: $name\n");
+    }
+}
+
+// split_message: fields unfolded and lower-cased, Bcc removed (folded lines too), the rest byte for byte.
+$m = "From: Alice <alice@example.com>\r\nTo: bob@example.com,\r\n carol@example.com\r\nBcc: dave@example.com,\r\n\terin@example.com\r\nSubject: Hi\r\n\r\nBody\r\nBcc: not a header\r\n";
+$r = siegel::split_message($m);
+check('fields', $r['fields']['to'] === ['bob@example.com, carol@example.com'] && $r['fields']['bcc'] === ['dave@example.com, erin@example.com']);
+check('bcc removed, rest unchanged', $r['without_bcc'] === "From: Alice <alice@example.com>\r\nTo: bob@example.com,\r\n carol@example.com\r\nSubject: Hi\r\n\r\nBody\r\nBcc: not a header\r\n");
+$last = siegel::split_message("From: a@example.com\r\nBcc: b@example.com\r\n\r\nx");
+check('bcc as the last field', $last['without_bcc'] === "From: a@example.com\r\n\r\nx");
+$two = siegel::split_message("Bcc: a@example.com\r\nFrom: a@example.com\r\nBCC: b@example.com\r\n\r\nx");
+check('every bcc field, any case', $two['without_bcc'] === "From: a@example.com\r\n\r\nx" && count($two['fields']['bcc']) === 2);
+check('no header block', siegel::split_message("just text") === null);
+check('no empty line', siegel::split_message("From: a@example.com\r\n") === null);
+check('continuation first', siegel::split_message(" From: a@example.com\r\n\r\nx") === null);
+check('not a field', siegel::split_message("From a@example.com\r\n\r\nx") === null);
+$spaced = siegel::split_message("From: a@example.com\r\nBcc : b@example.com\r\n\r\nx");
+check('obsolete space before the colon: still a Bcc, still removed', $spaced['fields']['bcc'] === ['b@example.com'] && $spaced['without_bcc'] === "From: a@example.com\r\n\r\nx");
+check('NUL in the header', siegel::split_message("From: a@example.com\0\r\n\r\nx") === null);
+
+// clean_lines: CRLF only, no NUL, no line over 998.
+check('crlf', siegel::clean_lines("a\r\nb\r\n"));
+check('bare lf', !siegel::clean_lines("a\r\nb\n.\nc\r\n"));
+check('bare cr (smuggling)', !siegel::clean_lines("a\r\n\r.\rMAIL FROM:<x@y>\r\n"));
+check('nul', !siegel::clean_lines("a\0b\r\n"));
+check('998 characters', siegel::clean_lines(str_repeat('a', 998) . "\r\n"));
+check('999 characters', !siegel::clean_lines(str_repeat('a', 999) . "\r\n"));
+
+// smime_kind: the top-level type as www/API.md's `smime` hint.
+check('signed', siegel::smime_kind('multipart/signed', ['protocol' => 'application/pkcs7-signature']) === 'signed');
+check('x-signed', siegel::smime_kind('multipart/signed', ['Protocol' => 'application/x-pkcs7-signature']) === 'signed');
+check('pgp is not s/mime', siegel::smime_kind('multipart/signed', ['protocol' => 'application/pgp-signature']) === null);
+check('enveloped', siegel::smime_kind('application/pkcs7-mime', ['smime-type' => 'enveloped-data']) === 'encrypted');
+check('no smime-type', siegel::smime_kind('application/x-pkcs7-mime', []) === 'encrypted');
+check('opaque signed', siegel::smime_kind('application/pkcs7-mime', ['smime-type' => 'signed-data']) === 'signed');
+check('certs-only', siegel::smime_kind('application/pkcs7-mime', ['smime-type' => 'certs-only']) === null);
+check('plain', siegel::smime_kind('text/plain', []) === null);
+
+echo "$passed passed, $failed failed\n";
+exit($failed ? 1 : 0);
