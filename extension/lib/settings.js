@@ -21,7 +21,7 @@ export const DEFAULTS = Object.freeze({
   senderCertificateAttributesToDisplay: ["subject", "issuer", "emails", "notAfter"],
   directoryUrl: "",
   // Where Siegel runs: "ORIGIN ADAPTER" entries (lib/webmails.js). The default is the demo webmail on this machine.
-  webmails: ["http://127.0.0.1 siegel-demo", "http://localhost siegel-demo"],
+  webmails: ["http://127.0.0.1:* siegel-demo", "http://localhost:* siegel-demo"],
   autoLockMinutes: 15,
 });
 

@@ -2,7 +2,8 @@
 // adapters, and the content scripts are registered for exactly those origins at run time
 // (chrome.scripting.registerContentScripts), so an administrator points Siegel at the organisation's
 // webmail without rebuilding it. Each entry is "ORIGIN ADAPTER", e.g. "https://mail.example.com roundcube";
-// an origin may carry a port and a path prefix ("https://example.com:8443/webmail/").
+// an origin may carry a port and a path prefix ("https://example.com:8443/webmail/"); without a port it is the
+// scheme's default, and "host:*" means any port (the demo webmail's default entries).
 
 /** The adapters Siegel has: their file, and whether they run in frames too (Roundcube shows mail in one). */
 export const ADAPTERS = Object.freeze({
@@ -14,12 +15,16 @@ const PREFIX = "siegel-webmail-";
 
 /**
  * Reads one entry: `{ origin, adapter, pattern }`, or `{ error }` saying what is wrong with it. The pattern is
- * the match pattern for the content script: scheme, host and port exactly, and the path prefix.
+ * the match pattern for the content script: scheme, host and port exactly (the default port written out),
+ * and the path prefix.
  */
 export function parseEntry(entry) {
   const parts = String(entry).trim().split(/\s+/);
   if (parts.length !== 2) return { error: `"${entry}": expected an origin and an adapter, e.g. "https://mail.example.com roundcube"` };
-  const [origin, adapter] = parts;
+  const [given, adapter] = parts;
+  // "host:*" (any port) is the one wildcard there is, for a webmail on a developer's machine.
+  const anyPort = /^https?:\/\/[^/:]+:\*(\/|$)/.test(given);
+  const origin = anyPort ? given.replace(":*", "") : given;
   if (!Object.hasOwn(ADAPTERS, adapter)) return { error: `"${entry}": unknown adapter "${adapter}" (known: ${Object.keys(ADAPTERS).join(", ")})` };
   let url;
   try {
@@ -28,11 +33,20 @@ export function parseEntry(entry) {
     return { error: `"${entry}": "${origin}" is not a URL` };
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") return { error: `"${entry}": only http and https webmails are supported` };
-  if (url.username || url.password || url.search || url.hash || /[*]/.test(origin)) {
-    return { error: `"${entry}": give the webmail's address alone, without wildcards, credentials, query or fragment` };
+  if (url.username || url.password || url.search || url.hash || /[*%]/.test(origin)) {
+    return { error: `"${entry}": give the webmail's address alone, without wildcards, escapes, credentials, query or fragment` };
+  }
+  // One host exactly: DNS labels or an IPv4 address, or a bracketed IPv6 address; never a wildcard.
+  const label = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
+  if (!new RegExp(`^(?:${label})(?:\\.${label})*$`).test(url.hostname) && !/^\[[0-9a-f:.]+\]$/.test(url.hostname)) {
+    return { error: `"${entry}": "${url.hostname}" is not a host name` };
   }
   const path = url.pathname.endsWith("/") ? url.pathname : `${url.pathname}/`;
-  return { origin: url.origin, adapter, path, pattern: `${url.protocol}//${url.host}${path}*` };
+  // The port always explicit: a Chrome match pattern without one matches every port.
+  const port = anyPort ? "*" : url.port || (url.protocol === "https:" ? "443" : "80");
+  const pattern = `${url.protocol}//${url.hostname}:${port}${path}*`;
+  if (pattern.replace(":*/", ":/").indexOf("*") !== pattern.length - (anyPort ? 2 : 1)) return { error: `"${entry}": wildcards are not allowed` };
+  return { origin: anyPort ? `${url.origin}:*` : url.origin, adapter, path, pattern };
 }
 
 /** The registrations the entries call for, one per adapter, and the entries that were refused. */

@@ -33,7 +33,7 @@ const ROOT_DER = Buffer.from(
   "base64",
 ).toString("base64");
 // The organisation's webmail: Roundcube at mail.example.com, plus an entry the extension must refuse.
-const WEBMAILS = ["https://mail.example.com roundcube", "https://webmail.example.com:8443/rc/ roundcube", "mail.example.com outlook"];
+const WEBMAILS = ["https://mail.example.com roundcube", "https://webmail.example.com:8443/rc/ roundcube", "mail.example.com outlook", "https://%2A roundcube"];
 const SETTINGS = { alwaysSign: true, encryptionAlgorithms: ["aes-128-gcm"], trustedCertificates: [ROOT_DER], webmails: WEBMAILS };
 
 let tmp, server, port, dist, id, context;
@@ -183,7 +183,7 @@ test("Chromium force-installs Siegel from the policy and hands it the policy set
     scripts.map(({ id, matches, js, allFrames }) => ({ id, matches, js, allFrames })),
     [{
       id: "siegel-webmail-roundcube",
-      matches: ["https://mail.example.com/*", "https://webmail.example.com:8443/rc/*"],
+      matches: ["https://mail.example.com:443/*", "https://webmail.example.com:8443/rc/*"],
       js: ["content/siegel-content.js", "adapters/roundcube.js"],
       allFrames: true,
     }],
@@ -207,6 +207,7 @@ test("Chromium force-installs Siegel from the policy and hands it the policy set
   assert.equal(await webmails.inputValue(), WEBMAILS.join("\n"));
   assert.equal(await webmails.isDisabled(), true);
   assert.match(await page.locator("#webmail-errors").textContent(), /"mail\.example\.com outlook": unknown adapter "outlook"/);
+  assert.match(await page.locator("#webmail-errors").textContent(), /"https:\/\/%2A roundcube": give the webmail's address alone, without wildcards/);
   // The trusted CAs come from policy: listed, marked, and not editable.
   await page.waitForFunction(() => !document.querySelector("#trust-policy").hidden);
   assert.match(await page.locator("#trust-list").textContent(), /Siegel Test Root CA/);

@@ -12,7 +12,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { PKI, ROOT, buildExtension } from "./harness.mjs";
+import { PASSPHRASE, PKI, ROOT, buildExtension } from "./harness.mjs";
 import { PASSWORD, Roundcube, setToggles } from "./roundcube-harness.mjs";
 
 const SECRET = "The launch code is 0451 — keep it between us.";
@@ -134,6 +134,7 @@ describe("Siegel in Roundcube with Dovecot and Postfix", () => {
       const preview = rc.previewFrame(bob.page);
       // Roundcube's own rendering of the mail ("Digital Signature", "encrypted message") is hidden.
       assert.equal(await preview.locator("#messagebody").isHidden(), true);
+      assert.equal(await preview.locator("iframe[data-siegel-reader]").count(), 1);
       const blocked = await preview.evaluate(() => {
         try {
           return document.querySelector("iframe[data-siegel-reader]").contentDocument === null;
@@ -156,7 +157,7 @@ describe("Siegel in Roundcube with Dovecot and Postfix", () => {
     const p12 = readFileSync(join(PKI, "alice.p12")).toString("base64");
     for (let at = 0; at + 64 <= keyBody.length; at += 64) assert.ok(!state.includes(keyBody.slice(at, at + 64)), "no piece of Alice's private key");
     assert.ok(!state.includes(p12.slice(100, 164)), "no piece of her .p12");
-    assert.ok(!state.includes(PASSWORD + "@") && !/correct horse battery staple/.test(state), "no passphrase");
+    assert.ok(!state.includes(PASSPHRASE), "no passphrase");
   });
 
   test("Bcc: Carol gets the mail, and no copy that is delivered names her", { timeout: 120_000 }, async () => {
@@ -169,8 +170,9 @@ describe("Siegel in Roundcube with Dovecot and Postfix", () => {
     const bobCopy = rc.stored(BOB).map((f) => readFileSync(f).toString("latin1")).find((t) => t.includes("Subject: Quietly copied"));
     for (const copy of [carolCopy, bobCopy]) {
       assert.ok(copy, "delivered");
-      assert.doesNotMatch(copy.split("\r\n\r\n")[0], /^Bcc:/im, "no Bcc field in what was delivered");
-      assert.doesNotMatch(copy, /carol@example\.com/);
+      const head = copy.split("\r\n\r\n")[0];
+      assert.doesNotMatch(head, /^Bcc\s*:/im, "no Bcc field in what was delivered");
+      assert.doesNotMatch(head.replace(/\r\n[ \t]/g, " "), /^(To|Cc)\s*:.*carol@example\.com/im, "Carol is not among the visible recipients");
       opensslVerify(Buffer.from(copy, "latin1")); // the signature survived the Bcc handling
     }
     const sentCopy = rc.stored(ALICE, "Sent").map((f) => readFileSync(f).toString("latin1")).find((t) => t.includes("Subject: Quietly copied"));
@@ -374,6 +376,12 @@ describe("Siegel in Roundcube with Dovecot and Postfix", () => {
       r = await post(s, message(`Bob <${BOB}>`, CAROL));
       assert.equal(r.status, 403);
       assert.match(r.body.error, /bob@example\.com is not one of your identities/);
+      // From tricks on the user's own address: a display name that is an address, two mailboxes, a group.
+      for (const from of [`"ceo@bank.example" <${ALICE}>`, `<ceo@bank.example> <${ALICE}>`, `friends: ${ALICE};`, `${ALICE}, ${BOB}`]) {
+        r = await post(s, message(from, CAROL));
+        assert.equal(r.status, 400, from);
+        assert.match(r.body.error, /exactly one From address/);
+      }
       r = await post(s, message(ALICE, "nobody@example.com"));
       assert.equal(r.status, 502);
       assert.match(r.body.error, /did not accept/);
@@ -404,8 +412,7 @@ describe("Siegel in Roundcube with Dovecot and Postfix", () => {
       const r = await fetch(`${rc.url}?_task=mail&_action=plugin.siegel-raw&_uid=1&_mbox=INBOX`, { headers: { cookie: s.cookie(), "x-roundcube-request": s.requestToken } });
       assert.equal(r.status, 200);
       const bytes = Buffer.from(await r.arrayBuffer());
-      const [first] = rc.stored(CAROL).map((f) => readFileSync(f)).filter((b) => b.length === bytes.length);
-      assert.ok(first && first.equals(bytes), "the same bytes as Dovecot stored");
+      assert.ok(rc.stored(CAROL).some((f) => readFileSync(f).equals(bytes)), "the same bytes as Dovecot stored");
     });
   });
 });

@@ -31,16 +31,25 @@
 
   async function pluginAnswer(response) {
     var type = response.headers.get("content-type") || "";
+    var text = await response.text().catch(function () { return ""; });
     if (type.indexOf("application/json") === 0) {
-      var body = await response.json().catch(function () { return null; });
+      var body = null;
+      try { body = JSON.parse(text); } catch (e) { body = null; }
       if (body && body.siegel === 1) {
         if (!body.ok) throw SiegelError(body.error || "The server refused the request.", body.code);
         return body;
       }
+      // Roundcube's own JSON for a request without a session: a session_error command.
+      if (body && /session_error/.test(String(body.exec || ""))) throw expired();
     }
-    // Without a session, Roundcube answers with its login page (or a session_error command), never with
-    // the plugin's JSON.
-    throw SiegelError(label("errorsession", "Your Roundcube session has expired: sign in again. Nothing was sent."), "session-expired");
+    // Without a session, Roundcube answers with its login page, never with the plugin's JSON.
+    if (/<form[^>]+name="login-form"|id="rcmloginuser"/.test(text)) throw expired();
+    // Anything else (a proxy's error page, a PHP failure): the outcome is not known.
+    throw SiegelError("The server answered unexpectedly (HTTP " + response.status + "), so Siegel cannot tell whether the message was sent. Look in your Sent folder before sending again.", "webmail");
+  }
+
+  function expired() {
+    return SiegelError(label("errorsession", "Your Roundcube session has expired: sign in again. Nothing was sent."), "session-expired");
   }
 
   function pluginUrl(action, params) {
@@ -68,6 +77,12 @@
     }
     out.push(current);
     return out.map(function (s) { return s.trim(); }).filter(Boolean);
+  }
+
+  /** The bare address of "Name <a@b>" or "a@b", lower-cased. */
+  function bare(text) {
+    var m = /<([^<>]+)>\s*$/.exec(String(text));
+    return (m ? m[1] : String(text)).trim().toLowerCase();
   }
 
   function field(id) {
@@ -98,7 +113,10 @@
         throw SiegelError(rcmail.get_label("notuploadedwarning"));
       }
       var r = await fetch(rcmail.url("mail/display-attachment", { _file: key, _id: rcmail.env.compose_id }), { credentials: "same-origin" });
-      if (!r.ok) throw SiegelError("An attachment could not be read back from the server (HTTP " + r.status + ").");
+      // Roundcube answers a lost compose session with a short text or its login page, not the file.
+      if (!r.ok || /^text\/html/.test(r.headers.get("content-type") || "") && !/html/.test(att.mimetype || "")) {
+        throw SiegelError("An attachment could not be read back from the server (HTTP " + r.status + "); reload the compose view and attach it again. Nothing was sent.");
+      }
       attachments.push({
         filename: att.name || key,
         contentType: att.mimetype || r.headers.get("content-type") || "application/octet-stream",
@@ -167,10 +185,13 @@
     },
     "send-raw": async function (m) {
       if (m.composeId !== undefined && m.composeId !== rcmail.env.compose_id) throw SiegelError("This compose view is no longer open.");
-      var bcc = addresses(field("_bcc"));
+      // Bcc: the envelope the extension sealed for, less the To and Cc the message names.
+      var shown = addresses(field("_to")).concat(addresses(field("_cc"))).map(bare);
+      var bcc = (Array.isArray(m.envelopeTo) ? m.envelopeTo : []).filter(function (a) { return shown.indexOf(bare(a)) < 0; });
       var result = await sendRaw(m.raw, bcc);
       // Done as after Roundcube's own sending: no "discard changes?" question, back to the list.
       rcmail.sent_successfully("confirmation", rcmail.get_label("messagesent"), result.sentFolder ? [result.sentFolder] : []);
+      if (!result.savedToSent) rcmail.display_message(rcmail.get_label("errorsavingsent"), "warning");
       return { type: "sent", ok: true };
     },
     "get-raw": async function (m) {

@@ -118,13 +118,12 @@ class siegel extends rcube_plugin
             $this->fail(400, 'errornotmessage');
         }
 
-        // From: exactly one address, one of the signed-in user's identities.
+        // From: one field with exactly one plain mailbox, one of the signed-in user's identities.
         $from_fields = $message['fields']['from'] ?? [];
-        $from = count($from_fields) === 1 ? rcube_mime::decode_address_list($from_fields[0], null, false, null, true) : [];
-        if (count($from) !== 1) {
+        $from = count($from_fields) === 1 ? self::single_mailbox($from_fields[0]) : null;
+        if ($from === null) {
             $this->fail(400, 'errorfrom');
         }
-        $from = strtolower(array_values($from)[0]);
         $own = array_map(function ($identity) { return strtolower($identity['email']); }, $this->rc->user->list_emails());
         if (!in_array($from, $own, true)) {
             $this->fail(403, 'errornotyours', ['from' => $from]);
@@ -156,6 +155,9 @@ class siegel extends rcube_plugin
 
         // Over SMTP without any Bcc field; the Sent copy keeps it, as Roundcube's own sending does.
         $smtp_bytes = $message['without_bcc'];
+        if (!self::survives_net_smtp($smtp_bytes)) {
+            $this->fail(400, 'errorchunk');
+        }
         $this->rc->smtp_init(true);
         $sent = $this->rc->smtp->send_mail($from, array_values($recipients), '', $smtp_bytes, []);
         $response = $this->rc->smtp->get_response();
@@ -179,7 +181,8 @@ class siegel extends rcube_plugin
         $saved_to = $this->save_sent($raw);
         $this->forget_compose();
 
-        $this->answer(200, ['ok' => true, 'recipients' => array_values($recipients), 'sentFolder' => $saved_to]);
+        $this->answer(200, ['ok' => true, 'recipients' => array_values($recipients), 'sentFolder' => $saved_to,
+            'savedToSent' => $saved_to !== null || (bool) $this->rc->config->get('no_save_sent_messages')]);
     }
 
     /** siegel-raw: the exact stored bytes of one message (IMAP BODY.PEEK[], CRLF line ends). */
@@ -204,6 +207,50 @@ class siegel extends rcube_plugin
         header('Content-Length: ' . strlen($bytes));
         echo $bytes;
         exit;
+    }
+
+    /**
+     * The address of a From value that is exactly one mailbox, lower-cased, else null: no group syntax, no
+     * second address, and no display name that holds an address (`"ceo@bank.example" <me@example.com>`
+     * passes many readers' eyes as the CEO).
+     */
+    public static function single_mailbox($value)
+    {
+        // Structure outside quoted strings and comments: at most one <...>, no group or list separators.
+        $bare = preg_replace('/"(?:[^"\\\\]|\\\\.)*"|\((?:[^()\\\\]|\\\\.)*\)/', '', $value);
+        if (preg_match('/[,;:]/', $bare) || substr_count($bare, '<') > 1 || substr_count($bare, '>') > 1) {
+            return null;
+        }
+        $list = rcube_mime::decode_address_list($value, null, true, null, false);
+        if (count($list) !== 1) {
+            return null;
+        }
+        $entry = array_values($list)[0];
+        $address = strtolower(trim($entry['mailto'] ?? ''));
+        $name = (string) ($entry['name'] ?? '');
+        if ($address === '' || strpos($name, '@') !== false || strpos(rcube_mime::decode_header($value), '@') !== strrpos(rcube_mime::decode_header($value), '@')) {
+            return null;
+        }
+        return $address;
+    }
+
+    /**
+     * False when Net_SMTP would change the message: it sends a string in chunks of 512,000 bytes, which may
+     * start in the middle of a line, and doubles a dot at the start of every chunk as if it began a line.
+     * This mirrors its chunking (Net_SMTP 1.10, Net_SMTP::data) over CRLF text.
+     */
+    public static function survives_net_smtp($data)
+    {
+        $size = strlen($data);
+        for ($offset = 0; $offset + 512000 < $size;) {
+            for ($end = $offset + 512000; $end < $size && $data[$end] === "\n"; $end++) {
+            }
+            if ($end < $size && $data[$end] === '.' && $data[$end - 1] !== "\n") {
+                return false;
+            }
+            $offset = $end;
+        }
+        return true;
     }
 
     /**

@@ -1,9 +1,14 @@
 <?php
-// Unit tests of the Siegel plugin's pure functions (the message splitter, the line check, the S/MIME hint),
-// without a Roundcube: `php www/roundcube/tests/plugin_test.php` prints "N passed, M failed" and exits
-// non-zero on a failure. The plugin's actions are tested against a real Roundcube in tests/e2e/roundcube.test.mjs.
+// Unit tests of the Siegel plugin's pure functions (the message splitter, the From check, the line and
+// chunk checks, the S/MIME hint) on Roundcube's framework classes, without a running Roundcube:
+// `php www/roundcube/tests/plugin_test.php [ROUNDCUBE_DIR]` (default /usr/share/roundcube, Debian's)
+// prints "N passed, M failed" and exits non-zero on a failure. The plugin's actions are tested against a
+// real Roundcube in tests/e2e/roundcube.test.mjs.
 
-class rcube_plugin {}
+$roundcube = rtrim($argv[1] ?? '/usr/share/roundcube', '/') . '/';
+define('RCUBE_INSTALL_PATH', $roundcube);
+define('RCUBE_CONFIG_DIR', __DIR__ . '/config/');
+require $roundcube . 'program/lib/Roundcube/bootstrap.php';
 require __DIR__ . '/../siegel/siegel.php';
 
 $passed = 0;
@@ -43,6 +48,32 @@ check('bare cr (smuggling)', !siegel::clean_lines("a\r\n\r.\rMAIL FROM:<x@y>\r\n
 check('nul', !siegel::clean_lines("a\0b\r\n"));
 check('998 characters', siegel::clean_lines(str_repeat('a', 998) . "\r\n"));
 check('999 characters', !siegel::clean_lines(str_repeat('a', 999) . "\r\n"));
+
+// single_mailbox: one plain mailbox, or nothing.
+foreach ([
+    'Alice <alice@example.com>' => 'alice@example.com',
+    'ALICE@example.com' => 'alice@example.com',
+    '"Doe, Alice" <alice@example.com>' => 'alice@example.com',
+    'Alice (work) <alice@example.com>' => 'alice@example.com',
+    '=?utf-8?q?Gr=C3=BC=C3=9Fe?= <alice@example.com>' => 'alice@example.com',
+    'ceo@bank.example <alice@example.com>' => null,
+    '"ceo@bank.example" <alice@example.com>' => null,
+    '=?utf-8?q?ceo=40bank.example?= <alice@example.com>' => null,
+    '<ceo@bank.example> <alice@example.com>' => null,
+    'alice@example.com, bob@example.com' => null,
+    'friends: alice@example.com;' => null,
+    '' => null,
+] as $value => $want) {
+    check("single_mailbox($value)", siegel::single_mailbox((string) $value) === $want);
+}
+
+// survives_net_smtp: a dot where Net_SMTP starts a chunk mid-line would be doubled.
+check('small', siegel::survives_net_smtp("a.b\r\n"));
+check('dot at a chunk start mid-line', !siegel::survives_net_smtp(str_repeat('a', 512000) . ".b\r\n"));
+check('dot at a chunk start that is a line start', siegel::survives_net_smtp(str_repeat('a', 511998) . "\r\n.b\r\n"));
+check('no dot at the chunk start', siegel::survives_net_smtp(str_repeat('a', 512000) . "b.\r\n"));
+check('a chunk start moved past line ends to a line start', siegel::survives_net_smtp(str_repeat('a', 511999) . "\r\n\n.x"));
+check('a dot at the second chunk start', !siegel::survives_net_smtp(str_repeat('a', 1024000) . ".b\r\n"));
 
 // smime_kind: the top-level type as www/API.md's `smime` hint.
 check('signed', siegel::smime_kind('multipart/signed', ['protocol' => 'application/pkcs7-signature']) === 'signed');
