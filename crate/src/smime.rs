@@ -84,6 +84,20 @@ fn split(message: &[u8], levels: usize) -> Result<Split<'_>> {
     Ok(Split { outer, entity })
 }
 
+/// What goes between the outer header fields and the content of a layer (decrypted, or taken out of an
+/// opaque signature) when the content is not a MIME entity: some senders sign or encrypt a bare text
+/// payload, which would otherwise run on inside the header block. Text (UTF-8) becomes a text/plain
+/// entity; anything else an application/octet-stream one. Nothing is added before a MIME entity.
+pub(crate) fn entity_start(content: &[u8]) -> &'static [u8] {
+    if mime::starts_with_header_section(content) {
+        b""
+    } else if std::str::from_utf8(content).is_ok() {
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    } else {
+        b"Content-Type: application/octet-stream\r\n\r\n"
+    }
+}
+
 /// The From address of a mail, if it has one.
 pub fn from_address(message: &[u8]) -> Option<String> {
     match sender(message) {
@@ -555,6 +569,47 @@ mod tests {
             }
         }
     }
+    /// Some senders encrypt or opaquely sign a bare text payload, not a MIME entity: it is read as the
+    /// text of the mail, not spliced into its header block (where a reader would show nothing).
+    #[test]
+    fn a_bare_payload_inside_a_layer_is_the_text_of_the_mail() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/pki");
+        let p12 =
+            |name: &str| Identity::from_pkcs12(&std::fs::read(format!("{dir}/{name}.p12")).unwrap(), "secret").unwrap();
+        let (alice, bob) = (p12("alice"), p12("bob"));
+        let bob_cert = cert::parse_certificates(&std::fs::read(format!("{dir}/bob.crt")).unwrap()).unwrap();
+        let payload =
+            "Note: this text has no MIME headers, though its first line looks like one.\r\nHallo Bob,\r\nGrüße\r\n";
+        let outer = b"From: alice@example.com\r\nTo: bob@example.com\r\nSubject: Bare\r\nMIME-Version: 1.0\r\n";
+        let encrypted =
+            [&outer[..], &encrypt_entity(payload.as_bytes(), &bob_cert, &EncryptOptions::default()).unwrap()].concat();
+        let signed =
+            [&outer[..], &sign_entity(payload.as_bytes(), &alice, &SignOptions::default(), SignMode::Opaque).unwrap()]
+                .concat();
+        for (mail, identity) in [(encrypted, Some(&bob)), (signed, None)] {
+            let opened = open_message(&mail, identity, &VerifyOptions::default()).unwrap();
+            let entity = mime::parse(&opened.message).unwrap();
+            let readable = mime::readable(&entity).unwrap();
+            assert_eq!(readable.text.as_deref(), Some(payload), "{}", String::from_utf8_lossy(&opened.message));
+            assert!(readable.headers.contains(&("Subject".into(), "Bare".into())), "{:?}", readable.headers);
+        }
+        // Binary that is not text becomes an attachment, not text.
+        let binary =
+            [&outer[..], &encrypt_entity(&[0xff, 0xfe, 0x00, 0x80], &bob_cert, &EncryptOptions::default()).unwrap()]
+                .concat();
+        let opened = open_message(&binary, Some(&bob), &VerifyOptions::default()).unwrap();
+        let readable = mime::readable(&mime::parse(&opened.message).unwrap()).unwrap();
+        assert_eq!(readable.text, None);
+        assert_eq!(readable.attachments.first().map(|a| a.data.clone()), Some(vec![0xff, 0xfe, 0x00, 0x80]));
+        // A MIME entity is left as it is.
+        let entity = b"Content-Type: text/plain; charset=utf-8\r\n\r\nhi\r\n";
+        let mail = [&outer[..], &encrypt_entity(entity, &bob_cert, &EncryptOptions::default()).unwrap()].concat();
+        let opened = open_message(&mail, Some(&bob), &VerifyOptions::default()).unwrap();
+        assert!(opened
+            .message
+            .ends_with(b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhi\r\n"));
+    }
+
     use crate::trust::crl::Crl;
     use crate::trust::validate::MissingRevocation;
     use std::path::{Path, PathBuf};

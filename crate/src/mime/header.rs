@@ -86,6 +86,25 @@ pub(crate) fn parse_header_block(input: &[u8]) -> Result<(Headers, usize)> {
     Ok((finish(headers), input.len()))
 }
 
+/// Whether `input` starts with a header section: header fields (continuations allowed) up to an empty
+/// line, or the empty line alone. A bare payload (text that is not a MIME entity) does not: its first
+/// line is no field, or no empty line ends its "fields".
+pub fn starts_with_header_section(input: &[u8]) -> bool {
+    for (count, line) in lines(input).enumerate() {
+        if count >= MAX_HEADER_LINES {
+            return false;
+        }
+        if line.text.is_empty() {
+            return !line.eol.is_empty();
+        }
+        let continuation = matches!(line.text.first(), Some(b' ' | b'\t'));
+        if (continuation && count == 0) || (!continuation && field_name(line.text).is_none()) {
+            return false;
+        }
+    }
+    false
+}
+
 /// Trims what the unfolding leaves: whitespace after the colon when the value starts on a
 /// continuation line, and CRs at the ends of lines that ended in CR CR LF.
 fn finish(mut headers: Vec<Header>) -> Headers {
@@ -114,6 +133,25 @@ mod tests {
         assert_eq!(h.get("x"), Some("y"));
         assert_eq!(h.get_all("SUBJECT").collect::<Vec<_>>(), vec!["=?a?=\t=?b?="]);
         assert_eq!(&input[body..], b"body");
+    }
+
+    #[test]
+    fn header_sections_and_bare_payloads() {
+        for entity in
+            [&b"Content-Type: text/plain\r\n\r\nhi"[..], b"\r\nbody", b"\n", b"A: b\r\n c\r\nD:\r\n\r\n", b"X: y\n\n"]
+        {
+            assert!(starts_with_header_section(entity), "{:?}", String::from_utf8_lossy(entity));
+        }
+        for payload in [
+            &b"Hello Bob,\r\nthis is plain text.\r\n"[..],
+            b"",
+            b"one line, no break",
+            b" indented first line\r\n\r\n",
+            b"Subject: a field but no empty line after it\r\n",
+            b"Dear Bob: a colon after spaces\r\n\r\n",
+        ] {
+            assert!(!starts_with_header_section(payload), "{:?}", String::from_utf8_lossy(payload));
+        }
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub use build::{build_entity, Attachment, Body};
 pub use charset::decode_charset;
 pub use content_type::{ContentDisposition, ContentType};
 pub use entity::Entity;
-pub use header::{Header, Headers, MAX_HEADER_LINES};
+pub use header::{starts_with_header_section, Header, Headers, MAX_HEADER_LINES};
 pub use lines::canonicalize_crlf;
 pub(crate) use lines::find_bytes;
 pub use message::build_message;

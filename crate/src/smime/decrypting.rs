@@ -109,6 +109,8 @@ fn assemble(prefix: Vec<u8>, d: Decrypted) -> (Vec<u8>, EncryptionInfo) {
         std::borrow::Cow::Borrowed(_) => None,
     };
     let mut content = canonical.unwrap_or(d.content);
+    let mut prefix = prefix;
+    prefix.extend_from_slice(super::entity_start(&content));
     content.splice(0..0, prefix);
     (content, d.info)
 }

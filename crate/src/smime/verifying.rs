@@ -102,6 +102,8 @@ impl Verifying {
         if report.canonicalized {
             out = mime::canonicalize_crlf(&out).into_owned();
         }
+        let mut prefix = prefix;
+        prefix.extend_from_slice(super::entity_start(&out));
         out.splice(0..0, prefix);
         Ok((out, report))
     }
