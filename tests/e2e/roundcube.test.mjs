@@ -120,15 +120,21 @@ describe("Siegel in Roundcube with Dovecot and Postfix", () => {
   test("Bob reads each in Roundcube's preview, with Siegel's banner, in a frame Roundcube cannot read", { timeout: 180_000 }, async () => {
     bob = await rc.browserFor(extension, BOB, { p12: "bob.p12" });
     const expected = {
-      "Signed plan": { verdict: "trusted", text: /^Signed by alice@example\.com: valid and trusted\.$/ },
-      "Encrypted plan": { verdict: "unsigned", text: /^Not signed\. Encrypted \(AES-256-GCM\)\.$/ },
-      "Signed and encrypted plan": { verdict: "trusted", text: /^Signed by alice@example\.com: valid and trusted\. Encrypted \(AES-256-GCM\)\.$/ },
+      "Signed plan": { verdict: "trusted", badge: "\u2713", text: /^Signed by alice@example\.com: valid and trusted\.$/ },
+      "Encrypted plan": { verdict: "unsigned", badge: "", text: /^Not signed\. Encrypted \(AES-256-GCM\)\.$/ },
+      "Signed and encrypted plan": { verdict: "trusted", badge: "\u2713", text: /^Signed by alice@example\.com: valid and trusted\. Encrypted \(AES-256-GCM\)\.$/ },
     };
+    // The toolbar badge of Roundcube's tab (browser chrome, which neither Roundcube nor the mail can draw).
+    const badge = () => bob.worker.evaluate(async () => {
+      const [tab] = await chrome.tabs.query({ url: "http://127.0.0.1/*" });
+      return chrome.action.getBadgeText({ tabId: tab.id });
+    });
     for (const [subject, want] of Object.entries(expected)) {
       const reader = await rc.openMessage(bob.page, subject);
       const b = await banner(reader);
       assert.equal(b.verdict, want.verdict, `${subject}: ${b.text}`);
       assert.match(b.text, want.text);
+      assert.equal(await badge(), want.badge, `${subject}: the toolbar badge`);
       assert.match(await reader.locator("#text").textContent(), /launch code is 0451/);
       assert.match(await reader.locator("#attachments").textContent(), /plan\.bin \(70,000 bytes\)/);
       const preview = rc.previewFrame(bob.page);
