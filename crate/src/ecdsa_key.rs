@@ -27,11 +27,36 @@ pub enum EcdsaError {
 pub struct Curve {
     /// The name, for messages.
     pub name: &'static str,
-    p: &'static [u8],
-    n: &'static [u8],
-    b: &'static [u8],
-    gx: &'static [u8],
-    gy: &'static [u8],
+    pub(crate) p: &'static [u8],
+    pub(crate) n: &'static [u8],
+    pub(crate) b: &'static [u8],
+    pub(crate) gx: &'static [u8],
+    pub(crate) gy: &'static [u8],
+}
+
+impl Curve {
+    /// The curve a namedCurve OID names, among those Siegel knows.
+    pub fn from_oid(oid: &const_oid::ObjectIdentifier) -> Option<&'static Curve> {
+        match *oid {
+            crate::oids::SECP256R1 => Some(&P256),
+            crate::oids::SECP384R1 => Some(&P384),
+            _ => None,
+        }
+    }
+
+    /// The namedCurve OID.
+    pub fn oid(&self) -> const_oid::ObjectIdentifier {
+        if self.p.len() == 32 {
+            crate::oids::SECP256R1
+        } else {
+            crate::oids::SECP384R1
+        }
+    }
+
+    /// The length in bytes of a field element and of a scalar (the same for both curves).
+    pub fn len(&self) -> usize {
+        self.p.len()
+    }
 }
 
 /// `hex` as bytes, at compile time.
@@ -78,18 +103,20 @@ pub const P384: Curve = Curve {
     ),
 };
 
-/// The field: arithmetic modulo p on Montgomery-form numbers of `width` limbs.
-struct Field {
-    p: Modulus,
+/// The field: arithmetic modulo p on Montgomery-form numbers of `width` limbs. Every operation
+/// but [`Field::is_zero`] runs in constant time (the Montgomery product, subtraction and a public
+/// exponent's power are), which [`crate::ec_key`] relies on for secret scalars.
+pub(crate) struct Field {
+    pub(crate) p: Modulus,
     /// b in Montgomery form.
-    b: Vec<Limb>,
+    pub(crate) b: Vec<Limb>,
     /// 0 and R mod p (1 in Montgomery form).
-    zero: Vec<Limb>,
-    one: Vec<Limb>,
+    pub(crate) zero: Vec<Limb>,
+    pub(crate) one: Vec<Limb>,
 }
 
 impl Field {
-    fn new(curve: &Curve) -> Option<Field> {
+    pub(crate) fn new(curve: &Curve) -> Option<Field> {
         let p = Modulus::new(curve.p, 0)?;
         let width = p.limbs();
         let mut one = vec![0; width];
@@ -99,19 +126,19 @@ impl Field {
         Some(Field { zero: vec![0; width], one, b, p })
     }
 
-    fn mul(&self, a: &[Limb], b: &[Limb]) -> Vec<Limb> {
+    pub(crate) fn mul(&self, a: &[Limb], b: &[Limb]) -> Vec<Limb> {
         self.p.mul(a, b)
     }
 
-    fn square(&self, a: &[Limb]) -> Vec<Limb> {
+    pub(crate) fn square(&self, a: &[Limb]) -> Vec<Limb> {
         self.p.mul(a, a)
     }
 
-    fn sub(&self, a: &[Limb], b: &[Limb]) -> Vec<Limb> {
+    pub(crate) fn sub(&self, a: &[Limb], b: &[Limb]) -> Vec<Limb> {
         self.p.sub(a, b)
     }
 
-    fn add(&self, a: &[Limb], b: &[Limb]) -> Vec<Limb> {
+    pub(crate) fn add(&self, a: &[Limb], b: &[Limb]) -> Vec<Limb> {
         self.p.sub(a, &self.p.sub(&self.zero, b))
     }
 
@@ -132,13 +159,13 @@ impl Field {
     }
 
     /// a⁻¹ = a^(p−2), for a ≠ 0.
-    fn invert(&self, a: &[Limb]) -> Option<Vec<Limb>> {
+    pub(crate) fn invert(&self, a: &[Limb]) -> Option<Vec<Limb>> {
         let exp = bignum::to_be(&self.p.minus_two(), self.p.limbs() * (Limb::BITS as usize / 8))?;
         Some(self.p.pow_public(a, &exp))
     }
 
     /// A field element from big-endian bytes (below p), in Montgomery form.
-    fn element(&self, bytes: &[u8]) -> Option<Vec<Limb>> {
+    pub(crate) fn element(&self, bytes: &[u8]) -> Option<Vec<Limb>> {
         let x = bignum::from_be(bytes, self.p.limbs())?;
         self.p.is_reduced(&x).then(|| self.p.to_mont(&x))
     }
@@ -224,6 +251,11 @@ pub struct PublicKey {
 }
 
 impl PublicKey {
+    /// The curve, its field, and the point's affine x and y (Montgomery form).
+    pub(crate) fn affine(&self) -> (&'static Curve, &Field, &[Limb], &[Limb]) {
+        (self.curve, &self.field, &self.q.x, &self.q.y)
+    }
+
     /// The key from its SEC 1 encoding (the bits of an EC subjectPublicKey): uncompressed
     /// (`04 || X || Y`) or compressed (`02`/`03 || X`). The point must be on the curve.
     pub fn from_sec1(curve: &'static Curve, bytes: &[u8]) -> Result<PublicKey, EcdsaError> {

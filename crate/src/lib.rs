@@ -28,6 +28,7 @@ pub mod cert;
 pub mod clock;
 pub mod dn;
 pub mod dsa_key;
+pub mod ec_key;
 pub mod ecdsa_key;
 pub mod envelope;
 pub mod error;

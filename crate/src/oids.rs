@@ -59,9 +59,6 @@ const OTHER_NAMES: &[(Oid, &str)] = &[
     (Oid::new_unwrap("1.3.132.0.35"), "secp521r1"),
     (Oid::new_unwrap("1.2.840.10046.2.1"), "dhpublicnumber"),
     (Oid::new_unwrap("1.2.840.113549.3.2"), "rc2-cbc"),
-    (Oid::new_unwrap("2.16.840.1.101.3.4.1.5"), "id-aes128-wrap"),
-    (Oid::new_unwrap("2.16.840.1.101.3.4.1.25"), "id-aes192-wrap"),
-    (Oid::new_unwrap("2.16.840.1.101.3.4.1.45"), "id-aes256-wrap"),
     (Oid::new_unwrap("1.2.840.113549.1.9.16.3.6"), "id-alg-CMS3DESwrap"),
     (Oid::new_unwrap("1.2.840.113549.1.5.12"), "id-PBKDF2"),
     (Oid::new_unwrap("1.2.840.113549.2.8"), "id-hmacWithSHA224"),
@@ -129,6 +126,34 @@ oids! {
     ECDSA_WITH_SHA384 = "1.2.840.10045.4.3.3", "ecdsa-with-SHA384";
     /// ecdsa-with-SHA512
     ECDSA_WITH_SHA512 = "1.2.840.10045.4.3.4", "ecdsa-with-SHA512";
+    /// secp521r1 (P-521), named in messages only: Siegel has no P-521 arithmetic.
+    SECP521R1 = "1.3.132.0.35", "P-521";
+    /// dhSinglePass-stdDH-sha1kdf-scheme (RFC 5753 section 7.1.4)
+    ECDH_STD_SHA1KDF = "1.3.133.16.840.63.0.2", "dhSinglePass-stdDH-sha1kdf-scheme";
+    /// dhSinglePass-stdDH-sha224kdf-scheme
+    ECDH_STD_SHA224KDF = "1.3.132.1.11.0", "dhSinglePass-stdDH-sha224kdf-scheme";
+    /// dhSinglePass-stdDH-sha256kdf-scheme
+    ECDH_STD_SHA256KDF = "1.3.132.1.11.1", "dhSinglePass-stdDH-sha256kdf-scheme";
+    /// dhSinglePass-stdDH-sha384kdf-scheme
+    ECDH_STD_SHA384KDF = "1.3.132.1.11.2", "dhSinglePass-stdDH-sha384kdf-scheme";
+    /// dhSinglePass-stdDH-sha512kdf-scheme
+    ECDH_STD_SHA512KDF = "1.3.132.1.11.3", "dhSinglePass-stdDH-sha512kdf-scheme";
+    /// dhSinglePass-cofactorDH-sha1kdf-scheme (the same as stdDH on curves of cofactor 1)
+    ECDH_COFACTOR_SHA1KDF = "1.3.133.16.840.63.0.3", "dhSinglePass-cofactorDH-sha1kdf-scheme";
+    /// dhSinglePass-cofactorDH-sha224kdf-scheme
+    ECDH_COFACTOR_SHA224KDF = "1.3.132.1.14.0", "dhSinglePass-cofactorDH-sha224kdf-scheme";
+    /// dhSinglePass-cofactorDH-sha256kdf-scheme
+    ECDH_COFACTOR_SHA256KDF = "1.3.132.1.14.1", "dhSinglePass-cofactorDH-sha256kdf-scheme";
+    /// dhSinglePass-cofactorDH-sha384kdf-scheme
+    ECDH_COFACTOR_SHA384KDF = "1.3.132.1.14.2", "dhSinglePass-cofactorDH-sha384kdf-scheme";
+    /// dhSinglePass-cofactorDH-sha512kdf-scheme
+    ECDH_COFACTOR_SHA512KDF = "1.3.132.1.14.3", "dhSinglePass-cofactorDH-sha512kdf-scheme";
+    /// id-aes128-wrap (RFC 3394)
+    AES128_WRAP = "2.16.840.1.101.3.4.1.5", "AES-128 key wrap";
+    /// id-aes192-wrap
+    AES192_WRAP = "2.16.840.1.101.3.4.1.25", "AES-192 key wrap";
+    /// id-aes256-wrap
+    AES256_WRAP = "2.16.840.1.101.3.4.1.45", "AES-256 key wrap";
     /// id-dsa
     DSA = "1.2.840.10040.4.1", "DSA";
     /// id-dsa-with-sha1

@@ -5,9 +5,14 @@
 #   root (Siegel Test Root CA) -> intermediate (Siegel Test Issuing CA) -> alice, bob, bob-old, nokeyenc
 #   other-root (Untrusted Root) -> mallory
 #   expired (issued by the intermediate, valid 2001-2002)
+#   intermediate -> erin (P-256), frank (P-384): EC identities (ECDSA and ECDH)
 # Each end entity has NAME.key, NAME.crt and NAME.p12 (password "secret", OpenSSL 3 defaults);
-# bob-old.p12 and bob.p12 together are Bob's key history.
+# bob-old.p12 and bob.p12 together are Bob's key history; erin-legacy.p12 is Erin's in the legacy
+# encryption (3DES key, RC2 certificates).
+# ./make-pki.sh --ec [OUTDIR] writes only the EC identities, under the intermediate already there.
 set -euo pipefail
+ec_only=false
+if [ "${1:-}" = --ec ]; then ec_only=true; shift; fi
 out=${1:-$(cd "$(dirname "$0")" && pwd)}
 mkdir -p "$out"
 cd "$out"
@@ -33,6 +38,28 @@ X
 }
 
 key() { openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1.key" 2>/dev/null; }
+
+# EC identities: ECDSA to sign, ECDH (keyAgreement) to be encrypted to (RFC 8550, RFC 5480).
+ec_identities() {
+  for pair in erin:P-256 frank:P-384; do
+    local who=${pair%%:*} curve=${pair#*:}
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:$curve -out $who.key 2>/dev/null
+    ee_ext "$who@example.com" "digitalSignature,nonRepudiation,keyAgreement" > "$tmp/$who.ext"
+    openssl req -new -key $who.key -subj "/O=Siegel Test/CN=${who^}/emailAddress=$who@example.com" -out "$tmp/$who.csr"
+    openssl x509 -req -in "$tmp/$who.csr" -CA intermediate.crt -CAkey intermediate.key \
+      -set_serial "0x$(openssl rand -hex 8)" -extfile "$tmp/$who.ext" -sha256 -days $days -out $who.crt 2>/dev/null
+    openssl pkcs12 -export -inkey $who.key -in $who.crt -certfile intermediate.crt -name "$who" \
+      -passout pass:secret -out $who.p12
+  done
+  openssl pkcs12 -export -legacy -inkey erin.key -in erin.crt -certfile intermediate.crt -name erin \
+    -passout pass:secret -out erin-legacy.p12
+}
+
+if $ec_only; then
+  ec_identities
+  echo "EC identities written to $out"
+  exit 0
+fi
 
 key root
 openssl req -x509 -new -key root.key -subj "/O=Siegel Test/CN=Siegel Test Root CA" -days $days \
@@ -107,6 +134,7 @@ for who in alice bob bob-old carol nokeyenc mallory expired; do
   openssl pkcs12 -export -inkey $who.key -in $who.crt -certfile $issuer.crt -name "$who" \
     -passout pass:secret -out $who.p12
 done
+ec_identities
 cat intermediate.crt root.crt > chain.pem
 # A three-prime RSA key (RFC 8017 multi-prime), for the key-reading tests (no certificate).
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -pkeyopt rsa_keygen_primes:3 -out three-primes.key 2>/dev/null
