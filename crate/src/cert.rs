@@ -69,9 +69,14 @@ pub fn can_sign(cert: &Certificate) -> bool {
     key_usage(cert).is_none_or(|ku| ku.digital_signature() || ku.non_repudiation())
 }
 
-/// True when the certificate may receive RSA key transport: keyUsage absent or keyEncipherment.
+/// True when the certificate may be encrypted to: an RSA key with keyUsage absent or
+/// keyEncipherment (key transport), an EC key with keyUsage absent or keyAgreement (ECDH,
+/// RFC 5753; RFC 8550 section 4.4.2).
 pub fn can_encrypt(cert: &Certificate) -> bool {
-    allows(cert, KeyUsages::KeyEncipherment)
+    match cert.tbs_certificate.subject_public_key_info.algorithm.oid {
+        oids::EC_PUBLIC_KEY => allows(cert, KeyUsages::KeyAgreement),
+        _ => allows(cert, KeyUsages::KeyEncipherment),
+    }
 }
 
 /// True when extKeyUsage is absent, or lists emailProtection or anyExtendedKeyUsage.
@@ -132,6 +137,44 @@ pub fn rsa_public_key(cert: &Certificate) -> Result<crate::rsa_key::PublicKey> {
     }
     let bits = spki.subject_public_key.as_bytes().ok_or_else(|| Error::bad("certificate public key", "unused bits"))?;
     crate::rsa_key::PublicKey::from_pkcs1_der(bits).map_err(Error::malformed("certificate public key"))
+}
+
+/// The EC public key of the certificate: its curve (P-256 or P-384) and the SEC 1 point, checked to
+/// be on the curve.
+pub fn ec_public_key(cert: &Certificate) -> Result<crate::ecdsa_key::PublicKey> {
+    let spki = &cert.tbs_certificate.subject_public_key_info;
+    if spki.algorithm.oid != oids::EC_PUBLIC_KEY {
+        return Err(Error::unsupported("public key algorithm", oids::name(&spki.algorithm.oid)));
+    }
+    let curve = spki
+        .algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.decode_as::<const_oid::ObjectIdentifier>().ok())
+        .ok_or_else(|| Error::bad("certificate public key", "an EC key without a named curve"))?;
+    let curve = crate::ecdsa_key::Curve::from_oid(&curve)
+        .ok_or_else(|| Error::unsupported("EC curve", crate::ec_key::unsupported_curve(&curve)))?;
+    let bits = spki.subject_public_key.as_bytes().ok_or_else(|| Error::bad("certificate public key", "unused bits"))?;
+    crate::ecdsa_key::PublicKey::from_sec1(curve, bits).map_err(Error::malformed("certificate public key"))
+}
+
+/// The kind and size of the certificate's key, for people: "RSA-2048", "EC P-256", ...
+pub fn key_type(cert: &Certificate) -> String {
+    let alg = &cert.tbs_certificate.subject_public_key_info.algorithm;
+    match alg.oid {
+        oids::RSA_ENCRYPTION | oids::RSASSA_PSS => match rsa_public_key(cert) {
+            Ok(k) => format!("RSA-{}", k.bits()),
+            Err(_) => "RSA".into(),
+        },
+        oids::EC_PUBLIC_KEY => {
+            let curve = alg.parameters.as_ref().and_then(|p| p.decode_as::<const_oid::ObjectIdentifier>().ok());
+            match curve {
+                Some(c) => format!("EC {}", oids::name(&c)),
+                None => "EC".into(),
+            }
+        }
+        ref other => oids::name(other),
+    }
 }
 
 /// The SHA-256 fingerprint of the DER certificate, as colon-separated upper-case hex.
@@ -314,6 +357,8 @@ pub struct SummaryFields {
     pub extended_key_usage: Vec<String>,
     /// basicConstraints cA.
     pub is_ca: bool,
+    /// The key's kind and size: "RSA-2048", "EC P-256", ...
+    pub key_type: String,
     /// SHA-256 fingerprint.
     pub sha256_fingerprint: String,
     /// The URLs of its CRL distribution points: what a host with network access fetches and passes back
@@ -364,6 +409,7 @@ impl Summary {
             key_usage,
             extended_key_usage,
             is_ca: is_ca(cert),
+            key_type: key_type(cert),
             sha256_fingerprint,
             crl_urls: crl_distribution_urls(cert),
         })

@@ -78,6 +78,9 @@ impl Drop for Projective {
     }
 }
 
+/// Affine x and y, big-endian.
+type Affine = (Zeroizing<Vec<u8>>, Zeroizing<Vec<u8>>);
+
 /// The curve arithmetic for secret scalars.
 struct Arith<'c> {
     curve: &'c Curve,
@@ -172,7 +175,7 @@ impl<'c> Arith<'c> {
     }
 
     /// The affine coordinates in normal form, big-endian; `None` at infinity.
-    fn to_affine(&self, pt: &Projective) -> Option<(Zeroizing<Vec<u8>>, Zeroizing<Vec<u8>>)> {
+    fn to_affine(&self, pt: &Projective) -> Option<Affine> {
         let z_inv = Zeroizing::new(self.f.invert(&pt.z)?);
         let x = Zeroizing::new(self.f.p.from_mont(&self.f.mul(&pt.x, &z_inv)));
         let y = Zeroizing::new(self.f.p.from_mont(&self.f.mul(&pt.y, &z_inv)));
@@ -180,7 +183,7 @@ impl<'c> Arith<'c> {
         if pt.z.iter().all(|&l| l == 0) {
             return None;
         }
-        let len = self.curve.len();
+        let len = self.curve.element_len();
         Some((Zeroizing::new(bignum::to_be(&x, len)?), Zeroizing::new(bignum::to_be(&y, len)?)))
     }
 }
@@ -224,7 +227,7 @@ fn scalar(curve: &Curve, bytes: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
     let n = Modulus::new(curve.n, 0)?;
     let x = Zeroizing::new(bignum::from_be(bytes, n.limbs())?);
     let nonzero = x.iter().fold(0, |acc, &l| acc | l) != 0;
-    (n.is_reduced(&x) && nonzero).then(|| bignum::to_be(&x, curve.len()).map(Zeroizing::new))?
+    (n.is_reduced(&x) && nonzero).then(|| bignum::to_be(&x, curve.element_len()).map(Zeroizing::new))?
 }
 
 impl PrivateKey {
@@ -234,7 +237,7 @@ impl PrivateKey {
         let arith = Arith::new(curve).ok_or(EcKeyError::Fault)?;
         let g = arith.generator().ok_or(EcKeyError::Fault)?;
         let (x, y) = arith.to_affine(&arith.mul(&d, &g)).ok_or(EcKeyError::Fault)?;
-        let mut public = Vec::with_capacity(1 + 2 * curve.len());
+        let mut public = Vec::with_capacity(1 + 2 * curve.element_len());
         public.push(4);
         public.extend_from_slice(&x);
         public.extend_from_slice(&y);
@@ -243,7 +246,7 @@ impl PrivateKey {
 
     /// A fresh random key (for ECDH's ephemeral keys): d uniform in [1, n − 1] by rejection.
     pub fn generate(curve: &'static Curve, rng: &mut impl CryptoRngCore) -> Result<PrivateKey, EcKeyError> {
-        let mut candidate = Zeroizing::new(vec![0u8; curve.len()]);
+        let mut candidate = Zeroizing::new(vec![0u8; curve.element_len()]);
         // n is within 2^-32 of 2^bits for both curves: a retry is all but never needed.
         for _ in 0..64 {
             rng.fill_bytes(&mut candidate);
@@ -345,7 +348,7 @@ impl PrivateKey {
     /// deterministic nonce of section 3.2).
     pub fn sign_prehash_with(&self, digest: Digest, hash: &[u8], extra: &[u8]) -> Result<Vec<u8>, EcKeyError> {
         let curve = self.curve;
-        let len = curve.len();
+        let len = curve.element_len();
         let n = Modulus::new(curve.n, 0).ok_or(EcKeyError::Fault)?;
         let width = n.limbs();
         // bits2int: the leftmost bits of the hash, as many as n has (a whole number of bytes).
@@ -523,7 +526,7 @@ mod tests {
             assert_eq!(key.public_sec1(), [vec![4], hex(public_xy)].concat(), "{} public key", curve.name);
             for (msg, want) in sigs {
                 let sig = key.sign_prehash_with(digest, &digest.hash(msg.as_bytes()), &[]).unwrap();
-                assert_eq!(rs(&sig, curve.len()), hex(want), "{} {msg}", curve.name);
+                assert_eq!(rs(&sig, curve.element_len()), hex(want), "{} {msg}", curve.name);
             }
             // Hedged signatures differ each time and still verify.
             let hash = digest.hash(b"sample");

@@ -54,7 +54,7 @@ impl Curve {
     }
 
     /// The length in bytes of a field element and of a scalar (the same for both curves).
-    pub fn len(&self) -> usize {
+    pub fn element_len(&self) -> usize {
         self.p.len()
     }
 }

@@ -1,5 +1,6 @@
 //! CMS EnvelopedData (RFC 5652 section 6) with AES-CBC, and AuthEnvelopedData (RFC 5083) with
-//! AES-GCM (RFC 5084); RSA key transport with PKCS#1 v1.5 or OAEP (RFC 8017, RFC 4055).
+//! AES-GCM (RFC 5084); RSA key transport with PKCS#1 v1.5 or OAEP (RFC 8017, RFC 4055), and ECDH
+//! key agreement for EC recipients (RFC 5753, [`key_agree`]), mixed freely in one message.
 //!
 //! Reading also accepts AES-192 and 3DES-CBC, so that years-old mail stays readable. Every failure
 //! after a key has been chosen — RSA padding, CBC padding, GCM tag — is one and the same
@@ -27,6 +28,7 @@ use crate::{ber, cert, oids, rsa_padding, Error, Result};
 
 pub mod content;
 mod framing;
+mod key_agree;
 
 pub use content::{ContentCipher, ContentKey, EncryptedContent};
 pub use framing::EnvelopeDer;
@@ -118,10 +120,11 @@ pub fn seal(
         return Err(Error::InvalidArgument("a GCM tag goes with GCM content only".into()));
     }
     let mut infos = Vec::with_capacity(recipients.len());
-    let mut any_ski = false;
+    // Whether any RecipientInfo is not version 0 (a key identifier, or key agreement's version 3).
+    let mut any_not_v0 = false;
     for r in recipients {
-        let (info, ski) = key_trans_info(r, key.key(), options)?;
-        any_ski |= ski;
+        let (info, ski) = recipient_info(r, key.key(), options)?;
+        any_not_v0 |= ski || matches!(info, RecipientInfo::Kari(_));
         infos.push(info);
     }
     let recip_infos = framing::recipient_infos_der(&infos)?;
@@ -136,9 +139,9 @@ pub fn seal(
     };
     let parts = framing::Parts {
         mac: content.tag.as_deref(),
-        // RFC 5652 6.1: version 2 when any RecipientInfo is version 2 (subjectKeyIdentifier);
-        // AuthEnvelopedData is always version 0 (RFC 5083).
-        version: if any_ski && !cipher.is_authenticated() { CmsVersion::V2 } else { CmsVersion::V0 },
+        // RFC 5652 6.1: version 2 when any RecipientInfo is not version 0 (a subjectKeyIdentifier,
+        // key agreement); AuthEnvelopedData is always version 0 (RFC 5083).
+        version: if any_not_v0 && !cipher.is_authenticated() { CmsVersion::V2 } else { CmsVersion::V0 },
         recip_infos: &recip_infos,
         content_enc_alg: &AlgorithmIdentifierOwned { oid: cipher.oid(), parameters: Some(params) },
     };
@@ -151,6 +154,16 @@ fn crypto<E: core::fmt::Display>(e: E) -> Error {
 
 fn recipient_name(cert: &Certificate) -> String {
     cert::emails(cert).into_iter().next().unwrap_or_else(|| crate::dn::to_string(&cert.tbs_certificate.subject))
+}
+
+/// The RecipientInfo for one certificate: key transport for an RSA key, key agreement for an EC
+/// key; the bool tells whether it names the recipient by key identifier.
+fn recipient_info(cert: &Certificate, cek: &[u8], options: &EncryptOptions) -> Result<(RecipientInfo, bool)> {
+    let unusable = |reason: String| Error::UnusableCertificate { subject: recipient_name(cert), reason };
+    if cert.tbs_certificate.subject_public_key_info.algorithm.oid == oids::EC_PUBLIC_KEY {
+        return Ok((key_agree::recipient_info(cert, cek, unusable)?, false));
+    }
+    key_trans_info(cert, cek, options)
 }
 
 /// One KeyTransRecipientInfo; the bool tells whether it names the recipient by key identifier.
@@ -351,36 +364,57 @@ impl Opening {
         };
         let framing::Located { authenticated, recip_infos, content_enc_alg, ciphertext, mac, aad } = located;
         let alg = ContentAlg::from_identifier(&content_enc_alg, authenticated)?;
-        let ktris: Vec<&KeyTransRecipientInfo> = recip_infos
-            .iter()
-            .filter_map(|ri| match ri {
-                RecipientInfo::Ktri(k) => Some(k),
-                _ => None,
-            })
-            .collect();
-        let Some((ktri, pair)) = ktris.iter().find_map(|k| identity.pair_for(&k.rid).map(|p| (*k, p))) else {
-            if ktris.is_empty() {
-                return Err(Error::unsupported(
-                    "recipient type",
-                    "the message uses key agreement, KEK or password recipients; Siegel reads RSA key transport",
-                ));
-            }
-            return Err(Error::NotForUs { recipients: describe_recipients(&ktris) });
-        };
-        let transport = Transport::from_identifier(&ktri.key_enc_alg)?;
-        let (enc_key, key_len) = (ktri.enc_key.as_bytes().to_vec(), alg.key_len());
+        let (pair, transport, enc_key) = find_recipient(&recip_infos, identity)?;
+        let key_len = alg.key_len();
         let info = EncryptionInfo {
             content_type: if authenticated { "authEnvelopedData" } else { "envelopedData" }.into(),
             cipher: alg.name(),
             integrity_protected: authenticated,
-            key_transport: transport.name(),
+            key_transport: transport.name(pair),
             recipient: cert::Summary::of(pair.certificate()),
             recipient_count: recip_infos.len(),
         };
         let cipher = alg.into_cipher(mac, aad)?;
         Ok(Unwrapping { buf, ciphertext, enc_key, pair: pair.clone(), transport, key_len, cipher, info })
     }
+}
 
+/// The first RecipientInfo that a key of the identity's history opens (key transport or key
+/// agreement), with its key, how its key is protected, and the encrypted key.
+fn find_recipient<'a>(infos: &[RecipientInfo], identity: &'a Identity) -> Result<(&'a KeyPair, Transport, Vec<u8>)> {
+    for ri in infos {
+        match ri {
+            RecipientInfo::Ktri(k) => {
+                if let Some(pair) = identity.pair_for(&k.rid) {
+                    return Ok((pair, Transport::from_identifier(&k.key_enc_alg)?, k.enc_key.as_bytes().to_vec()));
+                }
+            }
+            RecipientInfo::Kari(kari) => {
+                let found = kari.recipient_enc_keys.iter().find_map(|rek| {
+                    identity
+                        .pairs()
+                        .iter()
+                        .find(|p| p.ec().is_some() && p.matches_key_agree_recipient(&rek.rid))
+                        .map(|p| (p, rek))
+                });
+                if let Some((pair, rek)) = found {
+                    let scheme = key_agree::Scheme::from_info(kari)?;
+                    return Ok((pair, Transport::KeyAgree(scheme), rek.enc_key.as_bytes().to_vec()));
+                }
+            }
+            _ => {}
+        }
+    }
+    if !infos.iter().any(|ri| matches!(ri, RecipientInfo::Ktri(_) | RecipientInfo::Kari(_))) {
+        return Err(Error::unsupported(
+            "recipient type",
+            "the message uses only KEK or password recipients; Siegel reads RSA key transport and ECDH key agreement",
+        ));
+    }
+    Err(Error::NotForUs { recipients: describe_recipient_infos(infos) })
+}
+
+impl Opening {
     /// The unwrapped content-encryption key (the stand-in key when the key transport failed).
     pub fn key(&self) -> &[u8] {
         &self.cek
@@ -498,13 +532,32 @@ pub(crate) fn describe_recipients(ktris: &[&KeyTransRecipientInfo]) -> String {
     ktris
         .iter()
         .map(|k| match &k.rid {
-            RecipientIdentifier::IssuerAndSerialNumber(ias) => {
-                format!("serial {} from {}", cert::hex(ias.serial_number.as_bytes()), crate::dn::to_string(&ias.issuer))
-            }
+            RecipientIdentifier::IssuerAndSerialNumber(ias) => describe_issuer_serial(ias),
             RecipientIdentifier::SubjectKeyIdentifier(ski) => format!("key id {}", cert::hex(ski.0.as_bytes())),
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+fn describe_issuer_serial(ias: &cms::cert::IssuerAndSerialNumber) -> String {
+    format!("serial {} from {}", cert::hex(ias.serial_number.as_bytes()), crate::dn::to_string(&ias.issuer))
+}
+
+/// Every key transport and key agreement recipient a message names, readable.
+fn describe_recipient_infos(infos: &[RecipientInfo]) -> String {
+    use cms::enveloped_data::KeyAgreeRecipientIdentifier as Kid;
+    let mut out = Vec::new();
+    for ri in infos {
+        match ri {
+            RecipientInfo::Ktri(k) => out.push(describe_recipients(&[k])),
+            RecipientInfo::Kari(kari) => out.extend(kari.recipient_enc_keys.iter().map(|rek| match &rek.rid {
+                Kid::IssuerAndSerialNumber(ias) => describe_issuer_serial(ias),
+                Kid::RKeyId(r) => format!("key id {}", cert::hex(r.subject_key_identifier.0.as_bytes())),
+            })),
+            _ => {}
+        }
+    }
+    out.join("; ")
 }
 
 /// An OAEP hash: the digests Siegel knows, under the error name OAEP parameters want.
@@ -514,7 +567,13 @@ fn oaep_hash(oid: &const_oid::ObjectIdentifier) -> Result<Digest> {
 
 enum Transport {
     Pkcs1,
-    Oaep { hash: Digest, mgf: Digest, label: Vec<u8> },
+    Oaep {
+        hash: Digest,
+        mgf: Digest,
+        label: Vec<u8>,
+    },
+    /// ECDH key agreement with AES key wrap.
+    KeyAgree(key_agree::Scheme),
 }
 
 impl Transport {
@@ -544,26 +603,34 @@ impl Transport {
         }
     }
 
-    fn name(&self) -> String {
+    fn name(&self, pair: &KeyPair) -> String {
         match self {
             Transport::Pkcs1 => "RSA PKCS#1 v1.5".into(),
             Transport::Oaep { hash, .. } => format!("RSAES-OAEP ({hash:?})").replace("Sha", "SHA-"),
+            Transport::KeyAgree(scheme) => scheme.name(pair),
         }
     }
 }
 
-/// Unwraps the content-encryption key. Never fails: a bad unwrap yields the pair's rejection key for
+/// Unwraps the content-encryption key (RSA key transport, or ECDH and AES key unwrap). Never fails:
+/// a bad unwrap yields the pair's rejection key for
 /// this encrypted key ([`KeyPair::rejection_key`]), so the failure surfaces as the same
 /// [`Error::DecryptionFailed`] as a bad tag or padding.
 /// The RSA operation and the padding check run in constant time ([`crate::rsa_key`],
 /// [`crate::rsa_padding`]).
 fn unwrap_key(pair: &KeyPair, transport: &Transport, enc_key: &[u8], key_len: usize) -> Zeroizing<Vec<u8>> {
     let fallback = pair.rejection_key(enc_key, key_len);
+    if let Transport::KeyAgree(scheme) = transport {
+        // Nothing here is an RSA padding oracle: a failed unwrap (AES key wrap's integrity check, a
+        // bad originator key) goes on with the stand-in key all the same.
+        return scheme.unwrap(pair, enc_key, key_len).unwrap_or(fallback);
+    }
     // A number that is not below the modulus: public, as the encrypted key is.
     let Ok(em) = pair.decrypt_raw(enc_key) else { return fallback };
     match transport {
         Transport::Pkcs1 => rsa_padding::pkcs1v15_key(&em, &fallback),
         Transport::Oaep { hash, mgf, label } => rsa_padding::oaep_key(&em, *hash, *mgf, label, &fallback),
+        Transport::KeyAgree(_) => fallback,
     }
 }
 
@@ -710,5 +777,71 @@ mod tests {
             assert_ne!(bob.pairs()[0].rejection_key(enc_key, 32), alice.pairs()[0].rejection_key(enc_key, 32));
             assert_eq!(bob.pairs()[0].rejection_key(enc_key, 16).len(), 16);
         }
+    }
+
+    #[test]
+    fn ec_recipients_mixed_with_rsa_in_cbc_and_gcm() {
+        let bob = Identity::from_pkcs12(&data("pki/bob.p12"), "secret").unwrap();
+        let erin = Identity::from_pkcs12(&data("pki/erin.p12"), "secret").unwrap();
+        let frank = Identity::from_pkcs12(&data("pki/frank.p12"), "secret").unwrap();
+        let alice = Identity::from_pkcs12(&data("pki/alice.p12"), "secret").unwrap();
+        let certs: Vec<Certificate> =
+            [&bob, &erin, &frank].iter().map(|i| i.pairs()[0].certificate().clone()).collect();
+        for cipher in [Cipher::Aes256Gcm, Cipher::Aes128Gcm, Cipher::Aes256Cbc, Cipher::Aes128Cbc] {
+            for identifier in [IdentifierKind::IssuerAndSerial, IdentifierKind::SubjectKeyId] {
+                let options = EncryptOptions { cipher, identifier, ..Default::default() };
+                let sealed = encrypt(b"for all three", &certs, &options).unwrap();
+                for (who, id, transport) in [
+                    ("bob", &bob, "RSA PKCS#1 v1.5"),
+                    ("erin", &erin, "ECDH P-256 (SHA-256 KDF, AES-"),
+                    ("frank", &frank, "ECDH P-384 (SHA-384 KDF, AES-"),
+                ] {
+                    let out = decrypt(&sealed, id).unwrap_or_else(|e| panic!("{who} {cipher:?} {identifier:?}: {e}"));
+                    assert_eq!(out.content, b"for all three");
+                    assert!(out.info.key_transport.starts_with(transport), "{who}: {}", out.info.key_transport);
+                    assert_eq!(out.info.recipient_count, 3);
+                }
+                // Not for Alice: the error names every recipient, the EC ones too.
+                match decrypt(&sealed, &alice) {
+                    Err(Error::NotForUs { recipients }) => {
+                        assert_eq!(recipients.matches("; ").count(), 2, "{recipients}")
+                    }
+                    other => panic!("{other:?}"),
+                }
+                // The EnvelopedData version is 2 (key agreement's RecipientInfo is version 3).
+                if !cipher.is_authenticated() {
+                    let ci = ContentInfo::from_der(&sealed).unwrap();
+                    assert_eq!(ci.content.value()[..3], [0x02, 0x01, 0x02]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_damaged_ec_wrapped_key_or_originator_key_fails_as_one_error() {
+        let erin = Identity::from_pkcs12(&data("pki/erin.p12"), "secret").unwrap();
+        let cert = erin.pairs()[0].certificate().clone();
+        let sealed = encrypt(b"hi", std::slice::from_ref(&cert), &EncryptOptions::default()).unwrap();
+        // The 40-byte wrapped AES-256 key, and the 65-byte ephemeral point (04 || X || Y).
+        let wrapped = sealed.windows(2).position(|w| w == [0x04, 0x28]).unwrap() + 2;
+        let point = sealed.windows(4).position(|w| w == [0x03, 0x42, 0x00, 0x04]).unwrap() + 4;
+        for at in [wrapped + 3, point + 10, point + 60] {
+            let mut damaged = sealed.clone();
+            damaged[at] ^= 1;
+            assert!(matches!(decrypt(&damaged, &erin), Err(Error::DecryptionFailed)), "byte {at}");
+            let key_of = |der: &[u8]| Opening::new(der.to_vec(), &erin).unwrap().key().to_vec();
+            assert_eq!(key_of(&damaged), key_of(&damaged));
+        }
+        assert_eq!(decrypt(&sealed, &erin).unwrap().content, b"hi");
+    }
+
+    #[test]
+    fn an_ec_certificate_without_key_agreement_is_refused() {
+        // Frank's certificate allows key agreement; Alice's RSA one does not: for EC the bit that
+        // counts is keyAgreement, not keyEncipherment.
+        let frank = Identity::from_pkcs12(&data("pki/frank.p12"), "secret").unwrap();
+        let cert = frank.pairs()[0].certificate();
+        assert!(cert::can_encrypt(cert));
+        assert!(!cert::allows(cert, x509_cert::ext::pkix::KeyUsages::KeyEncipherment));
     }
 }

@@ -1,21 +1,31 @@
-//! A user's identity: private keys with their certificates — the whole history of them, so that
+//! A user's identity: private keys (RSA or EC) with their certificates — the whole history of them, so that
 //! old mail stays readable — and the chain that goes with them.
 
 use cms::cert::IssuerAndSerialNumber;
-use cms::enveloped_data::RecipientIdentifier;
+use cms::enveloped_data::{KeyAgreeRecipientIdentifier, RecipientIdentifier};
 use cms::signed_data::SignerIdentifier;
 use der::Decode;
 use x509_cert::Certificate;
 use zeroize::Zeroizing;
 
-use crate::{cert, pkcs12, rsa_key, Error, Result};
+use crate::{cert, ec_key, pkcs12, rsa_key, Error, Result};
 
-/// An RSA private key with the certificate that carries its public half.
+/// A private key of one of the kinds Siegel signs and decrypts with.
+// One per key pair, behind an Arc: the size of the RSA variant costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum SecretKey {
+    /// RSA: PKCS#1 v1.5 or PSS signatures, PKCS#1 v1.5 or OAEP key transport.
+    Rsa(rsa_key::PrivateKey),
+    /// EC on P-256 or P-384: ECDSA signatures, ECDH key agreement.
+    Ec(ec_key::PrivateKey),
+}
+
+/// A private key with the certificate that carries its public half.
 #[derive(Clone)]
 pub struct KeyPair {
     /// Shared by the pair's clones (the wasm API clones identities into its futures), with its
     /// blinding state.
-    key: std::sync::Arc<rsa_key::PrivateKey>,
+    key: std::sync::Arc<SecretKey>,
     certificate: Certificate,
 }
 
@@ -28,12 +38,27 @@ impl core::fmt::Debug for KeyPair {
     }
 }
 
+/// True when `key` is the private half of the certificate's public key.
+fn belongs_to(key: &SecretKey, certificate: &Certificate) -> bool {
+    match key {
+        SecretKey::Rsa(k) => cert::rsa_public_key(certificate).is_ok_and(|p| p == *k.public()),
+        SecretKey::Ec(k) => cert::ec_public_key(certificate).is_ok_and(|p| {
+            let (curve, _, x, y) = p.affine();
+            // Compare the points, whatever the certificate's encoding (compressed or not).
+            core::ptr::eq(curve, k.curve())
+                && crate::ecdsa_key::PublicKey::from_sec1(curve, k.public_sec1()).is_ok_and(|q| {
+                    let (_, _, qx, qy) = q.affine();
+                    qx == x && qy == y
+                })
+        }),
+    }
+}
+
 impl KeyPair {
     /// Pairs a PKCS#8 private key with its certificate; fails if they don't belong together.
     pub fn new(pkcs8_der: &[u8], certificate: Certificate) -> Result<KeyPair> {
         let key = decode_private_key(pkcs8_der)?;
-        let public = cert::rsa_public_key(&certificate)?;
-        if public != *key.public() {
+        if !belongs_to(&key, &certificate) {
             return Err(Error::InvalidArgument("the private key does not belong to the certificate".into()));
         }
         Ok(KeyPair { key: std::sync::Arc::new(key), certificate })
@@ -46,30 +71,65 @@ impl KeyPair {
 
     /// The private key as PKCS#8 DER, for storage encrypted at rest by the caller.
     pub fn private_key_pkcs8(&self) -> Result<Zeroizing<Vec<u8>>> {
-        self.key.to_pkcs8_der().map_err(|e| Error::Crypto(e.to_string()))
+        match &*self.key {
+            SecretKey::Rsa(k) => k.to_pkcs8_der().map_err(|e| Error::Crypto(e.to_string())),
+            SecretKey::Ec(k) => k.to_pkcs8_der().map_err(|e| Error::Crypto(e.to_string())),
+        }
     }
 
-    /// The modulus' length in bytes (of a signature, of an encrypted key).
-    pub fn size(&self) -> usize {
-        self.key.public().size()
+    /// The RSA key, for RSA-only operations (WebCrypto's RSA signing and OAEP); `None` for EC.
+    pub(crate) fn rsa(&self) -> Option<&rsa_key::PrivateKey> {
+        match &*self.key {
+            SecretKey::Rsa(k) => Some(k),
+            SecretKey::Ec(_) => None,
+        }
+    }
+
+    /// The EC key; `None` for RSA.
+    pub(crate) fn ec(&self) -> Option<&ec_key::PrivateKey> {
+        match &*self.key {
+            SecretKey::Ec(k) => Some(k),
+            SecretKey::Rsa(_) => None,
+        }
+    }
+
+    /// The length in bytes of an RSA signature or encrypted key (the modulus'); `None` for EC.
+    pub fn rsa_size(&self) -> Option<usize> {
+        self.rsa().map(|k| k.public().size())
+    }
+
+    fn rsa_or_err(&self) -> Result<&rsa_key::PrivateKey> {
+        self.rsa().ok_or_else(|| Error::InvalidArgument("an RSA operation was asked of an EC key".into()))
     }
 
     /// The raw RSA private-key operation c^d mod n on the big-endian `c` of the modulus' length:
-    /// constant-time and blinded ([`crate::rsa_key`]), checked against faults.
+    /// constant-time and blinded ([`crate::rsa_key`]), checked against faults. An EC key refuses
+    /// it (as input of the wrong kind).
     pub(crate) fn decrypt_raw(&self, c: &[u8]) -> core::result::Result<Zeroizing<Vec<u8>>, rsa_key::RsaError> {
-        self.key.decrypt_raw(c)
+        match &*self.key {
+            SecretKey::Rsa(k) => k.decrypt_raw(c),
+            SecretKey::Ec(_) => Err(rsa_key::RsaError::BadInput),
+        }
     }
 
     /// The RSASSA-PKCS1-v1_5 signature of `hash`, made with `digest`.
     pub(crate) fn sign_pkcs1v15(&self, digest: crate::alg::Digest, hash: &[u8]) -> Result<Vec<u8>> {
-        self.sign_block(rsa_key::emsa_pkcs1v15(digest, hash, self.size()))
+        let size = self.rsa_or_err()?.public().size();
+        self.sign_block(rsa_key::emsa_pkcs1v15(digest, hash, size))
     }
 
     /// The RSASSA-PSS signature of `hash`, made with `digest` (also for MGF1), with `salt_len`
     /// random bytes of salt.
     pub(crate) fn sign_pss(&self, digest: crate::alg::Digest, hash: &[u8], salt_len: usize) -> Result<Vec<u8>> {
-        let mod_bits = self.key.public().bits();
+        let mod_bits = self.rsa_or_err()?.public().bits();
         self.sign_block(rsa_key::emsa_pss_encode(&mut rand_core::OsRng, digest, hash, salt_len, mod_bits - 1))
+    }
+
+    /// The ECDSA signature (DER) of `hash`, made with `digest` ([`crate::ec_key`]).
+    pub(crate) fn sign_ecdsa(&self, digest: crate::alg::Digest, hash: &[u8]) -> Result<Vec<u8>> {
+        let key =
+            self.ec().ok_or_else(|| Error::InvalidArgument("an ECDSA signature was asked of an RSA key".into()))?;
+        key.sign_prehash(digest, hash).map_err(|e| Error::Crypto(format!("ECDSA signing failed: {e}")))
     }
 
     /// The private-key operation on an encoded signature block (`None`: it did not fit the key),
@@ -77,7 +137,7 @@ impl KeyPair {
     /// than the modulus when modBits ≡ 1 (mod 8).
     fn sign_block(&self, em: Option<Vec<u8>>) -> Result<Vec<u8>> {
         let em = em.ok_or_else(|| Error::Crypto("the key is too small for this digest".into()))?;
-        let k = self.size();
+        let k = self.rsa_or_err()?.public().size();
         let mut block = Zeroizing::new(vec![0u8; k]);
         block[k - em.len()..].copy_from_slice(&em);
         Ok(self.decrypt_raw(&block).map_err(|e| Error::Crypto(format!("RSA signing failed: {e:?}")))?.to_vec())
@@ -85,13 +145,17 @@ impl KeyPair {
 
     /// The key that stands in for a content-encryption key whose unwrap failed ("implicit
     /// rejection", as OpenSSL 3.2 and the IRTF CFRG's RSA guidance do it): HMAC-SHA-256 keyed by a
-    /// hash of the private exponent, over the encrypted key, `key_len` bytes. The same bad
-    /// ciphertext always gives the same wrong key, so retrying it tells an attacker nothing that a
-    /// good one would not, and nobody without the private key can predict it.
+    /// hash of the private exponent (or EC scalar), over the encrypted key, `key_len` bytes. The
+    /// same bad ciphertext always gives the same wrong key, so retrying it tells an attacker
+    /// nothing that a good one would not, and nobody without the private key can predict it.
     pub(crate) fn rejection_key(&self, enc_key: &[u8], key_len: usize) -> Zeroizing<Vec<u8>> {
         use hmac::{Hmac, Mac};
         use sha2::Digest as _;
-        let kdk = Zeroizing::new(sha2::Sha256::digest(self.key.private_exponent()).to_vec());
+        let secret = match &*self.key {
+            SecretKey::Rsa(k) => k.private_exponent(),
+            SecretKey::Ec(k) => k.scalar_bytes(),
+        };
+        let kdk = Zeroizing::new(sha2::Sha256::digest(secret).to_vec());
         let mut out = Zeroizing::new(Vec::with_capacity(key_len + 32));
         let mut counter = 0u32;
         while out.len() < key_len {
@@ -105,6 +169,16 @@ impl KeyPair {
         }
         out.truncate(key_len);
         out
+    }
+
+    /// True when this pair is the one a KeyAgreeRecipientInfo's `rid` names.
+    pub fn matches_key_agree_recipient(&self, rid: &KeyAgreeRecipientIdentifier) -> bool {
+        match rid {
+            KeyAgreeRecipientIdentifier::IssuerAndSerialNumber(ias) => matches_issuer_serial(&self.certificate, ias),
+            KeyAgreeRecipientIdentifier::RKeyId(rkid) => {
+                cert::subject_key_id(&self.certificate).as_deref() == Some(rkid.subject_key_identifier.0.as_bytes())
+            }
+        }
     }
 
     /// True when this pair is the one `rid` names.
@@ -131,15 +205,31 @@ pub fn matches_signer(cert: &Certificate, sid: &SignerIdentifier) -> bool {
     }
 }
 
-fn decode_private_key(pkcs8_der: &[u8]) -> Result<rsa_key::PrivateKey> {
+fn decode_private_key(pkcs8_der: &[u8]) -> Result<SecretKey> {
     let info = pkcs8::PrivateKeyInfo::from_der(pkcs8_der).map_err(Error::malformed("private key"))?;
-    if info.algorithm.oid != crate::oids::RSA_ENCRYPTION {
-        return Err(Error::unsupported(
+    match info.algorithm.oid {
+        crate::oids::RSA_ENCRYPTION => rsa_key::PrivateKey::from_pkcs1_der(info.private_key)
+            .map(SecretKey::Rsa)
+            .map_err(Error::malformed("RSA private key")),
+        crate::oids::EC_PUBLIC_KEY => {
+            ec_key::PrivateKey::from_pkcs8_parts(info.algorithm.parameters.as_ref(), info.private_key)
+                .map(SecretKey::Ec)
+                .map_err(Error::malformed("EC private key"))
+        }
+        ref other => Err(Error::unsupported(
             "private key algorithm",
-            format!("{} (Siegel reads RSA keys)", crate::oids::name(&info.algorithm.oid)),
-        ));
+            format!("{} (Siegel reads RSA and EC keys)", crate::oids::name(other)),
+        )),
     }
-    rsa_key::PrivateKey::from_pkcs1_der(info.private_key).map_err(Error::malformed("RSA private key"))
+}
+
+/// What kind of key a PKCS#8 PrivateKeyInfo holds ("RSA-2048", "EC P-384"), or why it cannot be
+/// read: for describing a .p12 without using its keys.
+pub fn describe_private_key(pkcs8_der: &[u8]) -> Result<String> {
+    Ok(match decode_private_key(pkcs8_der)? {
+        SecretKey::Rsa(k) => format!("RSA-{}", k.public().bits()),
+        SecretKey::Ec(k) => format!("EC {}", k.curve().name),
+    })
 }
 
 /// A user's keys and certificates.
@@ -174,7 +264,7 @@ impl Identity {
         let mut pairs = Vec::new();
         for entry in &p12.keys {
             let key = decode_private_key(&entry.pkcs8_der)?;
-            let pos = certs.iter().position(|c| cert::rsa_public_key(c).is_ok_and(|p| p == *key.public()));
+            let pos = certs.iter().position(|c| belongs_to(&key, c));
             let Some(pos) = pos else { return Err(Error::NoCertificateForKey) };
             pairs.push(KeyPair { key: std::sync::Arc::new(key), certificate: certs.remove(pos) });
         }

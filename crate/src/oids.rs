@@ -56,7 +56,6 @@ const OTHER_NAMES: &[(Oid, &str)] = &[
     (Oid::new_unwrap("1.3.101.111"), "id-X448"),
     (Oid::new_unwrap("1.3.101.112"), "id-Ed25519"),
     (Oid::new_unwrap("1.3.101.113"), "id-Ed448"),
-    (Oid::new_unwrap("1.3.132.0.35"), "secp521r1"),
     (Oid::new_unwrap("1.2.840.10046.2.1"), "dhpublicnumber"),
     (Oid::new_unwrap("1.2.840.113549.3.2"), "rc2-cbc"),
     (Oid::new_unwrap("1.2.840.113549.1.9.16.3.6"), "id-alg-CMS3DESwrap"),

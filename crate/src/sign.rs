@@ -1,6 +1,6 @@
 //! CMS SignedData (RFC 5652 section 5) as S/MIME 4.0 writes it (RFC 8551 section 2).
 //!
-//! One signer, RSA PKCS#1 v1.5 or RSASSA-PSS over SHA-2, signed attributes contentType,
+//! One signer, RSA PKCS#1 v1.5, RSASSA-PSS or (EC keys) ECDSA over SHA-2, signed attributes contentType,
 //! signingTime, messageDigest, SMIMECapabilities and SMIMEEncryptionKeyPreference, and the signer's
 //! certificate with (by default) its chain without the root.
 
@@ -165,7 +165,7 @@ impl<'a> Prepared<'a> {
             sid: SignerIdentifier::IssuerAndSerialNumber(issuer_and_serial(signer_cert)),
             digest_alg: AlgorithmIdentifierOwned { oid: digest.oid(), parameters: None },
             signed_attrs: Some(attrs),
-            signature_algorithm: signature_algorithm(digest, scheme)?,
+            signature_algorithm: signature_algorithm(signer, digest, scheme)?,
             signature: OctetString::new(signature).map_err(crypto)?,
             unsigned_attrs: None,
         };
@@ -297,8 +297,19 @@ fn smime_capabilities() -> Vec<SmimeCapability> {
         .collect()
 }
 
-/// The signatureAlgorithm of a SignerInfo for `digest` and `scheme`.
-fn signature_algorithm(digest: Digest, scheme: SignatureScheme) -> Result<AlgorithmIdentifierOwned> {
+/// The signatureAlgorithm of a SignerInfo for the signer's key, `digest` and (RSA keys) `scheme`:
+/// an EC key signs ECDSA with the digest (RFC 5753 section 2.1.1, RFC 8551 section 2.2), its
+/// parameters absent (RFC 5758 section 3.2).
+fn signature_algorithm(signer: &KeyPair, digest: Digest, scheme: SignatureScheme) -> Result<AlgorithmIdentifierOwned> {
+    if signer.ec().is_some() {
+        let oid = match digest {
+            Digest::Sha1 => return Err(Error::InvalidArgument("SHA-1 is not allowed for signing".into())),
+            Digest::Sha256 => oids::ECDSA_WITH_SHA256,
+            Digest::Sha384 => oids::ECDSA_WITH_SHA384,
+            Digest::Sha512 => oids::ECDSA_WITH_SHA512,
+        };
+        return Ok(AlgorithmIdentifierOwned { oid, parameters: None });
+    }
     macro_rules! pss {
         ($d:ty) => {{
             let salt = <$d as sha2::digest::OutputSizeUser>::output_size();
@@ -321,12 +332,16 @@ fn signature_algorithm(digest: Digest, scheme: SignatureScheme) -> Result<Algori
 }
 
 /// Signs `data` (the DER signed attributes) with the pair's key: PKCS#1 v1.5, or PSS with a salt as
-/// long as the digest (what the SignerInfo's parameters say), both on [`crate::rsa_key`].
+/// long as the digest (what the SignerInfo's parameters say), both on [`crate::rsa_key`]; ECDSA for
+/// an EC key ([`crate::ec_key`]), whatever the scheme.
 fn sign_bytes(pair: &KeyPair, digest: Digest, scheme: SignatureScheme, data: &[u8]) -> Result<Vec<u8>> {
     if digest == Digest::Sha1 {
         return Err(Error::InvalidArgument("SHA-1 is not allowed for signing".into()));
     }
     let hash = digest.hash(data);
+    if pair.ec().is_some() {
+        return pair.sign_ecdsa(digest, &hash);
+    }
     match scheme {
         SignatureScheme::RsaPkcs1v15 => pair.sign_pkcs1v15(digest, &hash),
         SignatureScheme::RsaPss => pair.sign_pss(digest, &hash, digest.output_len()),

@@ -873,7 +873,7 @@ fn check_signature(
     if digest == Digest::Sha1 && !options.allow_sha1 {
         return (Check::fail("signed with SHA-1, which is no longer accepted"), false);
     }
-    let public = match cert::rsa_public_key(signer_cert) {
+    let public = match SignerKey::of(signer_cert) {
         Ok(p) => p,
         Err(e) => return (Check::fail(e.to_string()), false),
     };
@@ -881,13 +881,12 @@ fn check_signature(
     let content_hash = content.digests.of(digest, content.bytes);
     let Some(raw_attrs) = raw_attrs else {
         // No signed attributes: the signature is over the content itself.
-        let ok = verify_rsa(&public, &si.signature_algorithm, digest, &content_hash, si.signature.as_bytes());
+        let ok = public.verify(&si.signature_algorithm, digest, &content_hash, si.signature.as_bytes());
         if ok.is_ok() {
             return (Check::Passed, false);
         }
         if let Some(alt) = alternative {
-            if verify_rsa(&public, &si.signature_algorithm, digest, &digest.hash(alt), si.signature.as_bytes()).is_ok()
-            {
+            if public.verify(&si.signature_algorithm, digest, &digest.hash(alt), si.signature.as_bytes()).is_ok() {
                 return (Check::Passed, true);
             }
         }
@@ -924,10 +923,63 @@ fn check_signature(
     let mut signed = raw_attrs.to_vec();
     signed[0] = 0x31;
     let attrs_hash = digest.hash(&signed);
-    match verify_rsa(&public, &si.signature_algorithm, digest, &attrs_hash, si.signature.as_bytes()) {
+    match public.verify(&si.signature_algorithm, digest, &attrs_hash, si.signature.as_bytes()) {
         Ok(()) => (Check::Passed, used_alt),
         Err(reason) => (Check::fail(reason), used_alt),
     }
+}
+
+/// The public key of a signer's certificate: RSA or EC.
+enum SignerKey {
+    Rsa(crate::rsa_key::PublicKey),
+    Ec(crate::ecdsa_key::PublicKey),
+}
+
+impl SignerKey {
+    fn of(cert: &Certificate) -> Result<SignerKey> {
+        match cert.tbs_certificate.subject_public_key_info.algorithm.oid {
+            oids::EC_PUBLIC_KEY => cert::ec_public_key(cert).map(SignerKey::Ec),
+            _ => cert::rsa_public_key(cert).map(SignerKey::Rsa),
+        }
+    }
+
+    /// Verifies a SignerInfo's signature over a precomputed hash.
+    fn verify(
+        &self,
+        alg: &AlgorithmIdentifierOwned,
+        digest: Digest,
+        hash: &[u8],
+        signature: &[u8],
+    ) -> core::result::Result<(), String> {
+        match self {
+            SignerKey::Rsa(public) => verify_rsa(public, alg, digest, hash, signature),
+            SignerKey::Ec(public) => verify_ecdsa(public, alg, digest, hash, signature),
+        }
+    }
+}
+
+/// Verifies an ECDSA signature over a precomputed hash (RFC 5753 section 2.1.1): the signature
+/// algorithm is ecdsa-with-SHA* naming the digest algorithm's hash (or, as some older writers put
+/// it, id-ecPublicKey).
+fn verify_ecdsa(
+    public: &crate::ecdsa_key::PublicKey,
+    alg: &AlgorithmIdentifierOwned,
+    digest: Digest,
+    hash: &[u8],
+    signature: &[u8],
+) -> core::result::Result<(), String> {
+    let named = match alg.oid {
+        oids::ECDSA_WITH_SHA1 => Some(Digest::Sha1),
+        oids::ECDSA_WITH_SHA256 => Some(Digest::Sha256),
+        oids::ECDSA_WITH_SHA384 => Some(Digest::Sha384),
+        oids::ECDSA_WITH_SHA512 => Some(Digest::Sha512),
+        oids::EC_PUBLIC_KEY => None,
+        ref other => return Err(format!("an EC key cannot check {}", oids::name(other))),
+    };
+    if named.is_some_and(|d| d != digest) {
+        return Err("the ECDSA signature algorithm's hash differs from the digest algorithm".into());
+    }
+    public.verify_prehash(hash, signature).map_err(|_| "the signature does not verify".to_string())
 }
 
 /// Verifies an RSA signature over a precomputed hash.

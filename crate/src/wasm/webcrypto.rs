@@ -253,6 +253,8 @@ pub async fn rsa_sign(prepared: &Prepared<'_>) -> Result<Vec<u8>> {
 }
 
 async fn webcrypto_sign(prepared: &Prepared<'_>) -> Option<Vec<u8>> {
+    // EC keys sign in Rust (ECDSA, constant time); WebCrypto here is for RSA only.
+    let expected = prepared.signer().rsa_size()?;
     let s = subtle()?;
     let digest = prepared.digest();
     let name = match prepared.scheme() {
@@ -273,6 +275,5 @@ async fn webcrypto_sign(prepared: &Prepared<'_>) -> Option<Vec<u8>> {
     };
     let key = settle(key).await.ok()?;
     let signature = Uint8Array::new(&settle(s.sign(&params, &key, prepared.to_be_signed())).await.ok()?);
-    let expected = prepared.signer().size();
     (signature.length() as usize == expected).then(|| signature.to_vec())
 }

@@ -593,3 +593,191 @@ fn siegel_validates_certificates_that_openssl_ec_cas_sign() {
         assert!(siegel::verify::verify_certificate_signature(&changed, &options.trust[0], false).is_err());
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// EC identities (P-256 and P-384): ECDSA and ECDH both ways.
+
+fn ec(name: &str) -> Identity {
+    Identity::from_pkcs12(&read(&format!("{name}.p12")), "secret").unwrap()
+}
+
+#[test]
+fn openssl_verifies_siegel_ecdsa_signatures() {
+    let dir = scratch();
+    for name in ["erin", "frank"] {
+        let mail = String::from_utf8(mail()).unwrap().replace("alice@example.com", &format!("{name}@example.com"));
+        for (mode, digest) in [
+            (SignMode::Detached, SigningDigest::Sha256),
+            (SignMode::Detached, SigningDigest::Sha384),
+            (SignMode::Opaque, SigningDigest::Sha512),
+        ] {
+            let options = SignOptions { digest, ..Default::default() };
+            let signed = smime::sign_message(mail.as_bytes(), &ec(name), &options, mode).unwrap();
+            verify_with_openssl(&dir, &signed);
+            let (_, report) = smime::verify_message(&signed, &trust()).unwrap();
+            assert_eq!(report.verdict, Verdict::Trusted, "{name} {mode:?} {digest:?}");
+        }
+    }
+}
+
+#[test]
+fn siegel_verifies_openssl_ecdsa_signatures() {
+    let dir = scratch();
+    let input = dir.join("entity.txt");
+    std::fs::write(&input, ENTITY).unwrap();
+    for (name, md) in [("erin", "sha256"), ("erin", "sha512"), ("frank", "sha384"), ("frank", "sha256")] {
+        for detach in [true, false] {
+            let (crt, key, inter) = (pki(&format!("{name}.crt")), pki(&format!("{name}.key")), pki("intermediate.crt"));
+            let mut args = vec![
+                "cms",
+                "-sign",
+                "-stream",
+                "-in",
+                p(&input),
+                "-signer",
+                p(&crt),
+                "-inkey",
+                p(&key),
+                "-certfile",
+                p(&inter),
+                "-md",
+                md,
+            ];
+            if !detach {
+                args.push("-nodetach");
+            }
+            let mut signed = format!("From: {name}@example.com\r\nTo: bob@example.com\r\nSubject: EC\r\n").into_bytes();
+            signed.extend_from_slice(&crlf(&must(&args, b"")));
+            let (content, report) = smime::verify_message(&signed, &trust()).unwrap();
+            assert_eq!(report.verdict, Verdict::Trusted, "{name} {md} {detach}: {:?}", report.failure());
+            assert!(content.ends_with(ENTITY));
+            // One changed byte of the signature value fails it.
+            let tampered = String::from_utf8(signed.clone()).unwrap().replacen("Zweite", "Dritte", 1);
+            if tampered.as_bytes() != signed.as_slice() {
+                let (_, report) = smime::verify_message(tampered.as_bytes(), &trust()).unwrap();
+                assert_ne!(report.verdict, Verdict::Trusted, "{name} {md} {detach} tampered");
+            }
+        }
+    }
+}
+
+#[test]
+fn openssl_decrypts_what_siegel_encrypts_to_ec_and_mixed_recipients() {
+    let dir = scratch();
+    let recipients: Vec<_> = ["bob", "erin", "frank"]
+        .iter()
+        .flat_map(|n| siegel::cert::parse_certificates(&read(&format!("{n}.crt"))).unwrap())
+        .collect();
+    for cipher in [Cipher::Aes256Gcm, Cipher::Aes128Gcm, Cipher::Aes256Cbc, Cipher::Aes128Cbc] {
+        let options = EncryptOptions { cipher, ..Default::default() };
+        let sealed = smime::encrypt_entity(ENTITY, &recipients, &options).unwrap();
+        let msg = dir.join("sealed.eml");
+        std::fs::write(&msg, &sealed).unwrap();
+        for name in ["bob", "erin", "frank"] {
+            let (crt, key) = (pki(&format!("{name}.crt")), pki(&format!("{name}.key")));
+            let plain =
+                must(&["cms", "-decrypt", "-binary", "-in", p(&msg), "-recip", p(&crt), "-inkey", p(&key)], b"");
+            assert_eq!(plain, ENTITY, "{name} {cipher:?}");
+        }
+    }
+}
+
+#[test]
+fn siegel_decrypts_what_openssl_encrypts_to_ec_recipients() {
+    let dir = scratch();
+    let input = dir.join("entity.txt");
+    std::fs::write(&input, ENTITY).unwrap();
+    let (bob_crt, erin_crt, frank_crt) = (pki("bob.crt"), pki("erin.crt"), pki("frank.crt"));
+    // OpenSSL's default KDF (SHA-1 for ECDH in CMS), and the ones RFC 8551 readers meet: SHA-256,
+    // SHA-384, SHA-512, the cofactor scheme, and mixed RSA and EC recipients.
+    let cases: [&[&str]; 7] = [
+        &["-aes-256-cbc", p(&erin_crt), p(&frank_crt)],
+        &["-aes-128-gcm", p(&erin_crt), p(&frank_crt)],
+        &["-aes-256-gcm", p(&bob_crt), p(&erin_crt), p(&frank_crt)],
+        &[
+            "-aes-256-cbc",
+            "-recip",
+            p(&erin_crt),
+            "-keyopt",
+            "ecdh_kdf_md:sha256",
+            "-recip",
+            p(&frank_crt),
+            "-keyopt",
+            "ecdh_kdf_md:sha384",
+        ],
+        &[
+            "-aes-256-gcm",
+            "-recip",
+            p(&erin_crt),
+            "-keyopt",
+            "ecdh_kdf_md:sha512",
+            "-recip",
+            p(&frank_crt),
+            "-keyopt",
+            "ecdh_cofactor_mode:1",
+        ],
+        &["-aes-192-cbc", p(&erin_crt), p(&frank_crt)],
+        &[
+            "-aes-256-cbc",
+            "-recip",
+            p(&erin_crt),
+            "-keyopt",
+            "ecdh_kdf_md:sha256",
+            "-keyopt",
+            "ecdh_cofactor_mode:1",
+            "-recip",
+            p(&frank_crt),
+        ],
+    ];
+    for extra in cases {
+        for form in ["SMIME", "DER"] {
+            let mut args = vec!["cms", "-encrypt", "-binary", "-stream", "-in", p(&input), "-outform", form];
+            args.extend_from_slice(extra);
+            let out = must(&args, b"");
+            for name in ["erin", "frank"] {
+                let plain = if form == "DER" {
+                    envelope::decrypt(&out, &ec(name)).unwrap_or_else(|e| panic!("{name} {extra:?}: {e}")).content
+                } else {
+                    let (m, _) =
+                        smime::decrypt_message(&out, &ec(name)).unwrap_or_else(|e| panic!("{name} {extra:?}: {e}"));
+                    m.strip_prefix(b"MIME-Version: 1.0\r\n".as_slice()).unwrap_or(&m).to_vec()
+                };
+                assert_eq!(plain, ENTITY, "{name} {extra:?} {form}");
+            }
+        }
+    }
+}
+
+#[test]
+fn siegel_imports_openssl_ec_pkcs12_both_encryptions() {
+    let dir = scratch();
+    for (name, legacy) in [("erin", false), ("erin", true), ("frank", false), ("frank", true)] {
+        let out = dir.join("id.p12");
+        let (crt, key, inter) = (pki(&format!("{name}.crt")), pki(&format!("{name}.key")), pki("intermediate.crt"));
+        let mut args = vec![
+            "pkcs12",
+            "-export",
+            "-inkey",
+            p(&key),
+            "-in",
+            p(&crt),
+            "-certfile",
+            p(&inter),
+            "-passout",
+            "pass:pw",
+            "-out",
+            p(&out),
+        ];
+        if legacy {
+            args.push("-legacy");
+        }
+        must(&args, b"");
+        let id = Identity::from_pkcs12(&std::fs::read(&out).unwrap(), "pw")
+            .unwrap_or_else(|e| panic!("{name} {legacy}: {e}"));
+        assert_eq!(id.chain().len(), 1);
+        // The imported key signs what OpenSSL verifies.
+        let mail = format!("From: {name}@example.com\r\nContent-Type: text/plain\r\n\r\nhi\r\n");
+        let signed = smime::sign_message(mail.as_bytes(), &id, &SignOptions::default(), SignMode::Detached).unwrap();
+        verify_with_openssl(&dir, &signed);
+    }
+}
