@@ -206,7 +206,11 @@ pub(super) fn locate(data: &[u8]) -> Result<Located> {
         fields.next().filter(|f| f.first() == Some(&SET)).ok_or_else(|| Error::bad(what, "no recipientInfos"))?;
     let recip_infos = ber::der_children(recip)?
         .into_iter()
-        .map(|ri| RecipientInfo::from_der(ri).map_err(malformed(what)))
+        .map(|ri| match ri.first() {
+            // Key agreement through Siegel's own reading of the rid (see key_agree::decode).
+            Some(0xa1) => super::key_agree::decode(ri).map_err(malformed(what)),
+            _ => RecipientInfo::from_der(ri).map_err(malformed(what)),
+        })
         .collect::<Result<Vec<_>>>()?;
     let eci = fields
         .next()

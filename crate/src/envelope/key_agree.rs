@@ -35,6 +35,77 @@ struct SharedInfo {
     supp_pub_info: OctetString,
 }
 
+/// KeyAgreeRecipientInfo as RFC 5652 section 6.2.2 has it, for reading: the `cms` crate's own type
+/// declares rKeyId ([0] IMPLICIT RecipientKeyIdentifier) primitive, so it refuses the constructed
+/// encoding that OpenSSL (`-keyid`) and everyone else write. Read with these types, then handed on
+/// as the `cms` crate's values.
+#[derive(Sequence)]
+struct KariDer {
+    version: CmsVersion,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT")]
+    originator: OriginatorIdentifierOrKey,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    ukm: Option<OctetString>,
+    key_enc_alg: AlgorithmIdentifierOwned,
+    recipient_enc_keys: Vec<RekDer>,
+}
+
+#[derive(Sequence)]
+struct RekDer {
+    rid: RidDer,
+    enc_key: OctetString,
+}
+
+#[derive(der::Choice)]
+enum RidDer {
+    IssuerAndSerialNumber(cms::cert::IssuerAndSerialNumber),
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", constructed = "true")]
+    RKeyId(RKeyIdDer),
+}
+
+#[derive(Sequence)]
+struct RKeyIdDer {
+    subject_key_identifier: OctetString,
+    #[asn1(optional = "true")]
+    date: Option<der::asn1::GeneralizedTime>,
+    /// OtherKeyAttribute: read past, never used.
+    #[asn1(optional = "true")]
+    other: Option<Any>,
+}
+
+/// Decodes a RecipientInfo that is a KeyAgreeRecipientInfo ([1] IMPLICIT SEQUENCE, `tlv` whole).
+pub(crate) fn decode(tlv: &[u8]) -> der::Result<RecipientInfo> {
+    use der::Decode;
+    // [1] constructed and SEQUENCE share the length encoding: read it as the SEQUENCE it is.
+    let mut seq = tlv.to_vec();
+    if let Some(tag) = seq.first_mut() {
+        *tag = 0x30;
+    }
+    let k = KariDer::from_der(&seq)?;
+    let recipient_enc_keys = k
+        .recipient_enc_keys
+        .into_iter()
+        .map(|rek| RecipientEncryptedKey {
+            rid: match rek.rid {
+                RidDer::IssuerAndSerialNumber(ias) => KeyAgreeRecipientIdentifier::IssuerAndSerialNumber(ias),
+                RidDer::RKeyId(r) => KeyAgreeRecipientIdentifier::RKeyId(cms::enveloped_data::RecipientKeyIdentifier {
+                    subject_key_identifier: x509_cert::ext::pkix::SubjectKeyIdentifier(r.subject_key_identifier),
+                    date: r.date,
+                    other: None,
+                }),
+            },
+            enc_key: rek.enc_key,
+        })
+        .collect();
+    Ok(RecipientInfo::Kari(KeyAgreeRecipientInfo {
+        version: k.version,
+        originator: k.originator,
+        ukm: k.ukm,
+        key_enc_alg: k.key_enc_alg,
+        recipient_enc_keys,
+    }))
+}
+
 /// How a key agreement recipient's key is derived and wrapped, as read from a message.
 pub(crate) struct Scheme {
     /// The KDF's hash.
@@ -204,7 +275,7 @@ pub(crate) fn recipient_info(
     let kek = kek(kdf, &z, &wrap, wrap_len, None)?;
     let wrapped = aes_wrap(&kek, cek).ok_or_else(|| Error::Crypto("AES key wrap failed".into()))?;
     // Always issuerAndSerialNumber: the `cms` crate encodes rKeyId ([0] IMPLICIT SEQUENCE) with a
-    // primitive tag, which no reader would take (RustCrypto/formats, cms 0.2.3).
+    // primitive tag, which no reader would take (cms 0.2.3; reading has its own types, above).
     let rid = KeyAgreeRecipientIdentifier::IssuerAndSerialNumber(crate::sign::issuer_and_serial(cert));
     let wrap_alg = AlgorithmIdentifierOwned { oid: wrap, parameters: None };
     let info = KeyAgreeRecipientInfo {

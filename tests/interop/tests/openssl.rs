@@ -690,8 +690,9 @@ fn siegel_decrypts_what_openssl_encrypts_to_ec_recipients() {
     let (bob_crt, erin_crt, frank_crt) = (pki("bob.crt"), pki("erin.crt"), pki("frank.crt"));
     // OpenSSL's default KDF (SHA-1 for ECDH in CMS), and the ones RFC 8551 readers meet: SHA-256,
     // SHA-384, SHA-512, the cofactor scheme, and mixed RSA and EC recipients.
-    let cases: [&[&str]; 7] = [
+    let cases: [&[&str]; 8] = [
         &["-aes-256-cbc", p(&erin_crt), p(&frank_crt)],
+        &["-aes-256-cbc", "-keyid", p(&erin_crt), p(&bob_crt), p(&frank_crt)],
         &["-aes-128-gcm", p(&erin_crt), p(&frank_crt)],
         &["-aes-256-gcm", p(&bob_crt), p(&erin_crt), p(&frank_crt)],
         &[
