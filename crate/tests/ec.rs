@@ -89,3 +89,54 @@ fn mail_to_ec_and_rsa_recipients_is_read_by_each() {
         }
     }
 }
+
+/// An EC recipient must allow keyAgreement (ECDH), not keyEncipherment (RSA key transport): Erin's and
+/// Frank's do; a P-256 certificate with keyEncipherment only is refused for encryption, with the reason.
+#[test]
+fn ec_recipients_need_key_agreement() {
+    let pki = format!("{}/tests/data/pki", env!("CARGO_MANIFEST_DIR"));
+    let chain = siegel::cert::parse_certificates(&std::fs::read(format!("{pki}/intermediate.crt")).unwrap()).unwrap();
+    let options = VerifyOptions { intermediates: chain, ..options() };
+    let ok: Vec<_> = ["erin", "frank"].iter().map(|n| p12(n).pairs()[0].certificate().clone()).collect();
+    smime::check_recipients_against(&ok, &options).unwrap();
+
+    let dir = std::env::temp_dir().join(format!("siegel-ec-ku-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl").current_dir(&dir).args(args).output().expect("the openssl CLI");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    std::fs::write(
+        dir.join("ext"),
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n\
+         extendedKeyUsage=emailProtection\nsubjectAltName=email:gina@example.com\n",
+    )
+    .unwrap();
+    run(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "gina.key"]);
+    run(&["req", "-new", "-key", "gina.key", "-subj", "/CN=Gina", "-out", "gina.csr"]);
+    let (ca, ca_key) = (format!("{pki}/intermediate.crt"), format!("{pki}/intermediate.key"));
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "gina.csr",
+        "-CA",
+        &ca,
+        "-CAkey",
+        &ca_key,
+        "-set_serial",
+        "7",
+        "-extfile",
+        "ext",
+        "-days",
+        "30",
+        "-out",
+        "gina.crt",
+    ]);
+    let gina = siegel::cert::parse_certificates(&std::fs::read(dir.join("gina.crt")).unwrap()).unwrap();
+    let err = smime::check_recipients_against(&gina, &options).unwrap_err().to_string();
+    assert!(err.contains("gina@example.com") && err.contains("key agreement"), "{err}");
+    let err = smime::encrypt_message(MAIL, &gina, &EncryptOptions::default()).unwrap_err().to_string();
+    assert!(err.contains("key agreement"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

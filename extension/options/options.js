@@ -37,6 +37,7 @@ function certificateDetails(c, tags) {
       [t("fieldValidFrom", undefined, "Valid from"), c.not_before],
       [t("fieldValidTo", undefined, "Valid until"), c.not_after],
       [t("fieldEmails", undefined, "Email addresses"), c.emails],
+      [t("fieldKeyType", undefined, "Key type"), c.key_type],
       [t("fieldKeyUsage", undefined, "Key usage"), c.key_usage],
       [t("fieldExtendedKeyUsage", undefined, "Extended key usage"), c.extended_key_usage],
       [t("fieldFingerprint", undefined, "SHA-256 fingerprint"), c.sha256_fingerprint],

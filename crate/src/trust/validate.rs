@@ -30,7 +30,8 @@ pub enum Purpose {
     Any,
     /// Signing mail: keyUsage digitalSignature or nonRepudiation; extKeyUsage emailProtection or any.
     EmailSigning,
-    /// Encrypting mail to it with RSA key transport: keyUsage keyEncipherment; extKeyUsage emailProtection or any.
+    /// Encrypting mail to it: keyUsage keyEncipherment for an RSA key (key transport), keyAgreement for
+    /// an EC key (ECDH, RFC 8550 section 4.4.2); extKeyUsage emailProtection or any.
     EmailEncryption,
 }
 
@@ -571,11 +572,13 @@ fn validate_path(path: &[&Certificate], inputs: &Inputs<'_>, options: &Validatio
 
 /// keyUsage and extKeyUsage of the end entity for its purpose.
 fn end_entity_checks(c: &Certificate, purpose: Purpose, name: &str, failures: &mut Vec<Failure>) {
+    let ec = c.tbs_certificate.subject_public_key_info.algorithm.oid == oids::EC_PUBLIC_KEY;
     let (needed, ok): (&str, fn(&KeyUsage) -> bool) = match purpose {
         Purpose::Any => return,
         Purpose::EmailSigning => {
             ("signing (digitalSignature or nonRepudiation)", |ku| ku.digital_signature() || ku.non_repudiation())
         }
+        Purpose::EmailEncryption if ec => ("key agreement", |ku| ku.key_agreement()),
         Purpose::EmailEncryption => ("key encipherment", |ku| ku.key_encipherment()),
     };
     match strict::<KeyUsage>(c, oids::EXT_KEY_USAGE) {
