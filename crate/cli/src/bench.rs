@@ -1,4 +1,5 @@
-//! `siegel bench`: how long the core operations take natively, on the test PKI's RSA-2048 keys.
+//! `siegel bench`: how long the core operations take natively, on the test PKI's RSA-2048 keys, or
+//! its EC keys (`--keys p256`, `--keys p384`: ECDSA signatures, ECDH key agreement).
 //!
 //! A benchmark, not a test: it prints figures and never fails on them. Each figure is the median
 //! of `runs` repetitions. The same operations are measured in Chromium and Node (wasm) by `tests/bench/compare.mjs`.
@@ -15,6 +16,8 @@ use siegel::Result;
 
 const ALICE_P12: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/pki/alice.p12"));
 const BOB_P12: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/pki/bob.p12"));
+const ERIN_P12: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/pki/erin.p12"));
+const FRANK_P12: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/pki/frank.p12"));
 const ROOT: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/pki/root.crt"));
 
 /// A mail of about `size` bytes: a text part and an attachment of pseudo-random bytes.
@@ -63,9 +66,24 @@ fn median<T>(runs: usize, mut f: impl FnMut() -> Result<T>) -> Result<(f64, T)> 
 /// `cipher` is a content cipher name ("aes-256-gcm", "aes-256-cbc"); `recipients`, when given,
 /// encrypts to Bob's certificate that many times instead of to Bob and Alice (as
 /// `tests/bench/compare.mjs` does, to compare with other implementations on the same keys).
-pub fn run(sizes: &[usize], runs: usize, cipher: &str, recipients: Option<usize>, json: bool) -> Result<()> {
-    let alice = Identity::from_pkcs12(ALICE_P12, "secret")?;
-    let bob = Identity::from_pkcs12(BOB_P12, "secret")?;
+/// `keys` picks sender and recipient: "rsa" (Alice to Bob), "p256" (Erin to herself), "p384"
+/// (Frank to himself).
+pub fn run(
+    sizes: &[usize],
+    runs: usize,
+    cipher: &str,
+    recipients: Option<usize>,
+    keys: &str,
+    json: bool,
+) -> Result<()> {
+    let (alice, bob, label) = match keys {
+        "rsa" => (Identity::from_pkcs12(ALICE_P12, "secret")?, Identity::from_pkcs12(BOB_P12, "secret")?, "RSA-2048"),
+        "p256" => (Identity::from_pkcs12(ERIN_P12, "secret")?, Identity::from_pkcs12(ERIN_P12, "secret")?, "EC P-256"),
+        "p384" => {
+            (Identity::from_pkcs12(FRANK_P12, "secret")?, Identity::from_pkcs12(FRANK_P12, "secret")?, "EC P-384")
+        }
+        other => return Err(siegel::Error::InvalidArgument(format!("unknown keys {other:?}; use rsa, p256 or p384"))),
+    };
     let now = siegel::clock::now_unix();
     let bob_cert = bob.encryption_pair(now)?.certificate().clone();
     let recipients = match recipients {
@@ -78,7 +96,7 @@ pub fn run(sizes: &[usize], runs: usize, cipher: &str, recipients: Option<usize>
     let encrypt = EncryptOptions { cipher, ..EncryptOptions::default() };
     if !json {
         println!(
-            "siegel bench (native, RSA-2048, SHA-256, {cipher:?}, {} recipients; median of {runs} runs, ms)",
+            "siegel bench (native, {label}, SHA-256, {cipher:?}, {} recipients; median of {runs} runs, ms)",
             recipients.len()
         );
         println!(
@@ -102,7 +120,7 @@ pub fn run(sizes: &[usize], runs: usize, cipher: &str, recipients: Option<usize>
         }
         if json {
             println!(
-                "{{\"size\":{size},\"recipients\":{},\"sign\":{t_sign},\"encrypt\":{t_enc},\"signEncrypt\":{t_both},\"decrypt\":{t_dec},\"verify\":{t_ver},\"decryptVerify\":{t_open}}}",
+                "{{\"keys\":\"{keys}\",\"size\":{size},\"recipients\":{},\"sign\":{t_sign},\"encrypt\":{t_enc},\"signEncrypt\":{t_both},\"decrypt\":{t_dec},\"verify\":{t_ver},\"decryptVerify\":{t_open}}}",
                 recipients.len()
             );
             continue;

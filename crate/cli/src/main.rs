@@ -133,9 +133,12 @@ enum Command {
         /// Content cipher (aes-256-gcm, aes-256-cbc, ...).
         #[arg(long, default_value = "aes-256-gcm")]
         cipher: String,
-        /// Encrypt to Bob's certificate this many times (default: to Bob and Alice).
+        /// Encrypt to the recipient's certificate this many times (default: to the recipient and the sender).
         #[arg(long)]
         recipients: Option<usize>,
+        /// The keys: rsa (Alice to Bob, RSA-2048), p256 (Erin, EC P-256) or p384 (Frank, EC P-384).
+        #[arg(long, default_value = "rsa")]
+        keys: String,
         /// One JSON object per size instead of the table.
         #[arg(long)]
         json: bool,
@@ -446,8 +449,8 @@ fn run(command: Command) -> Outcome {
             let json = pretty::to_string(&store.entries()).map_err(|e| fail(e.to_string()))?;
             stdout(format!("{json}\n").as_bytes())
         }
-        Command::Bench { sizes, runs, cipher, recipients, json } => {
-            bench::run(&sizes, runs, &cipher, recipients, json).map_err(Failure::from)
+        Command::Bench { sizes, runs, cipher, recipients, keys, json } => {
+            bench::run(&sizes, runs, &cipher, recipients, &keys, json).map_err(Failure::from)
         }
     }
 }
