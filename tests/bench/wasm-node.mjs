@@ -4,7 +4,7 @@
 // globalThis.crypto.subtle serves the async (WebCrypto) entry points. Prints one JSON object
 // (compare.mjs reads it).
 //
-//   node tests/bench/wasm-node.mjs [--sizes 1024,102400] [--runs 5] [--cipher aes-256-gcm] [--recipients N] [--api async|sync] [--transport rsa-pkcs1|rsa-oaep]
+//   node tests/bench/wasm-node.mjs [--sizes 1024,102400] [--runs 5] [--cipher aes-256-gcm] [--recipients N] [--api async|sync] [--transport rsa-pkcs1|rsa-oaep] [--keys rsa|p256|p384]
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -35,6 +35,7 @@ const result = await runBench({
   recipients: Number(opt("--recipients", "0")),
   api: opt("--api", undefined),
   transport: opt("--transport", undefined),
+  keys: opt("--keys", "rsa"),
 });
 result.node = process.version;
 console.log(JSON.stringify(result));

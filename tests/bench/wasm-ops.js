@@ -11,8 +11,11 @@
  * when the module has it) or "sync" (everything in Rust inside wasm); `transport` the RSA key
  * transport ("rsa-pkcs1", Siegel's default, or "rsa-oaep").
  */
-export async function runBench({ load, files, mail, sizes, runs, cipher, recipients: nRecipients, api, transport }) {
-  const p12 = { alice: await files("alice.p12"), bob: await files("bob.p12") };
+export async function runBench({ load, files, mail, sizes, runs, cipher, recipients: nRecipients, api, transport, keys = "rsa" }) {
+  // rsa: Alice (RSA-2048) to Bob; p256 / p384: Erin (EC P-256) or Frank (EC P-384) to themselves.
+  const names = { rsa: ["alice", "bob"], p256: ["erin", "erin"], p384: ["frank", "frank"] }[keys];
+  if (!names) throw new Error(`unknown keys ${keys}; use rsa, p256 or p384`);
+  const p12 = { alice: await files(`${names[0]}.p12`), bob: await files(`${names[1]}.p12`) };
   const trust = await files("root.crt");
 
   // One fresh instance with the identities and the recipient list.
