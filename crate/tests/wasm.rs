@@ -18,6 +18,8 @@ const BOB_OLD_P12: &[u8] = include_bytes!("data/pki/bob-old.p12");
 const BOB_OLD_CRT: &[u8] = include_bytes!("data/pki/bob-old.crt");
 const CAROL_P12: &[u8] = include_bytes!("data/pki/carol.p12");
 const ROOT: &[u8] = include_bytes!("data/pki/root.crt");
+const ERIN_P12: &[u8] = include_bytes!("data/pki/erin.p12");
+const FRANK_P12: &[u8] = include_bytes!("data/pki/frank.p12");
 const OTHER_ROOT: &[u8] = include_bytes!("data/pki/other-root.crt");
 const BOB_CRT: &[u8] = include_bytes!("data/pki/bob.crt");
 const MALLORY_CRT: &[u8] = include_bytes!("data/pki/mallory.crt");
@@ -108,6 +110,33 @@ fn encrypts_and_decrypts_with_every_cipher() {
             let plain = String::from_utf8(plain).unwrap();
             assert!(plain.contains("Subject:"), "{cipher} {kt}");
             assert!(original.ends_with(plain.split("\r\n\r\n").last().unwrap()), "{cipher} {kt}");
+        }
+    }
+}
+
+/// EC identities in the browser: Erin (P-256) signs with ECDSA and encrypts to Frank (P-384) and Bob
+/// (RSA) with ECDH and key transport in one message; each opens it and finds Erin's signature trusted.
+#[wasm_bindgen_test]
+fn ec_identities_sign_encrypt_and_decrypt() {
+    let erin = Identity::from_pkcs12(ERIN_P12, "secret").expect("an EC .p12 imports");
+    let frank = Identity::from_pkcs12(FRANK_P12, "secret").unwrap();
+    let bob = Identity::from_pkcs12(BOB_P12, "secret").unwrap();
+    let keys = erin.key_certificates().unwrap();
+    assert_eq!(get(&Array::from(&keys).get(0), "key_type").as_string().as_deref(), Some("EC P-256"));
+    let message = String::from_utf8(mail()).unwrap().replace("alice@example.com", "erin@example.com");
+    let signed = wasm::sign_message(message.into_bytes(), &erin, JsValue::UNDEFINED).map(|a| a.to_vec()).unwrap();
+    let recipients: Vec<Uint8Array> = [&frank, &bob, &erin]
+        .iter()
+        .map(|i| Uint8Array::from(i.encryption_certificate().unwrap().as_slice()))
+        .collect();
+    for cipher in ["aes-256-gcm", "aes-128-cbc"] {
+        let opts = options(&format!(r#"{{"cipher": "{cipher}"}}"#));
+        let sealed =
+            wasm::encrypt_message(signed.clone(), recipients.clone(), opts).map(|a| a.to_vec()).expect("encrypt");
+        for id in [&frank, &bob, &erin] {
+            let opened = id.open_message(sealed.to_vec(), trust(ROOT)).expect("open");
+            let layers = Array::from(&get(&opened, "layers"));
+            assert_eq!(get(&layers.get(1), "verdict").as_string().as_deref(), Some("trusted"), "{cipher}");
         }
     }
 }
