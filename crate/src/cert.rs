@@ -130,18 +130,18 @@ pub fn valid_at(cert: &Certificate, at: u64) -> bool {
 }
 
 /// The RSA public key of the certificate.
-pub fn rsa_public_key(cert: &Certificate) -> Result<crate::rsa_key::PublicKey> {
+pub fn rsa_public_key(cert: &Certificate) -> Result<crate::pubkey::rsa::PublicKey> {
     let spki = &cert.tbs_certificate.subject_public_key_info;
     if spki.algorithm.oid != oids::RSA_ENCRYPTION {
         return Err(Error::unsupported("public key algorithm", oids::name(&spki.algorithm.oid)));
     }
     let bits = spki.subject_public_key.as_bytes().ok_or_else(|| Error::bad("certificate public key", "unused bits"))?;
-    crate::rsa_key::PublicKey::from_pkcs1_der(bits).map_err(Error::malformed("certificate public key"))
+    crate::pubkey::rsa::PublicKey::from_pkcs1_der(bits).map_err(Error::malformed("certificate public key"))
 }
 
 /// The EC public key of the certificate: its curve (P-256 or P-384) and the SEC 1 point, checked to
 /// be on the curve.
-pub fn ec_public_key(cert: &Certificate) -> Result<crate::ecdsa_key::PublicKey> {
+pub fn ec_public_key(cert: &Certificate) -> Result<crate::pubkey::ecdsa::PublicKey> {
     let spki = &cert.tbs_certificate.subject_public_key_info;
     if spki.algorithm.oid != oids::EC_PUBLIC_KEY {
         return Err(Error::unsupported("public key algorithm", oids::name(&spki.algorithm.oid)));
@@ -152,10 +152,10 @@ pub fn ec_public_key(cert: &Certificate) -> Result<crate::ecdsa_key::PublicKey> 
         .as_ref()
         .and_then(|p| p.decode_as::<const_oid::ObjectIdentifier>().ok())
         .ok_or_else(|| Error::bad("certificate public key", "an EC key without a named curve"))?;
-    let curve = crate::ecdsa_key::Curve::from_oid(&curve)
-        .ok_or_else(|| Error::unsupported("EC curve", crate::ec_key::unsupported_curve(&curve)))?;
+    let curve = crate::pubkey::ecdsa::Curve::from_oid(&curve)
+        .ok_or_else(|| Error::unsupported("EC curve", crate::pubkey::ec::unsupported_curve(&curve)))?;
     let bits = spki.subject_public_key.as_bytes().ok_or_else(|| Error::bad("certificate public key", "unused bits"))?;
-    crate::ecdsa_key::PublicKey::from_sec1(curve, bits).map_err(Error::malformed("certificate public key"))
+    crate::pubkey::ecdsa::PublicKey::from_sec1(curve, bits).map_err(Error::malformed("certificate public key"))
 }
 
 /// The kind and size of the certificate's key, for people: "RSA-2048", "EC P-256", ...

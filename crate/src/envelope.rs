@@ -24,7 +24,8 @@ use zeroize::Zeroizing;
 
 use crate::alg::{Cipher, Digest, IdentifierKind, KeyTransport};
 use crate::identity::{Identity, KeyPair};
-use crate::{ber, cert, oids, rsa_padding, Error, Result};
+use crate::pubkey::rsa_padding;
+use crate::{ber, cert, oids, Error, Result};
 
 pub mod content;
 mod framing;
@@ -616,8 +617,8 @@ impl Transport {
 /// a bad unwrap yields the pair's rejection key for
 /// this encrypted key ([`KeyPair::rejection_key`]), so the failure surfaces as the same
 /// [`Error::DecryptionFailed`] as a bad tag or padding.
-/// The RSA operation and the padding check run in constant time ([`crate::rsa_key`],
-/// [`crate::rsa_padding`]).
+/// The RSA operation and the padding check run in constant time ([`crate::pubkey::rsa`],
+/// [`crate::pubkey::rsa_padding`]).
 fn unwrap_key(pair: &KeyPair, transport: &Transport, enc_key: &[u8], key_len: usize) -> Zeroizing<Vec<u8>> {
     let fallback = pair.rejection_key(enc_key, key_len);
     if let Transport::KeyAgree(scheme) = transport {

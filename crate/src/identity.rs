@@ -8,16 +8,17 @@ use der::Decode;
 use x509_cert::Certificate;
 use zeroize::Zeroizing;
 
-use crate::{cert, ec_key, pkcs12, rsa_key, Error, Result};
+use crate::pubkey::{ec, rsa};
+use crate::{cert, pkcs12, Error, Result};
 
 /// A private key of one of the kinds Siegel signs and decrypts with.
 // One per key pair, behind an Arc: the size of the RSA variant costs nothing worth a Box.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum SecretKey {
     /// RSA: PKCS#1 v1.5 or PSS signatures, PKCS#1 v1.5 or OAEP key transport.
-    Rsa(rsa_key::PrivateKey),
+    Rsa(rsa::PrivateKey),
     /// EC on P-256 or P-384: ECDSA signatures, ECDH key agreement.
-    Ec(ec_key::PrivateKey),
+    Ec(ec::PrivateKey),
 }
 
 /// A private key with the certificate that carries its public half.
@@ -46,7 +47,7 @@ fn belongs_to(key: &SecretKey, certificate: &Certificate) -> bool {
             let (curve, _, x, y) = p.affine();
             // Compare the points, whatever the certificate's encoding (compressed or not).
             core::ptr::eq(curve, k.curve())
-                && crate::ecdsa_key::PublicKey::from_sec1(curve, k.public_sec1()).is_ok_and(|q| {
+                && crate::pubkey::ecdsa::PublicKey::from_sec1(curve, k.public_sec1()).is_ok_and(|q| {
                     let (_, _, qx, qy) = q.affine();
                     qx == x && qy == y
                 })
@@ -78,7 +79,7 @@ impl KeyPair {
     }
 
     /// The RSA key, for RSA-only operations (WebCrypto's RSA signing and OAEP); `None` for EC.
-    pub(crate) fn rsa(&self) -> Option<&rsa_key::PrivateKey> {
+    pub(crate) fn rsa(&self) -> Option<&rsa::PrivateKey> {
         match &*self.key {
             SecretKey::Rsa(k) => Some(k),
             SecretKey::Ec(_) => None,
@@ -86,7 +87,7 @@ impl KeyPair {
     }
 
     /// The EC key; `None` for RSA.
-    pub(crate) fn ec(&self) -> Option<&ec_key::PrivateKey> {
+    pub(crate) fn ec(&self) -> Option<&ec::PrivateKey> {
         match &*self.key {
             SecretKey::Ec(k) => Some(k),
             SecretKey::Rsa(_) => None,
@@ -98,34 +99,34 @@ impl KeyPair {
         self.rsa().map(|k| k.public().size())
     }
 
-    fn rsa_or_err(&self) -> Result<&rsa_key::PrivateKey> {
+    fn rsa_or_err(&self) -> Result<&rsa::PrivateKey> {
         self.rsa().ok_or_else(|| Error::InvalidArgument("an RSA operation was asked of an EC key".into()))
     }
 
     /// The raw RSA private-key operation c^d mod n on the big-endian `c` of the modulus' length:
-    /// constant-time and blinded ([`crate::rsa_key`]), checked against faults. An EC key refuses
+    /// constant-time and blinded ([`crate::pubkey::rsa`]), checked against faults. An EC key refuses
     /// it (as input of the wrong kind).
-    pub(crate) fn decrypt_raw(&self, c: &[u8]) -> core::result::Result<Zeroizing<Vec<u8>>, rsa_key::RsaError> {
+    pub(crate) fn decrypt_raw(&self, c: &[u8]) -> core::result::Result<Zeroizing<Vec<u8>>, rsa::RsaError> {
         match &*self.key {
             SecretKey::Rsa(k) => k.decrypt_raw(c),
-            SecretKey::Ec(_) => Err(rsa_key::RsaError::BadInput),
+            SecretKey::Ec(_) => Err(rsa::RsaError::BadInput),
         }
     }
 
     /// The RSASSA-PKCS1-v1_5 signature of `hash`, made with `digest`.
     pub(crate) fn sign_pkcs1v15(&self, digest: crate::alg::Digest, hash: &[u8]) -> Result<Vec<u8>> {
         let size = self.rsa_or_err()?.public().size();
-        self.sign_block(rsa_key::emsa_pkcs1v15(digest, hash, size))
+        self.sign_block(rsa::emsa_pkcs1v15(digest, hash, size))
     }
 
     /// The RSASSA-PSS signature of `hash`, made with `digest` (also for MGF1), with `salt_len`
     /// random bytes of salt.
     pub(crate) fn sign_pss(&self, digest: crate::alg::Digest, hash: &[u8], salt_len: usize) -> Result<Vec<u8>> {
         let mod_bits = self.rsa_or_err()?.public().bits();
-        self.sign_block(rsa_key::emsa_pss_encode(&mut rand_core::OsRng, digest, hash, salt_len, mod_bits - 1))
+        self.sign_block(rsa::emsa_pss_encode(&mut rand_core::OsRng, digest, hash, salt_len, mod_bits - 1))
     }
 
-    /// The ECDSA signature (DER) of `hash`, made with `digest` ([`crate::ec_key`]).
+    /// The ECDSA signature (DER) of `hash`, made with `digest` ([`crate::pubkey::ec`]).
     pub(crate) fn sign_ecdsa(&self, digest: crate::alg::Digest, hash: &[u8]) -> Result<Vec<u8>> {
         let key =
             self.ec().ok_or_else(|| Error::InvalidArgument("an ECDSA signature was asked of an RSA key".into()))?;
@@ -208,11 +209,11 @@ pub fn matches_signer(cert: &Certificate, sid: &SignerIdentifier) -> bool {
 fn decode_private_key(pkcs8_der: &[u8]) -> Result<SecretKey> {
     let info = pkcs8::PrivateKeyInfo::from_der(pkcs8_der).map_err(Error::malformed("private key"))?;
     match info.algorithm.oid {
-        crate::oids::RSA_ENCRYPTION => rsa_key::PrivateKey::from_pkcs1_der(info.private_key)
+        crate::oids::RSA_ENCRYPTION => rsa::PrivateKey::from_pkcs1_der(info.private_key)
             .map(SecretKey::Rsa)
             .map_err(Error::malformed("RSA private key")),
         crate::oids::EC_PUBLIC_KEY => {
-            ec_key::PrivateKey::from_pkcs8_parts(info.algorithm.parameters.as_ref(), info.private_key)
+            ec::PrivateKey::from_pkcs8_parts(info.algorithm.parameters.as_ref(), info.private_key)
                 .map(SecretKey::Ec)
                 .map_err(Error::malformed("EC private key"))
         }

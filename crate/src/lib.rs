@@ -12,7 +12,8 @@
 //! - [`dn`]: distinguished names as RFC 4514 text.
 //! - [`mime`]: building and parsing MIME (RFC 5322, 2045–2049, 2047, 2231).
 //! - [`sign`] and [`verify`]: CMS SignedData (RFC 5652) and its verification report.
-//! - [`rsa_key`]: constant-time RSA on the `siegel-bignum` crate; [`rsa_padding`]: its key-transport paddings.
+//! - [`pubkey`]: the public-key algorithms, one file each: constant-time RSA and EC private keys on the
+//!   `siegel-bignum` crate, RSA's key-transport paddings, and RSA, ECDSA and DSA verification.
 //! - [`envelope`]: CMS EnvelopedData and AuthEnvelopedData (RFC 5652, 5083, 5084).
 //! - [`smime`]: the message level (RFC 8551): sign, encrypt, and open a whole mail.
 //! - [`trust`]: the trusted-CA collection, RFC 5280 path validation and revocation.
@@ -27,9 +28,6 @@ pub mod ber;
 pub mod cert;
 pub mod clock;
 pub mod dn;
-pub mod dsa_key;
-pub mod ec_key;
-pub mod ecdsa_key;
 pub mod envelope;
 pub mod error;
 pub mod identity;
@@ -37,9 +35,8 @@ pub mod inspect;
 pub mod mime;
 pub mod oids;
 pub mod pkcs12;
+pub mod pubkey;
 mod recent;
-pub mod rsa_key;
-pub mod rsa_padding;
 pub mod sign;
 pub mod signer_info;
 pub mod smime;

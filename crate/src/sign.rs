@@ -332,8 +332,8 @@ fn signature_algorithm(signer: &KeyPair, digest: Digest, scheme: SignatureScheme
 }
 
 /// Signs `data` (the DER signed attributes) with the pair's key: PKCS#1 v1.5, or PSS with a salt as
-/// long as the digest (what the SignerInfo's parameters say), both on [`crate::rsa_key`]; ECDSA for
-/// an EC key ([`crate::ec_key`]), whatever the scheme.
+/// long as the digest (what the SignerInfo's parameters say), both on [`crate::pubkey::rsa`]; ECDSA for
+/// an EC key ([`crate::pubkey::ec`]), whatever the scheme.
 fn sign_bytes(pair: &KeyPair, digest: Digest, scheme: SignatureScheme, data: &[u8]) -> Result<Vec<u8>> {
     if digest == Digest::Sha1 {
         return Err(Error::InvalidArgument("SHA-1 is not allowed for signing".into()));

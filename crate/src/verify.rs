@@ -931,8 +931,8 @@ fn check_signature(
 
 /// The public key of a signer's certificate: RSA or EC.
 enum SignerKey {
-    Rsa(crate::rsa_key::PublicKey),
-    Ec(crate::ecdsa_key::PublicKey),
+    Rsa(crate::pubkey::rsa::PublicKey),
+    Ec(crate::pubkey::ecdsa::PublicKey),
 }
 
 impl SignerKey {
@@ -962,7 +962,7 @@ impl SignerKey {
 /// algorithm is ecdsa-with-SHA* naming the digest algorithm's hash (or, as some older writers put
 /// it, id-ecPublicKey).
 fn verify_ecdsa(
-    public: &crate::ecdsa_key::PublicKey,
+    public: &crate::pubkey::ecdsa::PublicKey,
     alg: &AlgorithmIdentifierOwned,
     digest: Digest,
     hash: &[u8],
@@ -984,7 +984,7 @@ fn verify_ecdsa(
 
 /// Verifies an RSA signature over a precomputed hash.
 fn verify_rsa(
-    public: &crate::rsa_key::PublicKey,
+    public: &crate::pubkey::rsa::PublicKey,
     alg: &AlgorithmIdentifierOwned,
     digest: Digest,
     hash: &[u8],
@@ -996,7 +996,7 @@ fn verify_rsa(
         | oids::SHA1_WITH_RSA
         | oids::SHA256_WITH_RSA
         | oids::SHA384_WITH_RSA
-        | oids::SHA512_WITH_RSA => match crate::rsa_key::verify_pkcs1v15(public, digest, hash, signature) {
+        | oids::SHA512_WITH_RSA => match crate::pubkey::rsa::verify_pkcs1v15(public, digest, hash, signature) {
             true => Ok(()),
             false => Err(bad()),
         },
@@ -1012,7 +1012,7 @@ fn verify_rsa(
             if pss_digest != digest {
                 return Err("the RSASSA-PSS hash differs from the digest algorithm".into());
             }
-            match crate::rsa_key::verify_pss(public, digest, hash, params.salt_len as usize, signature) {
+            match crate::pubkey::rsa::verify_pss(public, digest, hash, params.salt_len as usize, signature) {
                 true => Ok(()),
                 false => Err(bad()),
             }

@@ -3,7 +3,7 @@
 //! The RSA private-key operation is the one hot path left in WebAssembly once WebCrypto does the
 //! bulk AES and SHA-2 (BENCHMARKS.md), and the `rsa` crate's general-purpose big integers spend
 //! twice the time needed on it and vary their running time with the secret exponent (RUSTSEC-2023-0071,
-//! "Marvin"). This crate holds what Siegel's `rsa_key` module needs instead:
+//! "Marvin"). This crate holds what Siegel's `pubkey::rsa` and `pubkey::ec` modules needs instead:
 //!
 //! - numbers are little-endian vectors of [`Limb`]s, all of one width per [`Modulus`]: 32-bit limbs on
 //!   32-bit targets (wasm32 has a 32×32→64 multiply but no 64×64→128), 64-bit limbs elsewhere;

@@ -167,12 +167,12 @@ pub fn smime_open(data: &[u8]) {
     let _ = siegel::smime::verify_message(data, &options);
 }
 
-/// `rsa_padding`: the constant-time key decoders (`siegel::rsa_padding`) on any decrypted block,
+/// `rsa_padding`: the constant-time key decoders (`siegel::pubkey::rsa_padding`) on any decrypted block,
 /// against plain, branching readings of RFC 8017 sections 7.1.2 and 7.2.2. The first byte picks the
 /// key length and the OAEP hashes; the rest is the block.
 pub fn rsa_padding(data: &[u8]) {
     use siegel::alg::Digest;
-    use siegel::rsa_padding::{oaep_key, pkcs1v15_key};
+    use siegel::pubkey::rsa_padding::{oaep_key, pkcs1v15_key};
     let Some((&pick, em)) = data.split_first() else { return };
     let key_len = [16usize, 24, 32, 0, 1][pick as usize % 5];
     let fallback = vec![0xa5u8; key_len];
@@ -220,7 +220,7 @@ pub fn rsa_padding(data: &[u8]) {
 /// reader; a private key that is accepted must work (its public half's encryption comes back).
 pub fn keys(data: &[u8]) {
     use siegel::alg::Digest;
-    use siegel::rsa_key::{verify_pkcs1v15, verify_pss, PrivateKey, PublicKey};
+    use siegel::pubkey::rsa::{verify_pkcs1v15, verify_pss, PrivateKey, PublicKey};
     let Some((&pick, der)) = data.split_first() else { return };
     match pick % 3 {
         0 => {
@@ -251,7 +251,7 @@ pub fn keys(data: &[u8]) {
             let (a, b) = (usize::from(u16::from_be_bytes([*a1, *a0])), usize::from(u16::from_be_bytes([*b1, *b0])));
             let (params, rest) = rest.split_at(a.min(rest.len()));
             let (y, sig) = rest.split_at(b.min(rest.len()));
-            if let Ok(key) = siegel::dsa_key::PublicKey::from_der(params, y) {
+            if let Ok(key) = siegel::pubkey::dsa::PublicKey::from_der(params, y) {
                 let _ = key.verify_prehash(&Digest::Sha1.hash(b"siegel"), sig);
             }
         }

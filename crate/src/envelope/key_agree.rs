@@ -21,8 +21,8 @@ use x509_cert::Certificate;
 use zeroize::Zeroizing;
 
 use crate::alg::Digest;
-use crate::ec_key;
 use crate::identity::KeyPair;
+use crate::pubkey::ec;
 use crate::{cert, oids, Error, Result};
 
 /// ECC-CMS-SharedInfo (RFC 5753 section 7.2): the KDF's other information.
@@ -263,8 +263,7 @@ pub(crate) fn recipient_info(
         24 => (oids::AES192_WRAP, 24),
         _ => (oids::AES256_WRAP, 32),
     };
-    let ephemeral =
-        ec_key::PrivateKey::generate(curve, &mut rand_core::OsRng).map_err(|e| Error::Crypto(e.to_string()))?;
+    let ephemeral = ec::PrivateKey::generate(curve, &mut rand_core::OsRng).map_err(|e| Error::Crypto(e.to_string()))?;
     let recipient_point = cert
         .tbs_certificate
         .subject_public_key_info

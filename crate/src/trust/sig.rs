@@ -132,11 +132,11 @@ fn check(
             if spki.algorithm.oid != oids::RSA_ENCRYPTION && spki.algorithm.oid != oids::RSASSA_PSS {
                 return Err(wrong_key());
             }
-            let key = crate::rsa_key::PublicKey::from_pkcs1_der(key_bits)
+            let key = crate::pubkey::rsa::PublicKey::from_pkcs1_der(key_bits)
                 .map_err(|e| SignatureError::BadKey(e.to_string()))?;
             let valid = match family {
-                Family::Pss(salt) => crate::rsa_key::verify_pss(&key, digest, hash, salt, signature),
-                _ => crate::rsa_key::verify_pkcs1v15(&key, digest, hash, signature),
+                Family::Pss(salt) => crate::pubkey::rsa::verify_pss(&key, digest, hash, salt, signature),
+                _ => crate::pubkey::rsa::verify_pkcs1v15(&key, digest, hash, signature),
             };
             match valid {
                 true => Ok(()),
@@ -154,11 +154,11 @@ fn check(
                 .and_then(|p| p.decode_as::<const_oid::ObjectIdentifier>().ok())
                 .ok_or_else(|| SignatureError::BadKey("EC key without a named curve".into()))?;
             let curve = match curve {
-                oids::SECP256R1 => &crate::ecdsa_key::P256,
-                oids::SECP384R1 => &crate::ecdsa_key::P384,
+                oids::SECP256R1 => &crate::pubkey::ecdsa::P256,
+                oids::SECP384R1 => &crate::pubkey::ecdsa::P384,
                 other => return Err(SignatureError::UnsupportedAlgorithm(format!("ECDSA on {}", oids::name(&other)))),
             };
-            let key = crate::ecdsa_key::PublicKey::from_sec1(curve, key_bits)
+            let key = crate::pubkey::ecdsa::PublicKey::from_sec1(curve, key_bits)
                 .map_err(|e| SignatureError::BadKey(e.to_string()))?;
             key.verify_prehash(hash, signature).map_err(|_| SignatureError::Invalid)
         }
@@ -170,7 +170,7 @@ fn check(
                 .or_else(|| inherited.cloned())
                 .ok_or_else(|| SignatureError::BadKey("DSA key without domain parameters".into()))?;
             let params = params.to_der().map_err(|e| SignatureError::BadKey(e.to_string()))?;
-            let key = crate::dsa_key::PublicKey::from_der(&params, key_bits)
+            let key = crate::pubkey::dsa::PublicKey::from_der(&params, key_bits)
                 .map_err(|e| SignatureError::BadKey(e.to_string()))?;
             key.verify_prehash(hash, signature).map_err(|_| SignatureError::Invalid)
         }

@@ -6,7 +6,7 @@
 //!
 //! For signing and for unwrapping RSA-OAEP keys, the private key goes to WebCrypto as PKCS#8 for one
 //! non-extractable `CryptoKey`, used once and dropped. RSAES-PKCS1-v1_5 key transport, which
-//! WebCrypto does not have, stays in Rust (`crate::rsa_key`, constant time).
+//! WebCrypto does not have, stays in Rust (`crate::pubkey::rsa`, constant time).
 //!
 //! An accepted trade-off on the OAEP path: the browser's OAEP check is constant time, but a failed
 //! unwrap comes back as a rejected promise and a good one as a resolved one, two different paths in

@@ -499,7 +499,7 @@ fn siegel_checks_revocation_with_openssl_crls() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Certificates signed by EC CAs (ECDSA is verified by Siegel's own code, `siegel::ecdsa_key`).
+// Certificates signed by EC CAs (ECDSA is verified by Siegel's own code, `siegel::pubkey::ecdsa`).
 
 #[test]
 fn siegel_validates_certificates_that_openssl_ec_cas_sign() {

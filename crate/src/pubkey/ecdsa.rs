@@ -1,6 +1,6 @@
 //! ECDSA signature verification on the NIST curves P-256 and P-384 (FIPS 186-4 section 6.4,
 //! SEC 1 section 4.1.4), for certificates, CRLs and OCSP responses signed by EC CAs. On the
-//! Montgomery arithmetic of `siegel-bignum`, as [`crate::dsa_key`]; everything here is public (keys,
+//! Montgomery arithmetic of `siegel-bignum`, as [`crate::pubkey::dsa`]; everything here is public (keys,
 //! signatures, hashes), so nothing needs constant time.
 //!
 //! The RustCrypto `p256` and `p384` crates did this before, and the tests compare with them: their
@@ -105,7 +105,7 @@ pub const P384: Curve = Curve {
 
 /// The field: arithmetic modulo p on Montgomery-form numbers of `width` limbs. Every operation
 /// but [`Field::is_zero`] runs in constant time (the Montgomery product, subtraction and a public
-/// exponent's power are), which [`crate::ec_key`] relies on for secret scalars.
+/// exponent's power are), which [`crate::pubkey::ec`] relies on for secret scalars.
 pub(crate) struct Field {
     pub(crate) p: Modulus,
     /// b in Montgomery form.
@@ -288,7 +288,7 @@ impl PublicKey {
     /// Checks the DER signature (SEQUENCE { r INTEGER, s INTEGER }) of `hash` (SEC 1 section
     /// 4.1.4): the leftmost bits of the hash, as many as n has, are the number signed.
     pub fn verify_prehash(&self, hash: &[u8], signature: &[u8]) -> Result<(), EcdsaError> {
-        let (r, s) = crate::dsa_key::r_and_s(signature).ok_or(EcdsaError::Invalid)?;
+        let (r, s) = crate::pubkey::dsa::r_and_s(signature).ok_or(EcdsaError::Invalid)?;
         let n = Modulus::new(self.curve.n, 0).ok_or(EcdsaError::Invalid)?;
         let width = n.limbs();
         let nonzero_below_n = |x: &UintRef<'_>| {

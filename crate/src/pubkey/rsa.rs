@@ -10,7 +10,7 @@
 //! - [`PublicKey`]: (n, e) with bounded sizes, [`verify_pkcs1v15`] (by encoding the expected block
 //!   and comparing, never by parsing the decrypted one) and [`verify_pss`] (RFC 8017 section 9.1.2);
 //! - [`emsa_pkcs1v15`] and [`emsa_pss_encode`]: the blocks to sign with the private-key operation;
-//! - the key-transport paddings of [`crate::rsa_padding`] work on [`PrivateKey::decrypt_raw`]'s output.
+//! - the key-transport paddings of [`crate::pubkey::rsa_padding`] work on [`PrivateKey::decrypt_raw`]'s output.
 
 use der::asn1::UintRef;
 use der::Encode;
@@ -579,7 +579,7 @@ pub fn verify_pss(key: &PublicKey, digest: Digest, m_hash: &[u8], salt_len: usiz
         return false;
     }
     let mut db = masked_db.to_vec();
-    crate::rsa_padding::mgf1_xor(digest, h, &mut db);
+    crate::pubkey::rsa_padding::mgf1_xor(digest, h, &mut db);
     db[0] &= 0xff >> unused;
     // DB = PS (zeros) || 01 || salt.
     let ps_len = em_len - h_len - salt_len - 2;
@@ -646,7 +646,7 @@ pub fn emsa_pss_encode(
     // DB = PS (zeros) || 01 || salt, masked with MGF1(H).
     em[db_len - salt_len - 1] = 1;
     em[db_len - salt_len..db_len].copy_from_slice(&salt);
-    crate::rsa_padding::mgf1_xor(digest, &h, &mut em[..db_len]);
+    crate::pubkey::rsa_padding::mgf1_xor(digest, &h, &mut em[..db_len]);
     em[0] &= 0xff >> (8 * em_len - em_bits);
     em[db_len..em_len - 1].copy_from_slice(&h);
     em[em_len - 1] = 0xbc;

@@ -3,7 +3,7 @@
 //! (SEC 1 section 3.3.1, the shared x-coordinate), key generation, and the ECPrivateKey of
 //! RFC 5915 inside PKCS#8 (RFC 5208, RFC 5480).
 //!
-//! On the Montgomery arithmetic of `siegel-bignum`, as the verifier ([`crate::ecdsa_key`]) is:
+//! On the Montgomery arithmetic of `siegel-bignum`, as the verifier ([`crate::pubkey::ecdsa`]) is:
 //! the RustCrypto curve crates would add about 36 KB to the gzipped .wasm (BENCHMARKS.md), which
 //! has less room than that. Everything that touches a secret runs in constant time:
 //!
@@ -28,7 +28,7 @@ use siegel_bignum::{self as bignum, Limb, Modulus};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::alg::Digest;
-use crate::ecdsa_key::{Curve, Field, PublicKey};
+use crate::pubkey::ecdsa::{Curve, Field, PublicKey};
 
 /// Why an EC key operation failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -477,7 +477,7 @@ impl Rfc6979 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ecdsa_key::{P256, P384};
+    use crate::pubkey::ecdsa::{P256, P384};
 
     fn hex(s: &str) -> Vec<u8> {
         let s: String = s.split_whitespace().collect();
@@ -485,7 +485,7 @@ mod tests {
     }
 
     fn rs(sig: &[u8], len: usize) -> Vec<u8> {
-        let (r, s) = crate::dsa_key::r_and_s(sig).unwrap();
+        let (r, s) = crate::pubkey::dsa::r_and_s(sig).unwrap();
         let pad = |x: &[u8]| [vec![0; len - x.len()], x.to_vec()].concat();
         [pad(r.as_bytes()), pad(s.as_bytes())].concat()
     }

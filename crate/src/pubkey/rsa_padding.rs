@@ -160,10 +160,10 @@ mod tests {
     use rsa::traits::PublicKeyParts;
     use rsa::{Oaep, Pkcs1v15Encrypt, RsaPublicKey};
 
-    use crate::rsa_key::PrivateKey;
+    use crate::pubkey::rsa::PrivateKey;
 
     fn bob() -> (RsaPublicKey, PrivateKey) {
-        let (key, ours) = crate::rsa_key::test_key("bob");
+        let (key, ours) = crate::pubkey::rsa::test_key("bob");
         (RsaPublicKey::from(&key), ours)
     }
 
@@ -243,7 +243,7 @@ mod tests {
     fn encodings_are_read_by_the_rsa_crate() {
         use rsa::{traits::PaddingScheme, Pkcs1v15Encrypt};
         let (public, private) = bob();
-        let rsa_key = crate::rsa_key::test_key("bob").0;
+        let rsa_key = crate::pubkey::rsa::test_key("bob").0;
         let mut rng = rand_core::OsRng;
         let ours = private.public().clone();
         for len in [0usize, 16, 32, 245] {
