@@ -241,17 +241,6 @@ pub struct Decrypted {
     pub info: EncryptionInfo,
 }
 
-/// Parses a CMS `ContentInfo` from DER or BER.
-pub fn parse_content_info(data: &[u8]) -> Result<ContentInfo> {
-    match ContentInfo::from_der(data) {
-        Ok(ci) => Ok(ci),
-        Err(_) => {
-            let der = crate::ber::to_der(data)?;
-            ContentInfo::from_der(&der).map_err(Error::malformed("CMS ContentInfo"))
-        }
-    }
-}
-
 /// Decrypts an EnvelopedData or AuthEnvelopedData `ContentInfo` (DER or BER) with the matching
 /// key from the identity's whole history.
 pub fn decrypt(data: &[u8], identity: &Identity) -> Result<Decrypted> {
@@ -487,7 +476,7 @@ impl Opening {
 /// limits for originator certificates and CRLs and for attributes, and [`crate::ber::check_sets`] for
 /// every other SET. What does not parse is left to the decoder.
 fn check_limits(tlv: &[u8]) -> Result<()> {
-    use crate::verify::{MAX_ATTRIBUTES, MAX_CERTIFICATES, MAX_CRLS};
+    use crate::cms_common::{MAX_ATTRIBUTES, MAX_CERTIFICATES, MAX_CRLS};
     fn children(tlv: &[u8]) -> Vec<&[u8]> {
         crate::ber::der_children(tlv).unwrap_or_default()
     }
@@ -734,13 +723,16 @@ mod tests {
             }
             // Attributes after the encrypted content: unprotectedAttrs [1] or authAttrs [1].
             let attr = tlv(0x30, &[vec![0x06, 0x01, 0x2a], tlv(0x31, &[0x05, 0x00])].concat());
-            for (n, over) in [(crate::verify::MAX_ATTRIBUTES, false), (crate::verify::MAX_ATTRIBUTES + 1, true)] {
+            for (n, over) in [(crate::cms_common::MAX_ATTRIBUTES, false), (crate::cms_common::MAX_ATTRIBUTES + 1, true)]
+            {
                 let edited = with_content_fields(&sealed, |f| f.insert(3, tlv(0xa1, &attr.repeat(n))));
                 assert_eq!(limited(&edited), over, "{n} attributes");
             }
             // originatorInfo [0] { [0] certificates }.
             let cert = bob_cert.to_der().unwrap();
-            for (n, over) in [(crate::verify::MAX_CERTIFICATES, false), (crate::verify::MAX_CERTIFICATES + 1, true)] {
+            for (n, over) in
+                [(crate::cms_common::MAX_CERTIFICATES, false), (crate::cms_common::MAX_CERTIFICATES + 1, true)]
+            {
                 let edited = with_content_fields(&sealed, |f| f.insert(1, tlv(0xa0, &tlv(0xa0, &cert.repeat(n)))));
                 assert_eq!(limited(&edited), over, "{n} originator certificates");
             }

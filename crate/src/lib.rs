@@ -6,6 +6,7 @@
 //!
 //! The modules, each with one job:
 //! - [`ber`]: BER to DER normalisation (real S/MIME is BER with indefinite lengths).
+//! - [`cms_common`]: what every CMS message shares: ContentInfo from DER or BER, and the size limits.
 //! - [`pkcs12`]: reading .p12/.pfx files (RFC 7292).
 //! - [`identity`]: a user's keys and certificates, including the history of encryption keys.
 //! - [`cert`]: what a certificate says (emails, key usage, identifiers).
@@ -27,6 +28,7 @@ pub mod alg;
 pub mod ber;
 pub mod cert;
 pub mod clock;
+pub mod cms_common;
 pub mod dn;
 pub mod envelope;
 pub mod error;

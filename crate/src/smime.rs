@@ -425,7 +425,7 @@ pub fn kind(e: &Entity<'_>) -> Kind {
             Some(t) if t == "signed-data" => Kind::OpaqueSigned,
             Some(t) if t == "enveloped-data" || t == "authenveloped-data" => Kind::Encrypted,
             // No (or an unknown) smime-type: look inside.
-            _ => match e.decoded_body().ok().and_then(|b| envelope::parse_content_info(&b).ok()) {
+            _ => match e.decoded_body().ok().and_then(|b| crate::cms_common::parse_content_info(&b).ok()) {
                 Some(ci) if ci.content_type == crate::oids::SIGNED_DATA => Kind::OpaqueSigned,
                 Some(_) => Kind::Encrypted,
                 None => Kind::Plain,

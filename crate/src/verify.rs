@@ -16,12 +16,13 @@ use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
 
 use crate::alg::Digest;
+use crate::cms_common::parse_content_info;
 use crate::identity::matches_signer;
 use crate::signer_info::SentSignerInfo;
 use crate::trust::crl::{Crl, RevocationStatus};
 use crate::trust::policy::PolicySettings;
 use crate::trust::validate::{self, Inputs, MissingRevocation, PathReport, TrustVerdict, ValidationOptions};
-use crate::{ber, cert, clock, envelope, mime, oids, Error, Result};
+use crate::{ber, cert, clock, mime, oids, Error, Result};
 
 /// What to verify against.
 #[derive(Clone, Debug, Default)]
@@ -105,15 +106,7 @@ impl core::fmt::Debug for Fetcher {
 /// The most sources fetched for one signature.
 const MAX_FETCHES: usize = 16;
 
-/// Most SignerInfos (and digestAlgorithms) one SignedData may hold: each signer costs a signature
-/// check and a path validation.
-pub const MAX_SIGNERS: usize = 64;
-/// Most certificates one SignedData may carry.
-pub const MAX_CERTIFICATES: usize = 256;
-/// Most CRLs one SignedData may carry.
-pub const MAX_CRLS: usize = 64;
-/// Most signed (or unsigned) attributes of one signer, and most values of one attribute.
-pub const MAX_ATTRIBUTES: usize = 64;
+pub use crate::cms_common::{MAX_ATTRIBUTES, MAX_CERTIFICATES, MAX_CRLS, MAX_SIGNERS};
 
 /// The CRL distribution points and OCSP responders for every certificate of a path but the anchor.
 pub fn revocation_sources(path: &PathReport) -> Vec<RevocationSource> {
@@ -385,7 +378,7 @@ impl SentCertificates {
 impl Signed {
     /// Parses a SignedData `ContentInfo` (DER or BER).
     pub fn parse(cms_data: &[u8]) -> Result<Signed> {
-        Signed::from_content_info(&envelope::parse_content_info(cms_data)?)
+        Signed::from_content_info(&parse_content_info(cms_data)?)
     }
 
     /// Reads the SignedData of a parsed `ContentInfo`.
@@ -1082,7 +1075,7 @@ mod tests {
             crate::sign::sign(b"Content-Type: text/plain\r\n\r\nhi\r\n", &id, &Default::default(), false).unwrap();
         let report = verify(&der, None, &options(&[])).unwrap().report;
         let sent = Signed::parse(&der).unwrap();
-        let sd_tlv = envelope::parse_content_info(&der).unwrap().content.to_der().unwrap();
+        let sd_tlv = parse_content_info(&der).unwrap().content.to_der().unwrap();
         let certs: Vec<Certificate> = sent.certificates.decoded.clone();
         assert_eq!(certs.len(), sent.certificates.der.len());
         for (c, raw) in certs.iter().zip(&sent.certificates.der) {

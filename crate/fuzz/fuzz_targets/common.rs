@@ -102,7 +102,7 @@ pub fn cms(data: &[u8]) {
     use siegel::verify::{verify, VerifyOptions};
     let _ = verify(data, None, &VerifyOptions::default());
     let _ = verify(data, Some(b"Content-Type: text/plain\r\n\r\nhello\r\n"), &verify_options());
-    if let Ok(ci) = siegel::envelope::parse_content_info(data) {
+    if let Ok(ci) = siegel::cms_common::parse_content_info(data) {
         let _ = siegel::envelope::decrypt_content_info(&ci, bob());
     }
     let _ = siegel::envelope::decrypt(data, bob());
