@@ -57,10 +57,16 @@ rsa_seed pkcs1v15 2 -pkeyopt rsa_padding_mode:pkcs1
 rsa_seed oaep-sha1 2 -pkeyopt rsa_padding_mode:oaep
 rsa_seed oaep-sha256 27 -pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256 -pkeyopt rsa_mgf1_md:sha256
 
-# keys: the test keys as PKCS#1 (pick 0), public keys with a signature (pick 1), and the PKITS DSA
+# keys: the RSA test keys as PKCS#1 (pick 0), public keys with a signature (pick 1), and the PKITS DSA
 # CA's parameters and key (pick 2, with the split lengths common.rs reads).
 for k in "$pki"/*.key; do
+  case $(basename "$k") in erin.key|frank.key) continue ;; esac
   { printf '\0'; openssl rsa -in "$k" -outform DER -traditional 2>/dev/null; } > "$c/keys/$(basename "$k" .key).der"
+done
+# The EC keys as PKCS#8 (pick 3) and their public points as ECDH peer keys (pick 4).
+for k in erin frank; do
+  { printf '\3'; openssl pkey -in "$pki/$k.key" -outform DER 2>/dev/null; } > "$c/keys/$k-pkcs8"
+  { printf '\4'; openssl pkey -in "$pki/$k.key" -pubout -outform DER 2>/dev/null | tail -c +$(( $([ $k = erin ] && echo 26 || echo 23) + 1 )); } > "$c/keys/$k-point"
 done
 be16() { printf "$(printf '\\x%02x\\x%02x' $(($1 >> 8)) $(($1 & 255)))"; }
 bob_public=$(mktemp)

@@ -216,13 +216,15 @@ pub fn rsa_padding(data: &[u8]) {
     assert_eq!(&got[..], &oaep().unwrap_or_else(|| fallback.clone())[..], "OAEP {hash:?}/{mgf:?}");
 }
 
-/// `keys`: the RSA and DSA key readers and the signature checks on them. The first byte picks the
-/// reader; a private key that is accepted must work (its public half's encryption comes back).
+/// `keys`: the RSA, DSA and EC key readers and the operations on them. The first byte picks the
+/// reader; a private key that is accepted must work (its public half's encryption comes back; an EC
+/// key's signature verifies and it agrees with itself), and an EC peer key either is refused or
+/// gives a shared secret.
 pub fn keys(data: &[u8]) {
     use siegel::alg::Digest;
     use siegel::pubkey::rsa::{verify_pkcs1v15, verify_pss, PrivateKey, PublicKey};
     let Some((&pick, der)) = data.split_first() else { return };
-    match pick % 3 {
+    match pick % 5 {
         0 => {
             let Ok(key) = PrivateKey::from_pkcs1_der(der) else { return };
             let again = PrivateKey::from_pkcs1_der(key.to_pkcs1_der()).expect("a key read is written back readable");
@@ -244,6 +246,30 @@ pub fn keys(data: &[u8]) {
             let hash = Digest::Sha256.hash(b"siegel");
             let _ = verify_pkcs1v15(&key, Digest::Sha256, &hash, sig);
             let _ = verify_pss(&key, Digest::Sha256, &hash, pick as usize / 3, sig);
+        }
+        3 => {
+            // A PKCS#8 EC private key (RFC 5915 inside).
+            use siegel::pubkey::ec::PrivateKey;
+            let Ok(key) = PrivateKey::from_pkcs8_der(der) else { return };
+            let written = key.to_pkcs8_der().expect("a key read is written back");
+            let again = PrivateKey::from_pkcs8_der(&written).expect("read back");
+            assert_eq!(again.public_sec1(), key.public_sec1());
+            let hash = Digest::Sha256.hash(der);
+            let sig = key.sign_prehash(Digest::Sha256, &hash).expect("an accepted key signs");
+            let public =
+                siegel::pubkey::ecdsa::PublicKey::from_sec1(key.curve(), key.public_sec1()).expect("its own point");
+            public.verify_prehash(&hash, &sig).expect("its own signature");
+            key.diffie_hellman(key.public_sec1()).expect("agrees with itself");
+        }
+        4 => {
+            // Any bytes as an ECDH peer key, on both curves: refused, or a secret as long as a coordinate.
+            use siegel::pubkey::ecdsa::{P256, P384};
+            for (curve, d) in [(&P256, [7u8; 32].as_slice()), (&P384, [9u8; 48].as_slice())] {
+                let key = siegel::pubkey::ec::PrivateKey::from_scalar(curve, d).expect("a fixed scalar below n");
+                if let Ok(z) = key.diffie_hellman(der) {
+                    assert_eq!(z.len(), curve.element_len());
+                }
+            }
         }
         _ => {
             // Dss-Parms, y and a signature, split at the lengths (2 bytes each, big-endian) first.

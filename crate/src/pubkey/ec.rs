@@ -292,6 +292,16 @@ impl PrivateKey {
         Ok(key)
     }
 
+    /// The key from PKCS#8 DER (a PrivateKeyInfo of id-ecPublicKey); see
+    /// [`PrivateKey::from_pkcs8_parts`].
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<PrivateKey, EcKeyError> {
+        let info = pkcs8::PrivateKeyInfo::from_der(der).map_err(|_| EcKeyError::PrivateKey("malformed PKCS#8"))?;
+        if info.algorithm.oid != crate::oids::EC_PUBLIC_KEY {
+            return Err(EcKeyError::PrivateKey("not an EC key"));
+        }
+        PrivateKey::from_pkcs8_parts(info.algorithm.parameters.as_ref(), info.private_key)
+    }
+
     /// The key as PKCS#8 DER (PrivateKeyInfo, id-ecPublicKey with the namedCurve, an ECPrivateKey
     /// with the public key), for storage encrypted at rest by the caller.
     pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, der::Error> {
