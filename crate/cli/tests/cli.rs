@@ -154,6 +154,39 @@ fn open_unwraps_signed_and_encrypted_mail() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("Hallo Bob,"));
 }
 
+/// EC identities on the command line: Erin (P-256) signs, the mail is encrypted to Frank (P-384), Bob
+/// (RSA) and Erin, and each opens it with the signature trusted; `inspect` describes an EC .p12.
+#[test]
+fn ec_identities_sign_encrypt_and_open() {
+    let mail = String::from_utf8_lossy(MAIL).replace("alice@example.com", "erin@example.com");
+    let signed =
+        ok(siegel(&["sign", "--identity", s(&pki("erin.p12")), "--password-env", "SIEGEL_PW"], mail.as_bytes(), PW));
+    for cipher in ["aes-256-gcm", "aes-128-cbc"] {
+        let to = ["frank.crt", "bob.crt", "erin.crt"].map(pki);
+        let sealed = ok(siegel(
+            &["encrypt", "--cipher", cipher, "--to", s(&to[0]), "--to", s(&to[1]), "--to", s(&to[2])],
+            &signed,
+            &[],
+        ));
+        for (who, transport) in [("frank", "ECDH P-384"), ("bob", "RSA"), ("erin", "ECDH P-256")] {
+            let id = pki(&format!("{who}.p12"));
+            let out = siegel(
+                &["open", "--identity", s(&id), "--password-env", "SIEGEL_PW", "--trust", s(&pki("root.crt"))],
+                &sealed,
+                PW,
+            );
+            assert!(out.status.success(), "{who} {cipher}: {}", String::from_utf8_lossy(&out.stderr));
+            let report: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+            assert!(report["layers"][0]["keyTransport"].as_str().unwrap().starts_with(transport), "{report}");
+            assert_eq!(report["layers"][1]["verdict"], "trusted", "{who} {cipher}");
+            assert!(String::from_utf8_lossy(&out.stdout).contains("Hallo Bob,"));
+        }
+    }
+    let out = ok(siegel(&["inspect", s(&pki("frank.p12")), "--password-env", "SIEGEL_PW"], b"", PW));
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["keyCertificates"][0]["key_type"], "EC P-384", "{v}");
+}
+
 #[test]
 fn inspect_describes_files() {
     let out = ok(siegel(&["inspect", s(&pki("alice.p12")), "--password-env", "SIEGEL_PW"], b"", PW));
