@@ -547,6 +547,13 @@ fn describe_recipient_infos(infos: &[RecipientInfo]) -> String {
             _ => {}
         }
     }
+    // A key agreement recipient may list any number of keys: name the first few.
+    const SHOWN: usize = 16;
+    if out.len() > SHOWN {
+        let more = out.len() - SHOWN;
+        out.truncate(SHOWN);
+        out.push(format!("and {more} more"));
+    }
     out.join("; ")
 }
 
@@ -826,6 +833,21 @@ mod tests {
             assert_eq!(key_of(&damaged), key_of(&damaged));
         }
         assert_eq!(decrypt(&sealed, &erin).unwrap().content, b"hi");
+    }
+
+    #[test]
+    fn not_for_us_names_a_few_recipients_only() {
+        let erin = Identity::from_pkcs12(&data("pki/erin.p12"), "secret").unwrap();
+        let frank = Identity::from_pkcs12(&data("pki/frank.p12"), "secret").unwrap();
+        let many = vec![frank.pairs()[0].certificate().clone(); 40];
+        let sealed = encrypt(b"hi", &many, &EncryptOptions::default()).unwrap();
+        match decrypt(&sealed, &erin) {
+            Err(Error::NotForUs { recipients }) => {
+                assert!(recipients.ends_with("; and 24 more"), "{recipients}");
+                assert_eq!(recipients.matches("; ").count(), 16);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
