@@ -103,8 +103,18 @@ impl SentSignerInfo {
             if unsigned.first() != Some(&0xa1) {
                 return Err(Error::bad(WHAT, "unexpected field after the signature"));
             }
-            // Not used, but it must be well formed.
-            attributes(unsigned)?;
+            // Not used, but it must be well formed, and hold none of the attributes RFC 5652 section 11
+            // says must be signed (a signingTime out here would claim a time nobody signed).
+            let unsigned = attributes(unsigned)?;
+            if let Some(a) = unsigned.iter().find(|a| SINGLE.contains(&a.oid)) {
+                return Err(Error::bad(
+                    WHAT,
+                    format!(
+                        "{} among the unsigned attributes (RFC 5652 section 11: it must be signed)",
+                        oids::name(&a.oid)
+                    ),
+                ));
+            }
         }
         if rest.next().is_some() {
             return Err(Error::bad(WHAT, "unexpected field after the unsigned attributes"));
@@ -256,11 +266,9 @@ pub(crate) mod tests {
             SentSignerInfo::from_der(&der).unwrap().signed_attrs.unwrap().iter().map(|a| a.oid).collect();
         assert_eq!(sorted, first);
 
-        // Without signed attributes, and with unsigned ones.
-        let unsigned = tlv(
-            0xa1,
-            &tlv(0x30, &[&oids::ATTR_SIGNING_TIME.to_der().unwrap()[..], &tlv(0x31, &[0x05, 0x00])].concat()),
-        );
+        // Without signed attributes, and with unsigned ones (an attribute Siegel does not know).
+        let other: ObjectIdentifier = "1.2.3.4".parse().unwrap();
+        let unsigned = tlv(0xa1, &tlv(0x30, &[&other.to_der().unwrap()[..], &tlv(0x31, &[0x05, 0x00])].concat()));
         let bare = edited(&der, |f| {
             f.remove(3);
             f.push(unsigned.clone());
@@ -268,6 +276,19 @@ pub(crate) mod tests {
         let si = SentSignerInfo::from_der(&bare).unwrap();
         assert!(si.signed_attrs.is_none() && si.signed_attrs_der().is_none());
         assert_agrees(&si, &cms::signed_data::SignerInfo::from_der(&bare).unwrap());
+    }
+
+    /// RFC 5652 section 11: contentType, messageDigest and signingTime are signed attributes; one of
+    /// them among the unsigned attributes is refused (as OpenSSL does), whatever else is signed.
+    #[test]
+    fn refuses_a_signing_time_among_the_unsigned_attributes() {
+        let der = carol_signer_info();
+        for oid in [oids::ATTR_SIGNING_TIME, oids::ATTR_MESSAGE_DIGEST, oids::ATTR_CONTENT_TYPE] {
+            let unsigned = tlv(0xa1, &tlv(0x30, &[&oid.to_der().unwrap()[..], &tlv(0x31, &[0x05, 0x00])].concat()));
+            let with = edited(&der, |f| f.push(unsigned.clone()));
+            let e = SentSignerInfo::from_der(&with).expect_err("refused").to_string();
+            assert!(e.contains("among the unsigned attributes"), "{e}");
+        }
     }
 
     #[test]
