@@ -410,11 +410,29 @@ pub fn encrypt_entity(entity: &[u8], recipients: &[Certificate], options: &Encry
     Ok(pkcs7_mime_part(smime_type, &der))
 }
 
-/// Classifies a parsed entity.
+/// True when the entity is OpenPGP (RFC 3156 PGP/MIME): multipart/signed with protocol
+/// application/pgp-signature, or multipart/encrypted with application/pgp-encrypted. Siegel reads
+/// S/MIME only; such a mail is plain to it, and a reader says what it is.
+pub fn is_openpgp(e: &Entity<'_>) -> bool {
+    let ct = &e.content_type;
+    let protocol = ct.param("protocol").map(|p| p.trim().to_ascii_lowercase());
+    (ct.is("multipart/signed") && protocol.as_deref() == Some("application/pgp-signature"))
+        || (ct.is("multipart/encrypted") && protocol.as_deref() == Some("application/pgp-encrypted"))
+}
+
+/// Classifies a parsed entity. multipart/signed is S/MIME when its protocol is
+/// application/(x-)pkcs7-signature, or not given (some senders leave it out); any other protocol
+/// (PGP/MIME's application/pgp-signature) is not S/MIME.
 pub fn kind(e: &Entity<'_>) -> Kind {
     let ct = &e.content_type;
     if ct.is("multipart/signed") {
-        return Kind::DetachedSigned;
+        return match ct.param("protocol").map(|p| p.trim().to_ascii_lowercase()) {
+            None => Kind::DetachedSigned,
+            Some(p) if p == "application/pkcs7-signature" || p == "application/x-pkcs7-signature" => {
+                Kind::DetachedSigned
+            }
+            Some(_) => Kind::Plain,
+        };
     }
     let p7m_name = e.filename().is_some_and(|n| n.to_ascii_lowercase().ends_with(".p7m"));
     if ct.is("application/pkcs7-mime")
@@ -479,6 +497,8 @@ pub struct Opened {
     /// decrypted: a signature over part of a mail says nothing about the rest, and decrypting a part
     /// to show it next to an attacker's parts is the EFAIL direct exfiltration attack. A reader says so.
     pub unopened_parts: Vec<Kind>,
+    /// True when the innermost mail is OpenPGP (PGP/MIME, [`is_openpgp`]), which Siegel does not read.
+    pub openpgp: bool,
     /// The innermost mail: the outer header fields and the plain MIME entity.
     #[serde(skip)]
     pub message: Vec<u8>,
@@ -512,7 +532,8 @@ pub fn open_owned(message: Vec<u8>, identity: Option<&Identity>, options: &Verif
             }
             Kind::Plain => {
                 let unopened_parts = if multipart { unopened_parts(&current)? } else { Vec::new() };
-                return Ok(Opened { layers, unopened_parts, message: current });
+                let openpgp = multipart && openpgp_message(&current);
+                return Ok(Opened { layers, unopened_parts, openpgp, message: current });
             }
         }
     }
@@ -538,6 +559,11 @@ pub fn kind_of(message: &[u8]) -> Result<Kind> {
 pub fn kind_and_multipart(message: &[u8]) -> Result<(Kind, bool)> {
     let entity = mime::parse_levels(message, 0)?;
     Ok((kind(&entity), entity.content_type.is_multipart()))
+}
+
+/// True when the mail's top-level entity is OpenPGP ([`is_openpgp`]).
+pub fn openpgp_message(message: &[u8]) -> bool {
+    mime::parse_levels(message, 0).is_ok_and(|e| is_openpgp(&e))
 }
 
 /// The identity an encrypted layer needs, or the error that says so.
@@ -569,6 +595,30 @@ mod tests {
             }
         }
     }
+    /// PGP/MIME (RFC 3156) is OpenPGP, not S/MIME: a plain mail that a reader can name, never a
+    /// "malformed BER" S/MIME error (its signature part is an OpenPGP packet, not CMS).
+    #[test]
+    fn pgp_mime_is_recognised_as_not_smime() {
+        let signed = b"From: dana@example.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/signed; micalg=pgp-sha256;\r\n protocol=\"application/pgp-signature\"; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: application/pgp-signature\r\n\r\n-----BEGIN PGP SIGNATURE-----\r\n\r\niQEzBAEBCAAdFiEE\r\n-----END PGP SIGNATURE-----\r\n--b--\r\n";
+        let encrypted = b"From: dana@example.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/encrypted;\r\n protocol=\"application/pgp-encrypted\"; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n--b\r\nContent-Type: application/octet-stream\r\n\r\n-----BEGIN PGP MESSAGE-----\r\n\r\nhQEMA\r\n-----END PGP MESSAGE-----\r\n--b--\r\n";
+        for mail in [&signed[..], &encrypted[..]] {
+            assert_eq!(kind_of(mail).unwrap(), Kind::Plain);
+            let opened = open_message(mail, None, &VerifyOptions::default()).unwrap();
+            assert!(opened.layers.is_empty() && opened.openpgp);
+        }
+        let err = verify_message(signed, &VerifyOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("OpenPGP"), "{err}");
+        // S/MIME's multipart/signed, with the protocol or without it, is still S/MIME.
+        let smime =
+            String::from_utf8_lossy(signed).replace("application/pgp-signature\"", "application/pkcs7-signature\"");
+        assert_eq!(kind_of(smime.as_bytes()).unwrap(), Kind::DetachedSigned);
+        let bare = String::from_utf8_lossy(signed).replace(";\r\n protocol=\"application/pgp-signature\"", "");
+        assert_eq!(kind_of(bare.as_bytes()).unwrap(), Kind::DetachedSigned);
+        assert!(
+            !open_message(b"Content-Type: text/plain\r\n\r\nhi\r\n", None, &VerifyOptions::default()).unwrap().openpgp
+        );
+    }
+
     /// Some senders encrypt or opaquely sign a bare text payload, not a MIME entity: it is read as the
     /// text of the mail, not spliced into its header block (where a reader would show nothing).
     #[test]

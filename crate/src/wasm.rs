@@ -493,7 +493,8 @@ async fn open_layers(
             }
             Kind::Plain => {
                 let unopened_parts = if multipart { smime::unopened_parts(&current)? } else { Vec::new() };
-                return Ok(Opened { layers, unopened_parts, message: current });
+                let openpgp = multipart && smime::openpgp_message(&current);
+                return Ok(Opened { layers, unopened_parts, openpgp, message: current });
             }
         }
     }
@@ -504,6 +505,7 @@ fn opened_to_js(opened: &Opened) -> JsResult<JsValue> {
     set(&obj, "message", &bytes(&opened.message))?;
     set(&obj, "layers", &to_js(&opened.layers)?)?;
     set(&obj, "unopenedParts", &to_js(&opened.unopened_parts)?)?;
+    set(&obj, "openpgp", &JsValue::from_bool(opened.openpgp))?;
     // The certificates of signers that are valid and trusted: correspondents to encrypt to later.
     let trusted = js_sys::Array::new();
     for layer in &opened.layers {

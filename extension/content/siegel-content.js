@@ -190,6 +190,11 @@
     try {
       const raw = await ctx.getRaw();
       const { token, summary } = await call("open", { raw: toBase64(raw) });
+      if (summary.openpgp) {
+        status.textContent = t("readerOpenPgp", undefined, "An OpenPGP (PGP/MIME) message: Siegel reads S/MIME only, so it neither verified nor decrypted it. Open it with an OpenPGP program.");
+        note.dataset.status = "openpgp";
+        return;
+      }
       if (!ctx.smime && !summary.unopenedParts) {
         status.textContent = t("readerUnsigned", undefined, "Not signed.");
         note.dataset.status = "unsigned";

@@ -157,7 +157,7 @@ function forget() {
   for (const [token, entry] of opened) if (now - entry.at > TTL) opened.delete(token);
 }
 
-function summarise(layers, unopenedParts) {
+function summarise(layers, unopenedParts, openpgp = false) {
   const encrypted = layers.find((l) => l.layer === "encrypted");
   const signed = layers.filter((l) => l.layer === "signed");
   return {
@@ -167,6 +167,8 @@ function summarise(layers, unopenedParts) {
     // The reader's verdict (see lib/verdict.js): what the toolbar badge shows.
     shown: verdictOf(layers).key,
     unopenedParts: unopenedParts.length,
+    // PGP/MIME, which Siegel does not read: the page's note says so instead of "Not signed".
+    openpgp: Boolean(openpgp),
   };
 }
 
@@ -232,7 +234,7 @@ export async function open(rawBase64, trusted) {
   const token = crypto.randomUUID();
   const unopenedParts = result.unopenedParts || [];
   opened.set(token, { at: Date.now(), layers: result.layers, unopenedParts, parsed });
-  return { token, summary: summarise(result.layers, unopenedParts) };
+  return { token, summary: summarise(result.layers, unopenedParts, result.openpgp) };
 }
 
 /** The opened message for the reader page: headers, text, html, attachments (base64) and the layers. */

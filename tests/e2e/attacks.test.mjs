@@ -160,6 +160,15 @@ describe("EFAIL and signature spoofing in the reading view", () => {
     assert.match(b.text, /2099-01-01T00:00:00Z, which is in the future/);
   });
 
+  test("PGP/MIME is named as OpenPGP, not shown as a broken S/MIME mail", { timeout: 60_000 }, async () => {
+    webmail.deliver(BOB, readFileSync(join(ROOT, "crate", "tests", "data", "foreign", "pgp-mime-signed.eml")));
+    await webmail.click(bob.page, "PGP signed");
+    const note = bob.page.locator("siegel-note[data-status=openpgp]");
+    await note.waitFor({ timeout: 30_000 });
+    assert.equal(await bob.page.locator("iframe[data-siegel-reader]").count(), 0);
+    assert.equal(await bob.page.locator("siegel-note[data-status=error]").count(), 0);
+  });
+
   test("unsigned HTML imitating Siegel's banner gets no reader, a 'Not signed' note and no badge", { timeout: 60_000 }, async () => {
     await webmail.openMessage(bob.page, "Wrong sender");
     assert.ok((await badges()).includes("!"));

@@ -5,7 +5,7 @@
 
 use core::ops::Range;
 
-use super::{kind, range_in, sender_in, split, Kind, Sender};
+use super::{is_openpgp, kind, range_in, sender_in, split, Kind, Sender};
 use crate::alg::Digest;
 use crate::verify::{Check, ContentDigests, SignatureReport, Signed, VerifyOptions};
 use crate::{mime, Error, Result};
@@ -40,6 +40,11 @@ impl Verifying {
             }
             Kind::OpaqueSigned => (None, Signed::parse(&s.entity.decoded_body()?)?),
             Kind::Encrypted => return Err(Error::NotSmime("the message is encrypted; decrypt it first".into())),
+            Kind::Plain if is_openpgp(&s.entity) => {
+                return Err(Error::NotSmime(
+                    "the message is OpenPGP (PGP/MIME), not S/MIME; Siegel reads S/MIME only".into(),
+                ))
+            }
             Kind::Plain => return Err(Error::NotSmime("the message is not signed".into())),
         };
         if detached.is_none() && signed.encapsulated().is_none() {
