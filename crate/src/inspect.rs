@@ -68,8 +68,36 @@ pub enum Inspection {
     },
 }
 
+/// The PEM labels a CMS object comes under (RFC 7468 section 10 says PKCS7; OpenSSL writes CMS too,
+/// and some tools the old "PKCS #7 SIGNED DATA").
+const CMS_PEM_LABELS: [&str; 3] = ["PKCS7", "CMS", "PKCS #7 SIGNED DATA"];
+
+/// The DER inside PEM-armoured CMS (`-----BEGIN PKCS7-----` ...), if `data` is that: the first block
+/// with one of [`CMS_PEM_LABELS`], its base64 read whatever the line length. `None` for anything else.
+fn pem_cms(data: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let text = core::str::from_utf8(data).ok()?;
+    CMS_PEM_LABELS.iter().find_map(|label| {
+        let begin = format!("-----BEGIN {label}-----");
+        let end = format!("-----END {label}-----");
+        let start = text.find(&begin)? + begin.len();
+        let stop = start + text.get(start..)?.find(&end)?;
+        let body: String = text.get(start..stop)?.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        base64::engine::general_purpose::STANDARD.decode(body).ok()
+    })
+}
+
 /// Inspects `data`. A password is needed to see inside a PKCS#12 file.
 pub fn inspect(data: &[u8], password: Option<&str>) -> Result<Inspection> {
+    if let Some(der) = pem_cms(data) {
+        // The same path as DER, with the same limits; what is inside must be CMS.
+        if der.first() != Some(&0x30) {
+            return Err(Error::bad("PEM CMS object", "not a DER SEQUENCE inside the armour"));
+        }
+        let der = ber::to_der(&der)?;
+        let ci = cms::content_info::ContentInfo::from_der(&der).map_err(Error::malformed("CMS ContentInfo"))?;
+        return inspect_cms(&ci);
+    }
     let is_pem = data.starts_with(b"-----BEGIN")
         || core::str::from_utf8(data).is_ok_and(|t| t.contains("-----BEGIN CERTIFICATE"));
     if is_pem {
@@ -250,6 +278,38 @@ mod tests {
     use cms::content_info::ContentInfo;
     use der::asn1::Any;
     use der::{Encode, TagNumber};
+
+    /// PEM-armoured CMS, under each label tools write and at any line length, reads as the DER
+    /// does; armour around something that is not CMS is an error, not a guess.
+    #[test]
+    fn pem_armoured_cms_is_described() {
+        use base64::Engine as _;
+        let dir = format!("{}/tests/data/pki", env!("CARGO_MANIFEST_DIR"));
+        let id = Identity::from_pkcs12(&std::fs::read(format!("{dir}/alice.p12")).unwrap(), "secret").unwrap();
+        let signed = crate::sign::sign(b"hi", &id, &Default::default(), true).unwrap();
+        let sealed = crate::envelope::encrypt(b"hi", &[alice()], &EncryptOptions::default()).unwrap();
+        for (der, signed_data) in [(&signed, true), (&sealed, false)] {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+            for label in CMS_PEM_LABELS {
+                for width in [64, 76] {
+                    let lines: Vec<&str> =
+                        b64.as_bytes().chunks(width).map(|c| core::str::from_utf8(c).unwrap()).collect();
+                    let pem = format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"));
+                    let got = inspect(pem.as_bytes(), None).unwrap_or_else(|e| panic!("{label} {width}: {e}"));
+                    assert_eq!(matches!(got, Inspection::SignedData { .. }), signed_data, "{label} {width}");
+                    assert_eq!(matches!(got, Inspection::EncryptedData { .. }), !signed_data, "{label} {width}");
+                }
+            }
+        }
+        let not_cms = "-----BEGIN PKCS7-----\naGVsbG8=\n-----END PKCS7-----\n";
+        assert!(inspect(not_cms.as_bytes(), None).is_err());
+        // A whole .p12 with an EC key is described, not refused.
+        let frank = std::fs::read(format!("{dir}/frank.p12")).unwrap();
+        match inspect(&frank, Some("secret")).unwrap() {
+            Inspection::Pkcs12 { key_certificates, .. } => assert_eq!(key_certificates[0].key_type, "EC P-384"),
+            other => panic!("{other:?}"),
+        }
+    }
 
     fn alice() -> x509_cert::Certificate {
         let pem = std::fs::read(format!("{}/tests/data/pki/alice.crt", env!("CARGO_MANIFEST_DIR"))).unwrap();
