@@ -197,6 +197,7 @@ const BADGES = {
   trusted: ["\u2713", "#1e7b34"],
   invalid: ["\u2717", "#b3261e"],
   mismatch: ["!", "#b3261e"],
+  wrapped: ["!", "#b3261e"],
   untrusted: ["?", "#8a5a00"],
   unknown: ["?", "#8a5a00"],
   unsigned: ["", "#777777"],

@@ -67,6 +67,10 @@ pub enum Error {
     /// A caller passed an argument that makes no sense.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A mail Siegel will not open, by its layering rules (an encrypted layer below two signature
+    /// layers: the reply-exfiltration shape).
+    #[error("not opened: {0}")]
+    Refused(String),
 }
 
 /// Shorthand used across the crate.
@@ -107,6 +111,7 @@ impl Error {
             Error::LimitExceeded(_) => "limit-exceeded",
             Error::Crypto(_) => "crypto",
             Error::InvalidArgument(_) => "invalid-argument",
+            Error::Refused(_) => "refused",
         }
     }
 }

@@ -499,6 +499,8 @@ pub struct Opened {
     pub unopened_parts: Vec<Kind>,
     /// True when the innermost mail is OpenPGP (PGP/MIME, [`is_openpgp`]), which Siegel does not read.
     pub openpgp: bool,
+    /// Which signature, if any, vouches for the mail shown, by the layering rules ([`attribution`]).
+    pub attribution: Attribution,
     /// The innermost mail: the outer header fields and the plain MIME entity.
     #[serde(skip)]
     pub message: Vec<u8>,
@@ -521,6 +523,7 @@ pub fn open_owned(message: Vec<u8>, identity: Option<&Identity>, options: &Verif
         }
         match k {
             Kind::Encrypted => {
+                may_decrypt(&layers)?;
                 let (next, info) = Decrypting::new(current, need_identity(identity)?)?.decrypt()?;
                 layers.push(Layer::Encrypted(info));
                 current = next;
@@ -533,7 +536,8 @@ pub fn open_owned(message: Vec<u8>, identity: Option<&Identity>, options: &Verif
             Kind::Plain => {
                 let unopened_parts = if multipart { unopened_parts(&current)? } else { Vec::new() };
                 let openpgp = multipart && openpgp_message(&current);
-                return Ok(Opened { layers, unopened_parts, openpgp, message: current });
+                let attribution = attribution(&layers);
+                return Ok(Opened { layers, unopened_parts, openpgp, attribution, message: current });
             }
         }
     }
@@ -559,6 +563,112 @@ pub fn kind_of(message: &[u8]) -> Result<Kind> {
 pub fn kind_and_multipart(message: &[u8]) -> Result<(Kind, bool)> {
     let entity = mime::parse_levels(message, 0)?;
     Ok((kind(&entity), entity.content_type.is_multipart()))
+}
+
+/// Which signature layer vouches for the mail a reader shows. The layering rules, against the
+/// surreptitious-forwarding and reply-exfiltration shapes (a signature that wraps someone else's
+/// signed or encrypted message):
+///
+/// 1. Exactly one signature layer, with no encrypted layer inside it: it vouches for the content
+///    ([`Attribution::Signed`]); encrypted(signed) is the normal S/MIME shape.
+/// 2. One signature layer with an encrypted layer inside it (encrypt-then-sign): the signer signed
+///    ciphertext, which anyone can re-sign without reading it; it vouches for nothing shown
+///    ([`Attribution::OverCiphertext`]: the content reads as not signed).
+/// 3. Two or more signature layers, anywhere (signed(signed), triple wrapping signed(encrypted(signed)),
+///    encrypted(signed(signed))): no signature counts ([`Attribution::Wrapped`], not trusted).
+/// 4. An encrypted layer below two or more signature layers is not decrypted at all
+///    ([`may_decrypt`]), so no plaintext exists that a reply could quote.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "rule", rename_all = "camelCase")]
+pub enum Attribution {
+    /// No signature layer.
+    Unsigned,
+    /// One signature layer, inside any encryption: its verdict is the mail's.
+    Signed,
+    /// One signature layer, over an encrypted layer: it says nothing about the content.
+    #[serde(rename_all = "camelCase")]
+    OverCiphertext {
+        /// Who signed the ciphertext (their emails, or subjects).
+        signers: Vec<String>,
+    },
+    /// Two or more signature layers: none counts.
+    #[serde(rename_all = "camelCase")]
+    Wrapped {
+        /// The signers of each signature layer, outermost first.
+        signers: Vec<String>,
+    },
+}
+
+impl Attribution {
+    /// Why no signature counts, for people; `None` when the mail's signature (or its absence) speaks
+    /// for itself.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            Attribution::Unsigned | Attribution::Signed => None,
+            Attribution::OverCiphertext { signers } => Some(format!(
+                "{} signed only the encrypted form of this mail, which anyone can sign without reading it: the \
+                 content is not signed",
+                signers.join(", ")
+            )),
+            Attribution::Wrapped { signers } => Some(format!(
+                "this mail wraps a signed message inside another signature ({}): it cannot be attributed to any of \
+                 them",
+                signers.join(" around ")
+            )),
+        }
+    }
+}
+
+fn signer_names(report: &crate::verify::SignatureReport) -> String {
+    let names: Vec<String> = report
+        .signers
+        .iter()
+        .map(|s| {
+            s.certificate
+                .as_ref()
+                .map(|c| c.emails.first().cloned().unwrap_or_else(|| c.subject.clone()))
+                .unwrap_or_else(|| "an unknown signer".into())
+        })
+        .collect();
+    if names.is_empty() {
+        "nobody".into()
+    } else {
+        names.join(" and ")
+    }
+}
+
+/// The [`Attribution`] of a mail's layers, outermost first.
+pub fn attribution(layers: &[Layer]) -> Attribution {
+    let signed: Vec<(usize, &crate::verify::SignatureReport)> = layers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| match l {
+            Layer::Signed(r) => Some((i, r)),
+            Layer::Encrypted(_) => None,
+        })
+        .collect();
+    match signed.as_slice() {
+        [] => Attribution::Unsigned,
+        [(i, report)] if layers[i + 1..].iter().any(|l| matches!(l, Layer::Encrypted(_))) => {
+            Attribution::OverCiphertext { signers: vec![signer_names(report)] }
+        }
+        [_] => Attribution::Signed,
+        many => Attribution::Wrapped { signers: many.iter().map(|(_, r)| signer_names(r)).collect() },
+    }
+}
+
+/// Whether an encrypted layer met below `layers` may be decrypted: not below two or more signature
+/// layers (rule 4 of [`Attribution`]).
+pub fn may_decrypt(layers: &[Layer]) -> Result<()> {
+    let signed = layers.iter().filter(|l| matches!(l, Layer::Signed(_))).count();
+    if signed >= 2 {
+        return Err(Error::Refused(
+            "an encrypted part below two signature layers is not decrypted: someone wrapped a message encrypted \
+             to you in signatures of their own, and replying to its plaintext could send it to them"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// True when the mail's top-level entity is OpenPGP ([`is_openpgp`]).

@@ -476,6 +476,7 @@ async fn open_layers(
         }
         match k {
             Kind::Encrypted => {
+                smime::may_decrypt(&layers)?;
                 let job = webcrypto::unwrap(Decrypting::prepare(current, smime::need_identity(identity)?)?).await;
                 let (next, info) = webcrypto::decrypt(job).await?;
                 layers.push(Layer::Encrypted(info));
@@ -494,7 +495,8 @@ async fn open_layers(
             Kind::Plain => {
                 let unopened_parts = if multipart { smime::unopened_parts(&current)? } else { Vec::new() };
                 let openpgp = multipart && smime::openpgp_message(&current);
-                return Ok(Opened { layers, unopened_parts, openpgp, message: current });
+                let attribution = smime::attribution(&layers);
+                return Ok(Opened { layers, unopened_parts, openpgp, attribution, message: current });
             }
         }
     }
@@ -506,6 +508,7 @@ fn opened_to_js(opened: &Opened) -> JsResult<JsValue> {
     set(&obj, "layers", &to_js(&opened.layers)?)?;
     set(&obj, "unopenedParts", &to_js(&opened.unopened_parts)?)?;
     set(&obj, "openpgp", &JsValue::from_bool(opened.openpgp))?;
+    set(&obj, "attribution", &to_js(&opened.attribution)?)?;
     // The certificates of signers that are valid and trusted: correspondents to encrypt to later.
     let trusted = js_sys::Array::new();
     for layer in &opened.layers {

@@ -207,3 +207,75 @@ fn sender_reads_display_names_and_lists() {
     let two_fields = smime::sender(b"From: a@example.com\r\nFrom: b@example.com\r\n\r\nx");
     assert!(matches!(two_fields, Sender::Misleading { .. }), "{two_fields:?}");
 }
+
+// ---- Wrapping: a signature around someone else's signed or encrypted message (the layering rules,
+// `smime::Attribution`).
+
+use siegel::smime::Attribution;
+
+fn verdicts(opened: &Opened) -> Vec<Verdict> {
+    opened
+        .layers
+        .iter()
+        .filter_map(|l| match l {
+            Layer::Signed(r) => Some(r.verdict),
+            Layer::Encrypted(_) => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_signature_wrapping_another_signed_mail_counts_for_nothing() {
+    let opened = open("wrapped-signed.eml");
+    // Each signature on its own is good; together, nobody vouches for the mail.
+    assert_eq!(verdicts(&opened), vec![Verdict::Trusted, Verdict::Trusted]);
+    assert_eq!(
+        opened.attribution,
+        Attribution::Wrapped { signers: vec!["carol@example.com".into(), "alice@example.com".into()] }
+    );
+    let reason = opened.attribution.reason().unwrap();
+    assert!(reason.contains("carol@example.com around alice@example.com"), "{reason}");
+}
+
+#[test]
+fn a_signature_around_a_mail_encrypted_to_us_that_holds_another_signature_counts_for_nothing() {
+    let opened = open("wrapped-encrypted-signed.eml");
+    assert!(matches!(opened.layers.as_slice(), [Layer::Signed(_), Layer::Encrypted(_), Layer::Signed(_)]));
+    assert!(matches!(&opened.attribution, Attribution::Wrapped { signers } if signers.len() == 2));
+}
+
+#[test]
+fn an_encrypted_part_below_two_signatures_is_not_decrypted() {
+    let err = smime::open_message(&mail("wrapped-twice-encrypted.eml"), Some(&bob()), &options()).unwrap_err();
+    assert!(matches!(err, Error::Refused(_)), "{err:?}");
+    assert!(err.to_string().contains("below two signature layers"), "{err}");
+    assert_eq!(err.code(), "refused");
+}
+
+#[test]
+fn one_signature_over_ciphertext_does_not_sign_the_content() {
+    let opened = open("signed-ciphertext.eml");
+    assert!(
+        matches!(opened.layers.as_slice(), [Layer::Signed(r), Layer::Encrypted(_)] if r.verdict == Verdict::Trusted)
+    );
+    assert_eq!(opened.attribution, Attribution::OverCiphertext { signers: vec!["carol@example.com".into()] });
+    assert!(opened.attribution.reason().unwrap().contains("signed only the encrypted form"));
+    assert!(contains(&opened.message, SECRET), "decrypted: one signature layer does not stop that");
+}
+
+#[test]
+fn the_normal_shapes_keep_their_signature() {
+    // encrypted(signed) and signed alone: the one signature counts.
+    for name in ["future-signing-time.eml", "two-signers-untrusted.eml"] {
+        assert_eq!(open(name).attribution, Attribution::Signed, "{name}");
+    }
+    assert_eq!(open("fake-banner.eml").attribution, Attribution::Unsigned);
+    let alice = Identity::from_pkcs12(include_bytes!("data/pki/alice.p12"), "secret").unwrap();
+    let bob_cert = siegel::cert::parse_certificates(include_bytes!("data/pki/bob.crt")).unwrap();
+    let mail = b"From: alice@example.com\r\nTo: bob@example.com\r\nContent-Type: text/plain\r\n\r\nhi\r\n";
+    let signed = smime::sign_message(mail, &alice, &Default::default(), smime::SignMode::Detached).unwrap();
+    let sealed = smime::encrypt_message(&signed, &bob_cert, &Default::default()).unwrap();
+    let opened = smime::open_message(&sealed, Some(&bob()), &options()).unwrap();
+    assert_eq!(opened.attribution, Attribution::Signed);
+    assert_eq!(verdicts(&opened), vec![Verdict::Trusted]);
+}

@@ -157,7 +157,7 @@ function forget() {
   for (const [token, entry] of opened) if (now - entry.at > TTL) opened.delete(token);
 }
 
-function summarise(layers, unopenedParts, openpgp = false) {
+function summarise(layers, unopenedParts, openpgp = false, attribution = undefined) {
   const encrypted = layers.find((l) => l.layer === "encrypted");
   const signed = layers.filter((l) => l.layer === "signed");
   return {
@@ -165,7 +165,7 @@ function summarise(layers, unopenedParts, openpgp = false) {
     signed: signed.length > 0,
     verdict: signed.length ? signed[signed.length - 1].verdict : null,
     // The reader's verdict (see lib/verdict.js): what the toolbar badge shows.
-    shown: verdictOf(layers).key,
+    shown: verdictOf(layers, attribution).key,
     unopenedParts: unopenedParts.length,
     // PGP/MIME, which Siegel does not read: the page's note says so instead of "Not signed".
     openpgp: Boolean(openpgp),
@@ -233,8 +233,8 @@ export async function open(rawBase64, trusted) {
   forget();
   const token = crypto.randomUUID();
   const unopenedParts = result.unopenedParts || [];
-  opened.set(token, { at: Date.now(), layers: result.layers, unopenedParts, parsed });
-  return { token, summary: summarise(result.layers, unopenedParts, result.openpgp) };
+  opened.set(token, { at: Date.now(), layers: result.layers, unopenedParts, attribution: result.attribution, parsed });
+  return { token, summary: summarise(result.layers, unopenedParts, result.openpgp, result.attribution) };
 }
 
 /** The opened message for the reader page: headers, text, html, attachments (base64) and the layers. */
@@ -242,10 +242,11 @@ export function take(token) {
   forget();
   const entry = opened.get(token);
   if (!entry) throw new MailError("expired-message", "This message is no longer open; open it again in your webmail.");
-  const { parsed, layers, unopenedParts } = entry;
+  const { parsed, layers, unopenedParts, attribution } = entry;
   return {
     layers,
     unopenedParts,
+    attribution,
     headers: parsed.headers,
     text: parsed.text ?? null,
     html: parsed.html ?? null,

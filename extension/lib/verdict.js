@@ -20,10 +20,17 @@ function untrustedReason(signers) {
 
 /**
  * `{ key, signers, reason }` with key one of "unsigned", "invalid", "mismatch", "trusted", "unknown",
- * "untrusted"; `layers` as the core's openMessage returns them.
+ * "untrusted", "wrapped"; `layers` and `attribution` as the core's openMessage returns them. The core's
+ * layering rules come first (README, "Attacks and defences"): a signature wrapping another signed message
+ * counts for nothing ("wrapped"), and one signature over ciphertext only leaves the content unsigned
+ * (`overCiphertext` names who signed the encrypted form).
  */
-export function verdictOf(layers) {
+export function verdictOf(layers, attribution) {
   const signed = layers.filter((l) => l.layer === "signed");
+  if (attribution?.rule === "wrapped") {
+    return { key: "wrapped", signers: signed.flatMap((l) => l.signers), wrappers: attribution.signers };
+  }
+  if (attribution?.rule === "overCiphertext") return { key: "unsigned", signers: [], overCiphertext: attribution.signers };
   if (!signed.length) return { key: "unsigned", signers: [] };
   const last = signed[signed.length - 1];
   const signers = last.signers;

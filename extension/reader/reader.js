@@ -8,9 +8,9 @@ import { CHECKS, verdictOf } from "../lib/verdict.js";
 const $ = (id) => document.getElementById(id);
 localize();
 
-function describe(layers, unopenedParts) {
+function describe(layers, unopenedParts, attribution) {
   const encrypted = layers.find((l) => l.layer === "encrypted");
-  const { key, signers, reason } = verdictOf(layers);
+  const { key, signers, reason, wrappers, overCiphertext } = verdictOf(layers, attribution);
   // Every signer is named: a second signature must not hide behind the first.
   const who = signers.map((s) => s.certificate?.emails?.[0] || s.certificate?.subject || "?").join(", ") || "?";
   const parts = [];
@@ -21,8 +21,16 @@ function describe(layers, unopenedParts) {
     unknown: () => t("readerUnknown", [who], `Signed by ${who}: valid, but its revocation status is unknown.`),
     untrusted: () => t("readerUntrusted", [who, reason], `Signed by ${who}: valid, but not trusted: ${reason}`),
     unsigned: () => t("readerUnsigned", undefined, "Not signed."),
+    wrapped: () => {
+      const chain = (wrappers || []).join(" \u2192 ");
+      return t("readerWrapped", [chain], `Not trusted: this mail wraps a signed message inside another signature (${chain}), so it cannot be attributed to any of them.`);
+    },
   };
   parts.push(texts[key]());
+  if (overCiphertext?.length) {
+    const who = overCiphertext.join(", ");
+    parts.push(t("readerOverCiphertext", [who], `${who} signed only the encrypted form, which anyone can sign without reading it.`));
+  }
   if (encrypted) {
     const how = `${encrypted.cipher}${encrypted.integrityProtected ? "" : ` — ${t("readerNoIntegrity", undefined, "not integrity-protected")}`}`;
     parts.push(t("readerEncrypted", [how], `Encrypted (${how}).`));
@@ -110,7 +118,7 @@ async function main() {
     $("banner-text").textContent = errorText(e);
     return;
   }
-  const { key, text } = describe(message.layers, message.unopenedParts);
+  const { key, text } = describe(message.layers, message.unopenedParts, message.attribution);
   const banner = $("banner");
   banner.dataset.verdict = key;
   $("banner-text").textContent = text;

@@ -160,6 +160,35 @@ describe("EFAIL and signature spoofing in the reading view", () => {
     assert.match(b.text, /2099-01-01T00:00:00Z, which is in the future/);
   });
 
+  // The layering rules (README, "Attacks and defences"; crate/tests/attacks.rs "Wrapping").
+  test("wrapping: Carol's signature around Alice's signed mail is not trusted, and the banner says why", { timeout: 60_000 }, async () => {
+    const b = await banner(await read("Wrapped signature", "wrapped-signed.eml"));
+    assert.equal(b.verdict, "wrapped");
+    assert.match(b.text, /^Not trusted: this mail wraps a signed message inside another signature \(carol@example\.com \u2192 alice@example\.com\)/);
+    assert.ok((await badges()).includes("!"));
+  });
+
+  test("wrapping: a signature around a mail encrypted to Bob that holds Alice's signature is not trusted", { timeout: 60_000 }, async () => {
+    const b = await banner(await read("Wrapped encrypted signed", "wrapped-encrypted-signed.eml"));
+    assert.equal(b.verdict, "wrapped");
+    assert.match(b.text, /carol@example\.com \u2192 alice@example\.com/);
+  });
+
+  test("wrapping: an encrypted part below two signatures is not decrypted, and no plaintext exists", { timeout: 60_000 }, async () => {
+    webmail.deliver(BOB, readFileSync(join(ATTACKS, "wrapped-twice-encrypted.eml")));
+    await webmail.click(bob.page, "Encrypted under two signatures");
+    await bob.page.locator("siegel-note[data-status=error]").waitFor({ timeout: 30_000 });
+    assert.equal(await bob.page.locator("iframe[data-siegel-reader]").count(), 0);
+    assert.ok(!(await pageText(bob.page)).includes("0451"));
+  });
+
+  test("wrapping: one signature over ciphertext leaves the content unsigned, and says who signed what", { timeout: 60_000 }, async () => {
+    const reader = await read("Signed ciphertext", "signed-ciphertext.eml");
+    const b = await banner(reader);
+    assert.equal(b.verdict, "unsigned");
+    assert.match(b.text, /^Not signed\. carol@example\.com signed only the encrypted form, which anyone can sign without reading it\. Encrypted \(AES-256-GCM\)\.$/);
+  });
+
   test("PGP/MIME is named as OpenPGP, not shown as a broken S/MIME mail", { timeout: 60_000 }, async () => {
     webmail.deliver(BOB, readFileSync(join(ROOT, "crate", "tests", "data", "foreign", "pgp-mime-signed.eml")));
     await webmail.click(bob.page, "PGP signed");

@@ -416,6 +416,10 @@ fn run(command: Command) -> Outcome {
                     opened.unopened_parts.len()
                 );
             }
+            // The layering rules: a signature that wraps another, or signs only ciphertext, vouches for nothing.
+            if let Some(reason) = opened.attribution.reason() {
+                return Err(Failure { code: 1, message: reason });
+            }
             for layer in &opened.layers {
                 if let Layer::Signed(r) = layer {
                     for s in &r.signers {

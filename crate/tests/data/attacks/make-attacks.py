@@ -7,6 +7,7 @@ and encryption come from the real `openssl cms` and the `siegel` CLI (build it f
 `cargo build --release -p siegel-cli`); the rest is MIME put together here, byte by byte, as an attacker would.
 
 Run: crate/tests/data/attacks/make-attacks.py   (rewrites every .eml beside it; noemail.* are made once)
+     crate/tests/data/attacks/make-attacks.py wrapping   (only the wrapping mails, wrapped-*.eml)
 
 Remote content in these mails points at http://127.0.0.1:8599/, where the end-to-end test listens for leaks.
 """
@@ -241,5 +242,39 @@ def main():
           + b"Content-Transfer-Encoding: base64\r\n\r\n" + b64_lines(bytes(der)))
 
 
+def wrapping():
+    """Wrapping (surreptitious forwarding, reply exfiltration): Carol, a trusted colleague, wraps Alice's
+    signed mail, or a mail encrypted to Bob, in a signature of her own. Signatures by the CLI and openssl."""
+    if not os.path.exists(SIEGEL):
+        sys.exit(f"{SIEGEL} is missing: cargo build --release -p siegel-cli")
+    carol = (pki("carol.crt"), pki("carol.key"))
+    print(f"writing wrapping mails to {HERE}")
+    secret = text_entity(SECRET)
+    # Alice's genuinely signed mail (multipart/signed), as Bob might have received it before.
+    alice_signed = siegel(["sign", "--identity", pki("alice.p12"), "--password-env", "P12_PASSWORD"],
+                          b"From: Alice <alice@example.com>\r\nTo: Bob <bob@example.com>\r\nSubject: Plan\r\nMIME-Version: 1.0\r\n" + secret)
+    # 1. Carol's signature around Alice's signed mail: two signature layers, none counts.
+    wrapped = entity_of(alice_signed)
+    write("wrapped-signed.eml", headers(b"Carol <carol@example.com>", b"Wrapped signature") + b"MIME-Version: 1.0\r\n"
+          + multipart_signed(wrapped, openssl_sign(wrapped, [carol]), b"outer-boundary-a1"))
+    # 2. Carol signs a mail encrypted to Bob (its plaintext signed by Alice) that she cannot read:
+    #    signed(encrypted(signed)), the triple-wrap shape with another signer outside. Decrypted; none counts.
+    enc = entity_of(siegel(["encrypt", "--to", pki("bob.crt")], alice_signed))
+    write("wrapped-encrypted-signed.eml", headers(b"Carol <carol@example.com>", b"Wrapped encrypted signed")
+          + b"MIME-Version: 1.0\r\n" + multipart_signed(enc, openssl_sign(enc, [carol]), b"outer-boundary-b2"))
+    # 3. A mail encrypted to Bob under two signature layers of Carol's: not decrypted at all.
+    enc_plain = entity_of(siegel(["encrypt", "--to", pki("bob.crt")], b"From: x\r\nMIME-Version: 1.0\r\n" + secret))
+    inner = multipart_signed(enc_plain, openssl_sign(enc_plain, [carol]), b"inner-boundary-c3")
+    write("wrapped-twice-encrypted.eml", headers(b"Carol <carol@example.com>", b"Encrypted under two signatures")
+          + b"MIME-Version: 1.0\r\n" + multipart_signed(inner, openssl_sign(inner, [carol]), b"outer-boundary-c3"))
+    # 4. Carol's one signature over a mail encrypted to Bob (encrypt-then-sign): she signed ciphertext only.
+    write("signed-ciphertext.eml", headers(b"Carol <carol@example.com>", b"Signed ciphertext") + b"MIME-Version: 1.0\r\n"
+          + multipart_signed(enc_plain, openssl_sign(enc_plain, [carol]), b"outer-boundary-d4"))
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["wrapping"]:
+        wrapping()
+    else:
+        main()
+        wrapping()
