@@ -342,14 +342,18 @@ fn write_length(out: &mut Vec<u8>, len: usize) {
 }
 
 impl<'a> Node<'a> {
-    /// Applies the flattening rules and computes encoded lengths, bottom-up.
+    /// Applies the flattening rules and computes encoded lengths, bottom-up: every rule looks at
+    /// children already in their final form, so that what comes out is a fixed point (normalising
+    /// it again changes nothing).
     fn finish(&mut self) {
         if let Content::Constructed(children) = &mut self.content {
+            children.iter_mut().for_each(Node::finish);
             // EncryptedContentInfo: SEQUENCE { OID, AlgorithmIdentifier, [0] IMPLICIT OCTET STRING }.
             if self.tag == [0x30] && children.len() == 3 && children[0].tag == [0x06] && children[1].tag == [0x30] {
                 let third = &mut children[2];
                 if third.tag == [0xa0] && all_leaves_are_octet_strings(third) {
                     flatten(third, &[0x80]);
+                    third.finish();
                 }
             }
         }
@@ -368,16 +372,10 @@ impl<'a> Node<'a> {
             let t = usize::from(self.tag[0] & 0x1f);
             flatten(self, &PRIMITIVE[t..t + 1]);
         }
-        self.content_len = match &mut self.content {
+        self.content_len = match &self.content {
             Content::Primitive(c) => c.len(),
             Content::Chunks(c) => c.iter().map(|c| c.len()).sum(),
-            Content::Constructed(children) => children
-                .iter_mut()
-                .map(|c| {
-                    c.finish();
-                    c.encoded_len
-                })
-                .sum(),
+            Content::Constructed(children) => children.iter().map(|c| c.encoded_len).sum(),
         };
         self.encoded_len = self.tag.len() + length_len(self.content_len) + self.content_len;
     }
@@ -482,6 +480,25 @@ mod tests {
         // ContentInfo-like: SEQUENCE { OID, [0] EXPLICIT { OCTET STRING } } keeps the explicit tag.
         let ci = [0x30, 0x80, 0x06, 0x01, 0x2a, 0xa0, 0x80, 0x24, 0x80, 0x04, 0x01, b'z', 0, 0, 0, 0, 0, 0];
         assert_eq!(to_der(&ci).unwrap(), [0x30, 0x08, 0x06, 0x01, 0x2a, 0xa0, 0x03, 0x04, 0x01, b'z']);
+    }
+
+    #[test]
+    fn output_is_a_fixed_point() {
+        // An EncryptedContentInfo-shaped [0] whose leaves become OCTET STRINGs only once their own
+        // constructed strings are flattened: decided on the flattened children, in one pass.
+        let cases: &[&[u8]] = &[
+            &[0x30, 0x80, 0x06, 0x01, 0x2a, 0x30, 0x00, 0xa0, 0x80, 0x24, 0x80, 0x0c, 0x01, b'x', 0, 0, 0, 0, 0, 0],
+            &[0x30, 0x0d, 0x06, 0x01, 0x2a, 0x30, 0x00, 0xa0, 0x06, 0xa0, 0x04, 0x24, 0x02, 0x13, 0x00],
+            &[
+                0x30, 0x80, 0x06, 0x01, 0x2a, 0x30, 0x00, 0xa0, 0x80, 0x04, 0x01, b'x', 0x2c, 0x80, 0x04, 0x00, 0, 0,
+                0, 0, 0, 0,
+            ],
+        ];
+        for c in cases {
+            let once = to_der(c).unwrap();
+            assert_eq!(to_der(&once).unwrap(), once, "{c:02x?}");
+        }
+        assert_eq!(to_der(cases[0]).unwrap(), [0x30, 0x08, 0x06, 0x01, 0x2a, 0x30, 0x00, 0x80, 0x01, b'x']);
     }
 
     #[test]
