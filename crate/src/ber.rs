@@ -71,7 +71,7 @@ pub fn der_fields(element: &[u8], tag: u8) -> Result<Vec<&[u8]>> {
 
 /// The raw child elements of one constructed DER element, one at a time: [`der_children`] without
 /// the vector. An error ends the iteration.
-fn children(element: &[u8]) -> Result<Children<'_>> {
+pub(crate) fn children(element: &[u8]) -> Result<Children<'_>> {
     let mut p = Parser { data: element, pos: 0, elements: 0 };
     let (_, constructed, len) = p.header()?;
     let (true, Some(len)) = (constructed, len) else {
@@ -80,7 +80,7 @@ fn children(element: &[u8]) -> Result<Children<'_>> {
     Ok(Children { end: p.pos + len, p, failed: false })
 }
 
-struct Children<'a> {
+pub(crate) struct Children<'a> {
     p: Parser<'a>,
     end: usize,
     failed: bool,

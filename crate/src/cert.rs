@@ -364,6 +364,9 @@ pub struct SummaryFields {
     /// The URLs of its CRL distribution points: what a host with network access fetches and passes back
     /// as CRLs when revocation is to be checked.
     pub crl_urls: Vec<String>,
+    /// The certificate's smimeCapabilities extension (RFC 4262): what its subject's client decrypts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smime_capabilities: Option<crate::capabilities::Capabilities>,
 }
 
 impl Summary {
@@ -412,6 +415,7 @@ impl Summary {
             key_type: key_type(cert),
             sha256_fingerprint,
             crl_urls: crl_distribution_urls(cert),
+            smime_capabilities: crate::capabilities::Capabilities::of_certificate(cert),
         })
     }
 }

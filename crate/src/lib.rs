@@ -9,6 +9,7 @@
 //! - [`cms_common`]: what every CMS message shares: ContentInfo from DER or BER, and the size limits.
 //! - [`pkcs12`]: reading .p12/.pfx files (RFC 7292).
 //! - [`identity`]: a user's keys and certificates, including the history of encryption keys.
+//! - [`capabilities`]: the SMIMECapabilities a correspondent announces (RFC 8551 2.5.2, RFC 4262).
 //! - [`cert`]: what a certificate says (emails, key usage, identifiers).
 //! - [`dn`]: distinguished names as RFC 4514 text.
 //! - [`mime`]: building and parsing MIME (RFC 5322, 2045–2049, 2047, 2231).
@@ -26,6 +27,7 @@
 mod aes_simd;
 pub mod alg;
 pub mod ber;
+pub mod capabilities;
 pub mod cert;
 pub mod clock;
 pub mod cms_common;

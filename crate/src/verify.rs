@@ -221,6 +221,9 @@ pub struct SignerReport {
     pub email_protection: Check,
     /// The certificate's address matches the mail's From.
     pub from_address: Check,
+    /// The SMIMECapabilities the signer announced (a signed attribute; `None` when there is none or it
+    /// is unreadable). Only a [`SignerReport::trusted`] signer's list may be remembered for encrypting to them.
+    pub capabilities: Option<crate::capabilities::Capabilities>,
 }
 
 impl SignerReport {
@@ -706,6 +709,7 @@ fn verify_signer(
         key_usage: Check::Skipped { reason: "no signer certificate".into() },
         email_protection: Check::Skipped { reason: "no signer certificate".into() },
         from_address: Check::Skipped { reason: "no From address given".into() },
+        capabilities: si.signed_attrs.as_deref().and_then(crate::capabilities::Capabilities::of_signed_attributes),
     };
     let Some(signer_cert) = signer_cert else {
         report.signature = Check::fail("the signer's certificate is neither in the message nor supplied");

@@ -509,18 +509,26 @@ fn opened_to_js(opened: &Opened) -> JsResult<JsValue> {
     set(&obj, "unopenedParts", &to_js(&opened.unopened_parts)?)?;
     set(&obj, "openpgp", &JsValue::from_bool(opened.openpgp))?;
     set(&obj, "attribution", &to_js(&opened.attribution)?)?;
-    // The certificates of signers that are valid and trusted: correspondents to encrypt to later.
+    // The certificates of signers that are valid and trusted: correspondents to encrypt to later, with
+    // what they announced they can decrypt (`trustedSigners`: `{ certificate, capabilities, signingTime }`).
     let trusted = js_sys::Array::new();
+    let signers = js_sys::Array::new();
     for layer in &opened.layers {
         if let smime::Layer::Signed(report) = layer {
             for s in report.signers.iter().filter(|s| s.trusted()) {
                 if let Some(der) = &s.certificate_der {
                     trusted.push(&bytes(der));
+                    let signer = js_sys::Object::new();
+                    set(&signer, "certificate", &bytes(der))?;
+                    set(&signer, "capabilities", &to_js(&s.capabilities)?)?;
+                    set(&signer, "signingTime", &to_js(&s.signing_time)?)?;
+                    signers.push(&signer);
                 }
             }
         }
     }
     set(&obj, "trustedSignerCertificates", &trusted)?;
+    set(&obj, "trustedSigners", &signers)?;
     Ok(obj.into())
 }
 
