@@ -180,6 +180,11 @@ const contentOps = {
       encryptLocked: locked.includes("alwaysEncrypt") && settings.alwaysEncrypt,
     };
   },
+  /** The cipher a draft to these recipients would be encrypted with (lib/negotiate.js), for the toolbar. */
+  async cipherPreview({ to, cc, bcc }) {
+    const list = (v) => (Array.isArray(v) ? v.map(String) : []);
+    return mail.cipherPreview({ to: list(to), cc: list(cc), bcc: list(bcc) });
+  },
   async seal({ draft, sign, encrypt }) {
     const sealed = await mail.seal(draft, { sign, encrypt }, trustedCertificates);
     await touch();
@@ -225,7 +230,7 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (Object.hasOwn(contentOps, name) && fromContentScript(sender)) {
     contentOps[name](message, sender)
       .then((result) => sendResponse({ ok: true, result }))
-      .catch((e) => sendResponse({ ok: false, error: { ...describeError(e), ...(e && e.missing ? { missing: e.missing, required: Boolean(e.required) } : {}) } }));
+      .catch((e) => sendResponse({ ok: false, error: { ...describeError(e), ...(e && e.missing ? { missing: e.missing, required: Boolean(e.required) } : {}), ...(e && e.code === "no-common-cipher" ? { who: String(e.who), allowed: String(e.allowed) } : {}) } }));
     return true;
   }
   const op = Object.hasOwn(ops, name) ? ops[name] : undefined;

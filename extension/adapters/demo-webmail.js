@@ -19,6 +19,10 @@
     hooks.onCompose({
       mount: (el) => form.prepend(el),
       getDraft: async () => (await ask("get-draft", { composeId })).draft,
+      getRecipients: async () => {
+        const { to, cc, bcc } = await ask("get-recipients", { composeId });
+        return { to, cc, bcc };
+      },
       sendRaw: async (raw, envelopeTo) => {
         const buffer = globalThis.siegelContent.ownBuffer(raw);
         await ask("send-raw", { composeId, raw: buffer, envelopeTo }, [buffer]);

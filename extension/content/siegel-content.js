@@ -44,6 +44,8 @@
         : t("composeNoCertificate", [who], e.message);
     }
     if (e && (e.code === "no-certificate" || e.code === "no-identity")) return e.message;
+    // No allowed cipher every recipient decrypts: name them and what they announced.
+    if (e && e.code === "no-common-cipher" && e.who) return t("composeNoCommonCipher", [e.who, e.allowed], e.message);
     // A recipient refused by certificate validation (revoked, revocation unknown, not trusted): the core's
     // reason names the recipient and why, in a localised frame.
     if (e && e.code === "unusable-certificate") return t("composeRefused", [e.message], `Not sent: ${e.message}`);
@@ -64,6 +66,29 @@
     return out;
   }
 
+  const cipherName = (c) => String(c).toUpperCase();
+
+  /** What the toolbar says of a cipher choice (lib/negotiate.js's result). */
+  function cipherText(choice) {
+    if (!choice) return "";
+    const who = (list) => list.join(", ");
+    if (choice.noCertificate?.length) {
+      return t("composeCipherNoCertificate", [who(choice.noCertificate)], `No certificate for ${who(choice.noCertificate)} yet: encrypting to them is not possible.`);
+    }
+    if (!choice.cipher) {
+      if (choice.reason !== "no-common-cipher") return "";
+      return t("composeCipherNone", [who(choice.limiting)], `No allowed cipher is one every recipient can decrypt (${who(choice.limiting)}).`);
+    }
+    const name = cipherName(choice.cipher);
+    if (choice.reason === "configured") return t("composeCipherConfigured", [name], `${name} (as configured).`);
+    if (choice.reason === "downgraded") {
+      const key = choice.limiting.length > 1 ? "composeCipherDowngradedMany" : "composeCipherDowngraded";
+      return t(key, [name, who(choice.limiting), choice.missing], `${name}: ${who(choice.limiting)} announces no ${choice.missing}.`);
+    }
+    if (choice.unknown.length) return t("composeCipherUnknown", [name, who(choice.unknown)], `${name} (not yet known what ${who(choice.unknown)} can decrypt).`);
+    return t("composeCipherAnnounced", [name], `${name}: every recipient announces it.`);
+  }
+
   const TOOLBAR_CSS = `
     :host { all: initial; display: block; font: 13px/1.4 system-ui, sans-serif; margin: .4rem 0; }
     .bar { display: flex; flex-wrap: wrap; gap: .9rem; align-items: center; padding: .35rem .6rem;
@@ -72,6 +97,7 @@
     .status { flex: 1 1 12rem; }
     .status.error { color: #b3261e; font-weight: 600; }
     .status.ok { color: #1e7b34; }
+    .cipher { color: #38506a; }
     label { display: inline-flex; gap: .3rem; align-items: center; }
   `;
 
@@ -84,6 +110,7 @@
         <span class="brand">Siegel</span>
         <label><input type="checkbox" name="sign"> <span></span></label>
         <label><input type="checkbox" name="encrypt"> <span></span></label>
+        <span class="cipher" hidden></span>
         <span class="status" role="status"></span>
         <progress hidden max="3" value="0"></progress>
       </div>`;
@@ -105,6 +132,30 @@
       host.dataset.message = text; // not secret: the page may show or log it
     };
     ctx.mount(host);
+
+    // Which cipher encryption would use for the recipients now (lib/negotiate.js), shown before Send.
+    const cipher = root.querySelector(".cipher");
+    const showCipher = (choice) => {
+      const text = encrypt.checked ? cipherText(choice) : "";
+      cipher.textContent = text;
+      cipher.hidden = !text;
+      host.dataset.cipher = encrypt.checked && choice?.cipher && !choice.noCertificate?.length ? choice.cipher : "";
+      host.dataset.cipherNote = text;
+    };
+    let previewTimer;
+    const previewCipher = () => {
+      clearTimeout(previewTimer);
+      previewTimer = setTimeout(async () => {
+        if (!host.isConnected) return document.removeEventListener("change", previewCipher, true);
+        if (!encrypt.checked) return showCipher(null);
+        try {
+          const d = await ctx.getRecipients();
+          showCipher(await call("cipherPreview", { to: d.to || [], cc: d.cc || [], bcc: d.bcc || [] }));
+        } catch {
+          showCipher(null); // a preview only: Send says what is wrong
+        }
+      }, 300);
+    };
 
     // Until the worker has said what policy requires, Send stays with Siegel (fail closed): a policy that
     // forces encryption must not be bypassed because the settings could not be read.
@@ -133,7 +184,12 @@
     }
     sign.addEventListener("change", update);
     encrypt.addEventListener("change", update);
+    encrypt.addEventListener("change", previewCipher);
+    // Recipients edited in the webmail's fields (whatever they are) change the choice: asked again when an
+    // edit is committed ("change", not every keystroke), and only the address lists are read.
+    document.addEventListener("change", previewCipher, true);
     update();
+    previewCipher();
     host.dataset.ready = "1";
 
     let busy = false;
@@ -162,7 +218,11 @@
         const envelopeTo = [...(draft.to || []), ...(draft.cc || []), ...(draft.bcc || [])];
         await ctx.sendRaw(fromBase64(sealed.raw), envelopeTo);
         step(3);
-        const how = [sealed.signed ? t("composeSigned", undefined, "signed") : "", sealed.encrypted ? t("composeEncrypted", undefined, "encrypted") : ""].filter(Boolean).join(", ");
+        if (sealed.cipher) showCipher(sealed.cipher);
+        const encryptedWith = sealed.cipher?.cipher
+          ? t("composeEncryptedWith", [cipherName(sealed.cipher.cipher)], `encrypted with ${cipherName(sealed.cipher.cipher)}`)
+          : t("composeEncrypted", undefined, "encrypted");
+        const how = [sealed.signed ? t("composeSigned", undefined, "signed") : "", sealed.encrypted ? encryptedWith : ""].filter(Boolean).join(", ");
         say(t("composeSent", [how], `Sent (${how}).`), "ok");
       } catch (e) {
         // Fail closed: nothing was sent, and the draft in the webmail is untouched.

@@ -12,7 +12,7 @@ export async function readCollection(base64) {
   return { format, entries, certificates: certificates.map((c) => toBase64(c)) };
 }
 
-/** Adds a collection to `store` ("trust" or "contacts"); returns how many were added. */
+/** Adds a collection to `store` ("trust" or "contacts"); returns how many were added, and every fingerprint. */
 export async function importInto(store, base64) {
   const { format, entries, certificates } = await readCollection(base64);
   const existing = new Set((await db.all(store)).map((r) => r.fingerprint));
@@ -26,7 +26,7 @@ export async function importInto(store, base64) {
     throw Object.assign(new Error("A certificate in this file names no email address; it cannot be a contact."), { code: "no-email" });
   }
   await db.write(store, { put });
-  return { format, added: put.length, duplicates: entries.length - put.length };
+  return { format, added: put.length, duplicates: entries.length - put.length, fingerprints: entries.map((e) => e.sha256_fingerprint) };
 }
 
 export async function list(store) {
@@ -56,4 +56,40 @@ export async function contactCertificate(email, now = Date.now()) {
   );
   candidates.sort((a, b) => Date.parse(b.summary.not_before) - Date.parse(a.summary.not_before));
   return candidates[0] ?? null;
+}
+
+/**
+ * Remembers what a correspondent's client decrypts (RFC 8551 section 2.7.1), from their verified and trusted
+ * signed mail: kept on the contact record of the certificate that signed, and only when that certificate is
+ * the one Siegel encrypts to for one of its addresses (a mail signed with an older or another certificate
+ * teaches nothing about the one in use). A list replaces the stored one only when its mail was signed later
+ * (`signingTime`, RFC 3339): an old mail opened again does not undo what a newer one said. Returns whether
+ * it was stored.
+ */
+export async function rememberCapabilities(fingerprint, capabilities, signingTime, now = Date.now()) {
+  if (!capabilities || !Array.isArray(capabilities.entries)) return false;
+  const record = await db.get(db.STORES.contacts, fingerprint);
+  if (!record) return false;
+  let current = false;
+  for (const email of record.summary.emails) {
+    if ((await contactCertificate(email, now))?.fingerprint === fingerprint) current = true;
+  }
+  if (!current) return false;
+  const signedAt = signingTime ? Date.parse(signingTime) : NaN;
+  const stored = record.capabilities;
+  if (stored && !(Number.isFinite(signedAt) && signedAt > stored.signedAt)) return false;
+  const entries = capabilities.entries.filter((e) => typeof e === "string").slice(0, 64);
+  const signed = Number.isFinite(signedAt) ? signedAt : 0;
+  await db.write(db.STORES.contacts, { put: [{ ...record, capabilities: { entries, signedAt: signed, learnedAt: now } }] });
+  return true;
+}
+
+/**
+ * What is known of what the holder of a contact certificate decrypts: the list from their latest verified
+ * signed mail, else the certificate's own smimeCapabilities extension (RFC 4262), else `null`.
+ */
+export function capabilitiesOf(record) {
+  if (Array.isArray(record?.capabilities?.entries)) return record.capabilities.entries;
+  if (Array.isArray(record?.summary?.smime_capabilities?.entries)) return record.summary.smime_capabilities.entries;
+  return null;
 }

@@ -9,6 +9,7 @@ import { engine } from "./engine.js";
 import { fromBase64, toBase64 } from "./bytes.js";
 import { effectiveSettings } from "./settings.js";
 import { verdictOf } from "./verdict.js";
+import { chooseCipher, cipherName } from "./negotiate.js";
 
 export class MailError extends Error {
   constructor(code, message, extra = {}) {
@@ -68,12 +69,16 @@ export async function seal(draft, request, trusted) {
   if (recipients.length === 0) throw new MailError("no-recipients", "The message has no recipients.");
 
   let certificates = [];
+  let choice = null;
   if (encrypt) {
     const missing = [];
+    const known = [];
     for (const r of recipients) {
       const contact = await certstore.contactCertificate(r);
-      if (contact) certificates.push(fromBase64(contact.der));
-      else missing.push(r);
+      if (contact) {
+        certificates.push(fromBase64(contact.der));
+        known.push({ email: r, capabilities: certstore.capabilitiesOf(contact) });
+      } else missing.push(r);
     }
     if (missing.length) {
       // Under a policy that forces encryption, turning it off is no way out; the content script says which.
@@ -83,6 +88,8 @@ export async function seal(draft, request, trusted) {
         { missing, required: encryptRequired },
       );
     }
+    choice = chooseCipher({ allowed: settings.encryptionAlgorithms, negotiate: settings.allowAlgorithmNegotiation, recipients: known });
+    if (!choice.cipher) throw cipherError(choice, settings.encryptionAlgorithms);
   }
   const identity = sign || encrypt ? keyring.identityFor(from) : null;
   let validation = {};
@@ -114,7 +121,7 @@ export async function seal(draft, request, trusted) {
   }
   if (encrypt) {
     try {
-      mail = await siegel.encryptMessageAsync(mail, certificates, { cipher: settings.encryptionAlgorithms[0], ...validation.options });
+      mail = await siegel.encryptMessageAsync(mail, certificates, { cipher: choice.cipher, ...validation.options });
     } catch (e) {
       // A refused recipient: also say which revocation sources could not be fetched (why a status is unknown).
       if (e && e.name === "unusable-certificate" && validation.failed?.length) {
@@ -123,7 +130,40 @@ export async function seal(draft, request, trusted) {
       throw e;
     }
   }
-  return { raw: toBase64(mail), signed: sign, encrypted: encrypt };
+  return { raw: toBase64(mail), signed: sign, encrypted: encrypt, cipher: choice };
+}
+
+/** The refusal of a message no allowed cipher reaches every recipient with (code "no-common-cipher"). */
+function cipherError(choice, allowed) {
+  if (choice.reason === "no-allowed-cipher") {
+    return new MailError("no-allowed-cipher", `None of the encryption algorithms set (${allowed.join(", ")}) is one Siegel writes. The message was not sent.`);
+  }
+  const who = choice.limiting.map((r) => `${r} (${choice.announced[r].map(cipherName).join(", ") || "none Siegel writes"})`).join(", ");
+  const permitted = allowed.filter((c) => c.startsWith("aes-")).map(cipherName).join(", ");
+  return new MailError(
+    "no-common-cipher",
+    `No allowed cipher (${permitted}) is one that every recipient can decrypt: ${who}. The message was not sent.`,
+    { recipients: choice.limiting, who, allowed: permitted },
+  );
+}
+
+/**
+ * The cipher a draft to `to`, `cc` and `bcc` would be encrypted with now (see lib/negotiate.js), for the
+ * compose toolbar to show before Send, and `noCertificate`: the recipients without a certificate (to whom
+ * nothing can be encrypted yet; sending refuses them).
+ */
+export async function cipherPreview({ to = [], cc = [], bcc = [] }) {
+  const { settings } = await effectiveSettings();
+  const recipients = [...new Set([...to, ...cc, ...bcc].map(address))].filter(Boolean);
+  const known = [];
+  const noCertificate = [];
+  for (const r of recipients) {
+    const contact = await certstore.contactCertificate(r);
+    if (contact) known.push({ email: r, capabilities: certstore.capabilitiesOf(contact) });
+    else noCertificate.push(r);
+  }
+  const choice = chooseCipher({ allowed: settings.encryptionAlgorithms, negotiate: settings.allowAlgorithmNegotiation, recipients: known });
+  return { ...choice, noCertificate };
 }
 
 /**
@@ -221,10 +261,12 @@ export async function open(rawBase64, trusted) {
     const { crls, ocspResponses } = await revocation.fetchAll(sources, settings.crlRetrievalTimeout);
     if (crls.length || ocspResponses.length) result = await openWith(siegel, raw, { ...options, crls, ocspResponses });
   }
-  // Correspondents' certificates are collected from mail whose signature is valid and trusted.
-  for (const der of result.trustedSignerCertificates || []) {
+  // Correspondents' certificates are collected from mail whose signature is valid and trusted, and with
+  // them what the signer announced they can decrypt (kept only for the certificate Siegel encrypts to).
+  for (const signer of result.trustedSigners || []) {
     try {
-      await certstore.importInto("contacts", toBase64(der));
+      const { fingerprints } = await certstore.importInto("contacts", toBase64(signer.certificate));
+      await certstore.rememberCapabilities(fingerprints[0], signer.capabilities, signer.signingTime);
     } catch {
       // A signer certificate without an email address cannot be a contact; nothing to collect.
     }

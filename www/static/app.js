@@ -267,6 +267,11 @@ window.addEventListener('message', async (ev) => {
       if (!compose || (m.composeId && m.composeId !== compose.composeId)) throw new Error('no such compose view');
       const draft = await readDraft(compose);
       post({ type: 'draft', requestId, composeId: compose.composeId, draft }, draft.attachments.map((a) => a.data));
+    } else if (m.type === 'get-recipients') {
+      if (!compose || (m.composeId && m.composeId !== compose.composeId)) throw new Error('no such compose view');
+      const f = compose.form;
+      const list = (id) => splitAddresses(f.querySelector(id).value);
+      post({ type: 'recipients', requestId, composeId: compose.composeId, to: list('#compose-to'), cc: list('#compose-cc'), bcc: list('#compose-bcc') });
     } else if (m.type === 'send-raw') {
       const envelopeTo = Array.isArray(m.envelopeTo) ? m.envelopeTo : [];
       const headers = { 'Content-Type': 'message/rfc822', 'X-Envelope-To': envelopeTo.join(', ') };
@@ -286,7 +291,7 @@ window.addEventListener('message', async (ev) => {
       post({ type: 'raw', requestId, raw }, [raw]);
     }
   } catch (e) {
-    const reply = { 'get-draft': 'draft', 'send-raw': 'sent', 'get-raw': 'raw' }[m.type];
+    const reply = { 'get-draft': 'draft', 'get-recipients': 'recipients', 'send-raw': 'sent', 'get-raw': 'raw' }[m.type];
     if (reply) post({ type: reply, requestId, ok: false, error: e.message });
   }
 });

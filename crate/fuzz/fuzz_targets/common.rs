@@ -89,6 +89,8 @@ pub fn certificates(data: &[u8]) {
             let _ = siegel::trust::ocsp::responder_urls(c);
         }
     }
+    // An SMIMECapabilities list (also reached through Summary::of, from a certificate's extension).
+    let _ = siegel::capabilities::Capabilities::parse(data);
     let mut store = siegel::trust::store::TrustStore::new();
     if store.import(data).is_ok() {
         let _ = store.entries();

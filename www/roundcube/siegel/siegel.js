@@ -5,7 +5,7 @@
  * the extension the draft the user wrote, sends the bytes the extension sealed through the plugin's
  * siegel-send action, and fetches a message's stored bytes through siegel-raw.
  *
- * Messages: compose-open, send-requested and message-open (posted by this page); get-draft, send-raw,
+ * Messages: compose-open, send-requested and message-open (posted by this page); get-draft, get-recipients, send-raw,
  * get-raw and hello (asked by the extension; hello repeats compose-open / message-open for a content script
  * that arrived late).
  */
@@ -183,6 +183,10 @@
     "get-draft": async function (m) {
       return { type: "draft", composeId: m.composeId, draft: await draft(m.composeId) };
     },
+    "get-recipients": async function (m) {
+      if (rcmail.env.action !== "compose" || m.composeId !== rcmail.env.compose_id) throw SiegelError("This compose view is no longer open.");
+      return { type: "recipients", composeId: m.composeId, to: addresses(field("_to")), cc: addresses(field("_cc")), bcc: addresses(field("_bcc")) };
+    },
     "send-raw": async function (m) {
       if (m.composeId !== undefined && m.composeId !== rcmail.env.compose_id) throw SiegelError("This compose view is no longer open.");
       // Bcc: the envelope the extension sealed for, less the To and Cc the message names.
@@ -199,7 +203,7 @@
       return { type: "raw", raw: data, transfer: [data] };
     },
   };
-  var failureType = { "get-draft": "draft", "send-raw": "sent", "get-raw": "raw" };
+  var failureType = { "get-draft": "draft", "get-recipients": "recipients", "send-raw": "sent", "get-raw": "raw" };
 
   window.addEventListener("message", async function (ev) {
     if (ev.source !== window || ev.origin !== location.origin) return;
