@@ -11,6 +11,8 @@
 //! - [`identity`]: a user's keys and certificates, including the history of encryption keys.
 //! - [`capabilities`]: the SMIMECapabilities a correspondent announces (RFC 8551 2.5.2, RFC 4262).
 //! - [`cert`]: what a certificate says (emails, key usage, identifiers).
+//! - [`dane`]: SMIMEA records (RFC 8162) asked of a DNS-over-HTTPS resolver in DNS wire format.
+//! - [`directory`]: which certificate a directory's answer for an address gives, if any.
 //! - [`dn`]: distinguished names as RFC 4514 text.
 //! - [`mime`]: building and parsing MIME (RFC 5322, 2045–2049, 2047, 2231).
 //! - [`sign`] and [`verify`]: CMS SignedData (RFC 5652) and its verification report.
@@ -31,6 +33,8 @@ pub mod capabilities;
 pub mod cert;
 pub mod clock;
 pub mod cms_common;
+pub mod dane;
+pub mod directory;
 pub mod dn;
 pub mod envelope;
 pub mod error;

@@ -563,6 +563,60 @@ pub fn parse_certificates(data: &[u8]) -> JsResult<JsValue> {
     to_js(&certs.iter().map(cert::Summary::of).collect::<Vec<_>>())
 }
 
+/// Which certificate a directory's answer for `email` gives (see [`crate::directory`]): the answer's bytes
+/// (DER, PEM or PKCS#7 certs-only; empty for none) are checked like any recipient's certificate, against
+/// the verification options `{ trust, intermediates, crls, ocspResponses, checkRevocation, time }`.
+/// Returns `{ certificate: Uint8Array | null, summary | null, rejected: [{ subject, sha256Fingerprint,
+/// reason }] }`; throws `malformed` for an answer that is no certificates and `limit-exceeded` for one too
+/// big or too crowded.
+#[wasm_bindgen(js_name = directoryCertificate)]
+pub fn directory_certificate(answer: &[u8], email: String, options: JsValue) -> JsResult<JsValue> {
+    use der::Encode;
+    let options = from_js(options, "verify options", JsVerifyOptions::read)?.into_options()?;
+    let certs = crate::directory::parse_answer(answer).map_err(throw)?;
+    let found = crate::directory::choose(&certs, &email, &options);
+    let obj = js_sys::Object::new();
+    match &found.certificate {
+        Some(c) => {
+            set(&obj, "certificate", &bytes(&c.to_der().map_err(|e| throw(Error::Crypto(e.to_string())))?))?;
+            set(&obj, "summary", &to_js(&cert::Summary::of(c))?)?;
+        }
+        None => {
+            set(&obj, "certificate", &JsValue::NULL)?;
+            set(&obj, "summary", &JsValue::NULL)?;
+        }
+    }
+    set(&obj, "rejected", &to_js(&found.rejected)?)?;
+    Ok(obj.into())
+}
+
+/// The DNS query (RFC 1035 wire format, for a DNS-over-HTTPS POST, RFC 8484) for the SMIMEA records of
+/// `email` (RFC 8162).
+#[wasm_bindgen(js_name = smimeaQuery)]
+pub fn smimea_query(email: String) -> JsResult<js_sys::Uint8Array> {
+    Ok(js_sys::Uint8Array::from(crate::dane::query(&email).map_err(throw)?.as_slice()))
+}
+
+/// The resolver's answer to [`smimea_query`]: `{ authenticated, certificates: [Uint8Array], others, ttl }`:
+/// whether the resolver validated it with DNSSEC, the certificates held whole, how many records held only
+/// a digest, and the smallest TTL in seconds (null without records).
+#[wasm_bindgen(js_name = smimeaAnswer)]
+pub fn smimea_answer(response: &[u8], email: String) -> JsResult<JsValue> {
+    let answer = crate::dane::parse_response(response, &email).map_err(throw)?;
+    let obj = js_sys::Object::new();
+    set(&obj, "authenticated", &JsValue::from_bool(answer.authenticated))?;
+    let certs = js_sys::Array::new();
+    for c in answer.records.iter().filter_map(crate::dane::Smimea::certificate) {
+        certs.push(&bytes(c));
+    }
+    let others = answer.records.iter().filter(|r| r.certificate().is_none()).count();
+    set(&obj, "certificates", &certs)?;
+    set(&obj, "others", &JsValue::from_f64(others as f64))?;
+    let ttl = answer.records.iter().map(|r| r.ttl).min();
+    set(&obj, "ttl", &ttl.map_or(JsValue::NULL, |t| JsValue::from_f64(f64::from(t))))?;
+    Ok(obj.into())
+}
+
 /// What a reader shows of a mail: `{ headers: [[name, value]], text, html, attachments: [{ filename,
 /// contentType, data: Uint8Array }] }`, header values RFC 2047 decoded.
 #[wasm_bindgen(js_name = parseMessage)]

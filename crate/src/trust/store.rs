@@ -199,7 +199,7 @@ fn not_a_collection(detail: Option<String>) -> Error {
     }
 }
 
-fn parse_collection(data: &[u8]) -> Result<(StoreFormat, Vec<Certificate>)> {
+pub(crate) fn parse_collection(data: &[u8]) -> Result<(StoreFormat, Vec<Certificate>)> {
     if data.starts_with(&SST_HEADER) {
         return Ok((StoreFormat::Sst, parse_sst(data)?));
     }
