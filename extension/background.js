@@ -8,6 +8,7 @@ import * as keyring from "./lib/keyring.js";
 import * as certstore from "./lib/certstore.js";
 import * as vault from "./lib/vault.js";
 import * as mail from "./lib/mail.js";
+import * as directory from "./lib/directory.js";
 import { STORES } from "./lib/db.js";
 import { describeError, engine } from "./lib/engine.js";
 import { effectiveSettings, setUserSetting } from "./lib/settings.js";
@@ -121,6 +122,8 @@ const ops = {
   async setSetting({ key, value }) {
     await setUserSetting(key, value);
     if (key === "webmails") await registerWebmails();
+    // Another directory may know what this one did not: what was remembered goes.
+    if (key === "directoryUrl" || key === "dohResolver") await directory.forget();
     return effectiveSettings();
   },
   async trustList() {
@@ -159,6 +162,25 @@ const ops = {
  * opening a raw message into a token that only the extension's reader page can redeem. None returns a key;
  * `open` returns no plaintext.
  */
+/**
+ * What a content script passes on from the webmail's address book, reduced to its shape: `{ [email]:
+ * { certificates: [base64, at most 64] } | { error } }`. Nothing in it is trusted (lib/directory.js checks
+ * every certificate against the trusted CAs); this only keeps its size and types in bounds.
+ */
+function webmailAnswers(value) {
+  if (!value || typeof value !== "object") return null;
+  const out = {};
+  for (const [email, answer] of Object.entries(value).slice(0, 50)) {
+    if (!answer || typeof answer !== "object") continue;
+    if (typeof answer.error === "string") out[email.toLowerCase()] = { error: answer.error.slice(0, 500) };
+    else if (Array.isArray(answer.certificates)) {
+      const certificates = answer.certificates.filter((c) => typeof c === "string" && c.length <= 65_536 && /^[A-Za-z0-9+/=]*$/.test(c)).slice(0, 64);
+      out[email.toLowerCase()] = { certificates };
+    }
+  }
+  return out;
+}
+
 const contentOps = {
   async composeState({ from }) {
     const { settings, locked } = await effectiveSettings();
@@ -185,8 +207,16 @@ const contentOps = {
     const list = (v) => (Array.isArray(v) ? v.map(String) : []);
     return mail.cipherPreview({ to: list(to), cc: list(cc), bcc: list(bcc) });
   },
-  async seal({ draft, sign, encrypt }) {
-    const sealed = await mail.seal(draft, { sign, encrypt }, trustedCertificates);
+  /** Recipients with no certificate yet (lib/mail.js `lacking`): whom to ask the webmail's address book about. */
+  async lackingCertificates({ emails }) {
+    return mail.lacking(Array.isArray(emails) ? emails.map(String) : []);
+  },
+  /** Where each recipient's certificate comes from, after looking up those without one (lib/directory.js). */
+  async findCertificates({ emails, webmail }) {
+    return mail.findCertificates(Array.isArray(emails) ? emails.map(String) : [], { webmail: webmailAnswers(webmail) }, trustedCertificates);
+  },
+  async seal({ draft, sign, encrypt, webmail }) {
+    const sealed = await mail.seal(draft, { sign, encrypt, webmail: webmailAnswers(webmail) }, trustedCertificates);
     await touch();
     return sealed;
   },
@@ -230,7 +260,7 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (Object.hasOwn(contentOps, name) && fromContentScript(sender)) {
     contentOps[name](message, sender)
       .then((result) => sendResponse({ ok: true, result }))
-      .catch((e) => sendResponse({ ok: false, error: { ...describeError(e), ...(e && e.missing ? { missing: e.missing, required: Boolean(e.required) } : {}), ...(e && e.code === "no-common-cipher" ? { who: String(e.who), allowed: String(e.allowed) } : {}) } }));
+      .catch((e) => sendResponse({ ok: false, error: { ...describeError(e), ...(e && e.missing ? { missing: e.missing, required: Boolean(e.required), reasons: Array.isArray(e.reasons) ? e.reasons : [] } : {}), ...(e && e.code === "no-common-cipher" ? { who: String(e.who), allowed: String(e.allowed) } : {}) } }));
     return true;
   }
   const op = Object.hasOwn(ops, name) ? ops[name] : undefined;

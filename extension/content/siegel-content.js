@@ -38,7 +38,10 @@
     const code = e && e.code ? String(e.code).replace(/[^A-Za-z0-9]/g, "_") : "";
     // Messages that name recipients or addresses are more useful than a generic translation.
     if (e && e.code === "no-certificate" && Array.isArray(e.missing)) {
-      const who = e.missing.join(", ");
+      const why = Array.isArray(e.reasons) && e.reasons.length
+        ? ` (${e.reasons.map((x) => `${x.email}, ${sourceName(x.source)}: ${x.reason}`).join("; ")})`
+        : "";
+      const who = e.missing.join(", ") + why;
       return e.required
         ? t("composeNoCertificateRequired", [who], e.message)
         : t("composeNoCertificate", [who], e.message);
@@ -89,6 +92,19 @@
     return t("composeCipherAnnounced", [name], `${name}: every recipient announces it.`);
   }
 
+  const SOURCE_KEYS = { webmail: "sourceWebmail", https: "sourceHttps", dns: "sourceDns" };
+  const SOURCE_NAMES = { webmail: "the webmail's address book", https: "the directory", dns: "DNS (DANE)" };
+  const sourceName = (s) => t(SOURCE_KEYS[s] || "sourceHttps", undefined, SOURCE_NAMES[s] || String(s));
+
+  /** What the toolbar says of one recipient's certificate (lib/mail.js findCertificates). */
+  function recipientText(email, r) {
+    if (r.status === "contact") return t("composeRecipientContact", [email], `${email}: certificate from your contacts`);
+    if (r.status === "found") return t("composeRecipientFound", [email, sourceName(r.source)], `${email}: certificate found in ${sourceName(r.source)}`);
+    const reasons = (r.reasons || []).map((x) => `${sourceName(x.source)}: ${x.reason}`).join("; ");
+    if (!reasons) return t("composeRecipientNoSource", [email], `${email}: no certificate, and no directory to look in`);
+    return t("composeRecipientNone", [email, reasons], `${email}: no certificate (${reasons})`);
+  }
+
   const TOOLBAR_CSS = `
     :host { all: initial; display: block; font: 13px/1.4 system-ui, sans-serif; margin: .4rem 0; }
     .bar { display: flex; flex-wrap: wrap; gap: .9rem; align-items: center; padding: .35rem .6rem;
@@ -98,6 +114,8 @@
     .status.error { color: #b3261e; font-weight: 600; }
     .status.ok { color: #1e7b34; }
     .cipher { color: #38506a; }
+    .recipients { flex-basis: 100%; margin: 0; padding: 0 0 0 1.1rem; color: #38506a; }
+    .recipients .none { color: #b3261e; }
     label { display: inline-flex; gap: .3rem; align-items: center; }
   `;
 
@@ -113,6 +131,7 @@
         <span class="cipher" hidden></span>
         <span class="status" role="status"></span>
         <progress hidden max="3" value="0"></progress>
+        <ul class="recipients" hidden></ul>
       </div>`;
     const progress = root.querySelector("progress");
     const step = (n) => {
@@ -142,15 +161,56 @@
       host.dataset.cipher = encrypt.checked && choice?.cipher && !choice.noCertificate?.length ? choice.cipher : "";
       host.dataset.cipherNote = text;
     };
+    // Per recipient, where their certificate comes from (a contact, a directory) or why there is none.
+    const list = root.querySelector(".recipients");
+    const showRecipients = (found) => {
+      const entries = encrypt.checked && found ? Object.entries(found) : [];
+      list.replaceChildren(
+        ...entries.map(([email, r]) => {
+          const li = document.createElement("li");
+          li.textContent = recipientText(email, r);
+          li.className = r.status;
+          return li;
+        }),
+      );
+      list.hidden = entries.length === 0;
+      host.dataset.recipients = JSON.stringify(Object.fromEntries(entries.map(([e, r]) => [e, r.status === "found" ? `found:${r.source}` : r.status])));
+      host.dataset.recipientNotes = entries.map(([e, r]) => recipientText(e, r)).join("\n");
+    };
+    // The webmail's address book (an adapter that has one: Roundcube's LDAP through Siegel's plugin) is
+    // asked only about recipients without a certificate, once per compose view unless `fresh` (Send).
+    const askedWebmail = new Set();
+    const webmailAnswers = async (emails, fresh) => {
+      if (typeof ctx.lookupCertificates !== "function") return null;
+      const lacking = await call("lackingCertificates", { emails });
+      const ask = lacking.webmail ? lacking.emails.filter((e) => fresh || !askedWebmail.has(e)) : [];
+      if (!ask.length) return null;
+      ask.forEach((e) => askedWebmail.add(e));
+      try {
+        return await ctx.lookupCertificates(ask);
+      } catch (e) {
+        return Object.fromEntries(ask.map((a) => [a, { error: e.message || String(e) }]));
+      }
+    };
     let previewTimer;
+    let previewRun = 0;
     const previewCipher = () => {
       clearTimeout(previewTimer);
       previewTimer = setTimeout(async () => {
         if (!host.isConnected) return document.removeEventListener("change", previewCipher, true);
-        if (!encrypt.checked) return showCipher(null);
+        const run = ++previewRun;
+        if (!encrypt.checked) {
+          showRecipients(null);
+          return showCipher(null);
+        }
         try {
           const d = await ctx.getRecipients();
-          showCipher(await call("cipherPreview", { to: d.to || [], cc: d.cc || [], bcc: d.bcc || [] }));
+          const emails = [...(d.to || []), ...(d.cc || []), ...(d.bcc || [])];
+          const found = await call("findCertificates", { emails, webmail: await webmailAnswers(emails, false) });
+          const choice = await call("cipherPreview", { to: d.to || [], cc: d.cc || [], bcc: d.bcc || [] });
+          if (run !== previewRun) return; // a newer preview is under way
+          showRecipients(found);
+          showCipher(choice);
         } catch {
           showCipher(null); // a preview only: Send says what is wrong
         }
@@ -212,7 +272,9 @@
         step(1);
         say(t("composeSealing", [mb], `Signing and encrypting (${mb} MB)…`));
         const attachments = (draft.attachments || []).map((a) => ({ filename: a.filename, contentType: a.contentType, data: toBase64(a.data) }));
-        const sealed = await call("seal", { draft: { ...draft, attachments }, sign: sign.checked, encrypt: encrypt.checked });
+        const all = [...(draft.to || []), ...(draft.cc || []), ...(draft.bcc || [])];
+        const webmail = encrypt.checked ? await webmailAnswers(all, true) : null;
+        const sealed = await call("seal", { draft: { ...draft, attachments }, sign: sign.checked, encrypt: encrypt.checked, webmail });
         step(2);
         say(t("composeSending", undefined, "Sending…"));
         const envelopeTo = [...(draft.to || []), ...(draft.cc || []), ...(draft.bcc || [])];

@@ -2,6 +2,7 @@
 // contacts (recipients' certificates, imported or collected from verified signed mail).
 
 import * as db from "./db.js";
+import * as directory from "./directory.js";
 import { engine } from "./engine.js";
 import { fromBase64, toBase64 } from "./bytes.js";
 
@@ -44,7 +45,8 @@ export async function ders(store) {
 
 /**
  * The certificate to encrypt to for `email`: among the contacts naming it, the valid one (now within
- * notBefore..notAfter) with the latest notBefore. `null` when there is none.
+ * notBefore..notAfter) with the latest notBefore; else one a directory gave and Siegel still remembers
+ * (lib/directory.js, marked `fromDirectory`). `null` when there is none.
  */
 export async function contactCertificate(email, now = Date.now()) {
   const want = email.toLowerCase();
@@ -55,7 +57,7 @@ export async function contactCertificate(email, now = Date.now()) {
       now <= Date.parse(r.summary.not_after),
   );
   candidates.sort((a, b) => Date.parse(b.summary.not_before) - Date.parse(a.summary.not_before));
-  return candidates[0] ?? null;
+  return candidates[0] ?? (await directory.remembered(email, now));
 }
 
 /**

@@ -1,10 +1,10 @@
 // IndexedDB: the vault (key-derivation parameters and a check value), identities (public certificates in
-// the clear, private material only as AES-GCM ciphertext), contacts (recipients' certificates) and the
-// user's trusted CAs.
+// the clear, private material only as AES-GCM ciphertext), contacts (recipients' certificates), the
+// user's trusted CAs, and what directories answered for recipients (lib/directory.js).
 
 const NAME = "siegel";
-const VERSION = 1;
-export const STORES = Object.freeze({ meta: "meta", identities: "identities", contacts: "contacts", trust: "trust" });
+const VERSION = 2;
+export const STORES = Object.freeze({ meta: "meta", identities: "identities", contacts: "contacts", trust: "trust", directory: "directory" });
 
 let opening = null;
 
@@ -17,6 +17,8 @@ export function open() {
       if (!db.objectStoreNames.contains(STORES.identities)) db.createObjectStore(STORES.identities, { keyPath: "id" });
       if (!db.objectStoreNames.contains(STORES.contacts)) db.createObjectStore(STORES.contacts, { keyPath: "fingerprint" });
       if (!db.objectStoreNames.contains(STORES.trust)) db.createObjectStore(STORES.trust, { keyPath: "fingerprint" });
+      // Version 2: what directories answered, by address (lib/directory.js).
+      if (!db.objectStoreNames.contains(STORES.directory)) db.createObjectStore(STORES.directory, { keyPath: "email" });
     };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => { opening = null; reject(req.error); };

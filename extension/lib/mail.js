@@ -4,6 +4,7 @@
 
 import * as keyring from "./keyring.js";
 import * as certstore from "./certstore.js";
+import * as directory from "./directory.js";
 import * as revocation from "./revocation.js";
 import { engine } from "./engine.js";
 import { fromBase64, toBase64 } from "./bytes.js";
@@ -71,6 +72,8 @@ export async function seal(draft, request, trusted) {
   let certificates = [];
   let choice = null;
   if (encrypt) {
+    // Recipients without a certificate yet are looked up in the directories policy turns on, asked afresh.
+    const lookups = await findCertificates(recipients, { webmail: request.webmail, fresh: true }, trusted);
     const missing = [];
     const known = [];
     for (const r of recipients) {
@@ -81,11 +84,14 @@ export async function seal(draft, request, trusted) {
       } else missing.push(r);
     }
     if (missing.length) {
-      // Under a policy that forces encryption, turning it off is no way out; the content script says which.
+      // Under a policy that forces encryption, turning it off is no way out; the content script says which,
+      // and what each directory said of them.
+      const reasons = missing.flatMap((r) => (lookups[r]?.reasons || []).map((x) => ({ email: r, source: x.source, reason: x.reason })));
+      const why = reasons.map((x) => `${x.email}: ${x.source}: ${x.reason}`).join("; ");
       throw new MailError(
         "no-certificate",
-        `No certificate for ${missing.join(", ")}. The message was not sent; import their certificates${encryptRequired ? "" : " or turn encryption off"}.`,
-        { missing, required: encryptRequired },
+        `No certificate for ${missing.join(", ")}. The message was not sent; import their certificates${encryptRequired ? "" : " or turn encryption off"}.${why ? ` (${why})` : ""}`,
+        { missing, required: encryptRequired, reasons },
       );
     }
     choice = chooseCipher({ allowed: settings.encryptionAlgorithms, negotiate: settings.allowAlgorithmNegotiation, recipients: known });
@@ -145,6 +151,46 @@ function cipherError(choice, allowed) {
     `No allowed cipher (${permitted}) is one that every recipient can decrypt: ${who}. The message was not sent.`,
     { recipients: choice.limiting, who, allowed: permitted },
   );
+}
+
+/**
+ * Where each of `emails` stands: `{ [email]: { status: "contact" } | { status: "found", source, summary }
+ * | { status: "none", reasons: [{ source, reason }] } }`, after looking up in the directories those that
+ * have no contact certificate (lib/directory.js). `webmail`: the webmail address book's answers, when the
+ * content script asked it; `fresh`: ask again for those of whom nothing was found (at Send).
+ */
+export async function findCertificates(emails, { webmail = null, fresh = false } = {}, trusted) {
+  const { settings } = await effectiveSettings();
+  const out = {};
+  const lacking = [];
+  for (const e of [...new Set(emails.map(address))].filter(Boolean)) {
+    const contact = await certstore.contactCertificate(e);
+    if (contact?.fromDirectory) out[e] = { status: "found", source: contact.source, summary: contact.summary };
+    else if (contact) out[e] = { status: "contact" };
+    else lacking.push(e);
+  }
+  if (lacking.length) {
+    const siegel = await engine();
+    const { trust, intermediates } = await collection(trusted);
+    const found = await directory.lookUp(lacking, { settings, trusted: trust, intermediates, siegel, webmail, fresh });
+    for (const [e, r] of Object.entries(found)) {
+      out[e] = r.status === "found" ? { status: "found", source: r.source, summary: r.summary } : { status: "none", reasons: r.reasons };
+    }
+  }
+  return out;
+}
+
+/**
+ * Which of `emails` have no certificate yet, neither a contact's nor a remembered directory's, and whether
+ * the webmail's address book is among the sources: whom the content script asks the webmail about.
+ */
+export async function lacking(emails) {
+  const { settings } = await effectiveSettings();
+  const out = [];
+  for (const e of [...new Set(emails.map(address))].filter(Boolean).slice(0, directory.MAX_LOOKUPS)) {
+    if (!(await certstore.contactCertificate(e))) out.push(e);
+  }
+  return { emails: out, webmail: (settings.certificateSources || directory.SOURCES).includes("webmail") };
 }
 
 /**

@@ -19,7 +19,12 @@ export const DEFAULTS = Object.freeze({
   trustedCertificates: [],
   allowSoftCerts: true,
   senderCertificateAttributesToDisplay: ["subject", "issuer", "emails", "notAfter"],
+  // Finding recipients' certificates (lib/directory.js): the HTTPS directory's URL template, the DNS-over-
+  // HTTPS resolver for DANE SMIMEA, which sources are on and in which order, and the time each may take.
   directoryUrl: "",
+  dohResolver: "",
+  certificateSources: ["webmail", "https", "dns"],
+  directoryTimeout: 10000,
   // Where Siegel runs: "ORIGIN ADAPTER" entries (lib/webmails.js). The default is the demo webmail on this machine.
   webmails: ["http://127.0.0.1:* siegel-demo", "http://localhost:* siegel-demo"],
   autoLockMinutes: 15,
@@ -29,6 +34,7 @@ export const DEFAULTS = Object.freeze({
 export const USER_KEYS = Object.freeze([
   "alwaysSign", "alwaysEncrypt", "clearSign", "encryptionAlgorithms", "signingAlgorithms",
   "includeCertificateChain", "checkCRLOnSend", "disableCRLCheck", "autoLockMinutes", "webmails",
+  "directoryUrl", "dohResolver",
 ]);
 
 function validValue(key, value) {

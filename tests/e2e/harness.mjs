@@ -67,13 +67,15 @@ export function pemBody(path) {
 
 /**
  * Builds and starts the demo webmail (siegel-webmail) on a free loopback port with its Maildirs in a fresh
- * folder. Returns `{ base, data, users, mail(), stop() }`: `mail()` lists every message any user has, both as
+ * folder (with `directory`, a certificate directory served at /directory, www/DIRECTORY.md). Returns
+ * `{ base, data, users, mail(), stop() }`: `mail()` lists every message any user has, both as
  * the files in every Maildir folder (tmp, new and cur of INBOX and Sent) and as the webmail's API lists them.
  */
-export async function startWebmail(users = ["alice@example.com", "bob@example.com", "carol@example.com"]) {
+export async function startWebmail(users = ["alice@example.com", "bob@example.com", "carol@example.com"], { directory } = {}) {
   execFileSync("cargo", ["build", "-q", "-p", "siegel-webmail"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
   const data = mkdtempSync(join(tmpdir(), "siegel-mail-data-"));
-  const server = spawn(join(ROOT, "target", "debug", "siegel-webmail"), ["--listen", "127.0.0.1:0", "--data", data, "--users", users.join(",")], {
+  const extra = directory ? ["--directory", directory] : [];
+  const server = spawn(join(ROOT, "target", "debug", "siegel-webmail"), ["--listen", "127.0.0.1:0", "--data", data, "--users", users.join(","), ...extra], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const line = await new Promise((resolve, reject) => {

@@ -17,6 +17,9 @@ pub struct State {
     pub store: Store,
     pub users: Vec<String>,
     pub max_body: usize,
+    /// The certificate directory served at `/directory?email=` (www/DIRECTORY.md): one file per address,
+    /// named by it, holding that person's certificates (PEM, DER or PKCS#7). `None`: no directory.
+    pub directory: Option<std::path::PathBuf>,
 }
 
 /// The Content-Security-Policy of the web client: nothing from elsewhere; frames only from here, from
@@ -149,6 +152,7 @@ fn route(state: &State, req: &mut Request) -> Result<Reply> {
             "/app.js" => Ok(Reply::bytes("text/javascript; charset=utf-8", APP_JS.into())),
             "/style.css" => Ok(Reply::bytes("text/css; charset=utf-8", STYLE_CSS.into())),
             "/favicon.ico" => Ok(Reply { status: 204, ..Reply::bytes("image/x-icon", Vec::new()) }),
+            "/directory" => directory_lookup(state, &url),
             _ => err(404, "not found"),
         };
     }
@@ -362,6 +366,59 @@ fn deliver(state: &State, from: &str, envelope: &[String], raw: &[u8]) -> Result
     let mut targets: Vec<(&str, &str)> = envelope.iter().map(|r| (r.as_str(), "INBOX")).collect();
     targets.push((from, "Sent"));
     state.store.deliver(&targets, raw).map_err(|e| ApiError(500, format!("storage: {e}")))
+}
+
+/// `GET /directory?email=ADDRESS` (www/DIRECTORY.md): the certificates the directory holds for the address,
+/// with the media type of their format, or 404. Needs no session: certificates are public.
+fn directory_lookup(state: &State, url: &str) -> Result<Reply> {
+    let Some(dir) = &state.directory else { return err(404, "this webmail has no certificate directory") };
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let email = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("email="))
+        .map(percent_decode)
+        .ok_or_else(|| ApiError(400, "expected ?email=ADDRESS".into()))?
+        .trim()
+        .to_ascii_lowercase();
+    if !valid_user_name(&email) {
+        return err(400, format!("{email:?} is not an address this directory can hold"));
+    }
+    let data = match std::fs::read(dir.join(&email)) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return err(404, format!("no certificate for {email}")),
+        Err(e) => return err(500, format!("directory: {e}")),
+    };
+    // PKCS#7 SignedData's OID (1.2.840.113549.1.7.2) near the start: a certs-only collection.
+    const SIGNED_DATA: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+    let content_type = if data.starts_with(b"-----BEGIN") {
+        "application/pem-certificate-chain"
+    } else if data[..data.len().min(24)].windows(SIGNED_DATA.len()).any(|w| w == SIGNED_DATA) {
+        "application/pkcs7-mime; smime-type=certs-only"
+    } else {
+        "application/pkix-cert"
+    };
+    Ok(Reply::bytes(content_type, data))
+}
+
+/// `%XX` decoded (and `+` as space), for a query parameter; bytes that are not UTF-8 become U+FFFD.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let hex = |i: usize| b.get(i).and_then(|&c| (c as char).to_digit(16));
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], hex(i + 1), hex(i + 2)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+            (b'+', _, _) => out.push(b' '),
+            (c, _, _) => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn percent_encode(s: &str) -> String {

@@ -13,7 +13,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-const USAGE: &str = "usage: siegel-webmail [--data DIR] [--listen 127.0.0.1:8025] [--users a@x,b@y] [--allow-remote]";
+const USAGE: &str =
+    "usage: siegel-webmail [--data DIR] [--listen 127.0.0.1:8025] [--users a@x,b@y] [--directory DIR] [--allow-remote]";
 
 fn main() {
     if let Err(e) = run() {
@@ -28,6 +29,7 @@ fn run() -> Result<(), String> {
     let mut users: Vec<String> =
         ["alice@example.com", "bob@example.com", "carol@example.com"].iter().map(|s| s.to_string()).collect();
     let mut allow_remote = false;
+    let mut directory = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
@@ -42,6 +44,7 @@ fn run() -> Result<(), String> {
                     .collect()
             }
             "--allow-remote" => allow_remote = true,
+            "--directory" => directory = Some(PathBuf::from(value("--directory")?)),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -66,7 +69,7 @@ fn run() -> Result<(), String> {
     let bound = server.server_addr().to_ip().unwrap_or(addr);
     // Tests and scripts read this line to learn the port (with --listen 127.0.0.1:0).
     println!("siegel-webmail listening on http://{bound}/ (data in {})", data.display());
-    let state = Arc::new(api::State { store, users, max_body: api::MAX_BODY });
+    let state = Arc::new(api::State { store, users, max_body: api::MAX_BODY, directory });
     let server = Arc::new(server);
     let workers: Vec<_> = (0..8)
         .map(|_| {

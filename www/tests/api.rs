@@ -16,9 +16,14 @@ struct Server {
 
 impl Server {
     fn start(data: &Path) -> Server {
+        Server::start_with(data, &[])
+    }
+
+    fn start_with(data: &Path, extra: &[&std::ffi::OsStr]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_siegel-webmail"))
             .args(["--listen", "127.0.0.1:0", "--data"])
             .arg(data)
+            .args(extra)
             .stdout(Stdio::piped())
             .spawn()
             .expect("start siegel-webmail");
@@ -399,4 +404,33 @@ fn drafts_and_restart() {
     let inbox = bob.folder("INBOX");
     assert_eq!(inbox[0]["subject"], "now", "newest first");
     assert!(files(&tmp.0).iter().all(|p| p.parent().unwrap().ends_with("new")));
+}
+
+#[test]
+fn certificate_directory() {
+    let tmp = TempDir::new();
+    let dir = tmp.0.join("directory");
+    std::fs::create_dir_all(&dir).unwrap();
+    let pki = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crate/tests/data/pki");
+    let pem = std::fs::read(pki.join("bob.crt")).unwrap();
+    std::fs::write(dir.join("bob@example.com"), &pem).unwrap();
+    std::fs::write(dir.join("carol@example.com"), [0x30, 0x03, 0x02, 0x01, 0x01]).unwrap();
+    let srv = Server::start_with(&tmp.0.join("data"), &[std::ffi::OsStr::new("--directory"), dir.as_os_str()]);
+    // Found, without a session, in its format's media type; the address is matched without case.
+    let r = request(&srv.addr, "GET", "/directory?email=Bob%40example.com", &[], b"");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/pem-certificate-chain"));
+    assert_eq!(r.body, pem);
+    let r = request(&srv.addr, "GET", "/directory?email=carol@example.com", &[], b"");
+    assert_eq!(r.header("content-type"), Some("application/pkix-cert"));
+    // Nobody there: 404. A name that is no address (or would leave the folder): 400.
+    assert_eq!(request(&srv.addr, "GET", "/directory?email=dave@example.com", &[], b"").status, 404);
+    for bad in
+        ["/directory", "/directory?email=..%2Fdata", "/directory?email=a/b@example.com", "/directory?email=%2e%2e"]
+    {
+        assert_eq!(request(&srv.addr, "GET", bad, &[], b"").status, 400, "{bad}");
+    }
+    // A webmail started without --directory has none.
+    let plain = Server::start(&tmp.0.join("data2"));
+    assert_eq!(request(&plain.addr, "GET", "/directory?email=bob@example.com", &[], b"").status, 404);
 }
