@@ -24,6 +24,8 @@
     hooks.onCompose({
       mount: (el) => headers.before(el),
       getDraft: async () => (await ask("get-draft", { composeId })).draft,
+      // Roundcube's LDAP address books, through the plugin (www/roundcube/siegel/lib/siegel_directory.php).
+      lookupCertificates: async (emails) => (await ask("lookup-certificates", { emails })).results,
       getRecipients: async () => {
         const { to, cc, bcc } = await ask("get-recipients", { composeId });
         return { to, cc, bcc };

@@ -15,7 +15,7 @@
 // Send always asks again for a recipient that still has nothing.
 
 import * as db from "./db.js";
-import { toBase64 } from "./bytes.js";
+import { fromBase64, toBase64 } from "./bytes.js";
 
 /** Largest answer read from any source (the core refuses more, too). */
 export const MAX_BYTES = 1 << 20;
@@ -27,10 +27,32 @@ export const NONE_TTL = 15 * 60 * 1000;
 export const SOURCES = Object.freeze(["webmail", "https", "dns"]);
 const DEFAULT_TIMEOUT = 10_000;
 
-/** A PEM block list of base64 DER certificates (what the core reads as one answer). */
+/** PKCS#7 SignedData's OID (1.2.840.113549.1.7.2) in DER, as it appears near the start of a certs-only. */
+const SIGNED_DATA = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+
+/** The PEM label of one base64 DER value: a PKCS#7 certs-only (LDAP's userSMIMECertificate) or a certificate. */
+function label(b64) {
+  let head;
+  try {
+    head = fromBase64(b64.slice(0, 32));
+  } catch {
+    return "CERTIFICATE"; // not base64: the core says it is no certificate
+  }
+  for (let i = 0; i + SIGNED_DATA.length <= head.length; i++) {
+    if (SIGNED_DATA.every((b, j) => head[i + j] === b)) return "PKCS7";
+  }
+  return "CERTIFICATE";
+}
+
+/** PEM blocks of base64 DER values, certificates or PKCS#7 certs-only (what the core reads as one answer). */
 function pem(ders) {
   return new TextEncoder().encode(
-    ders.map((b64) => `-----BEGIN CERTIFICATE-----\n${b64.replace(/(.{64})/g, "$1\n").replace(/\n$/, "")}\n-----END CERTIFICATE-----\n`).join(""),
+    ders
+      .map((b64) => {
+        const l = label(b64);
+        return `-----BEGIN ${l}-----\n${b64.replace(/(.{64})/g, "$1\n").replace(/\n$/, "")}\n-----END ${l}-----\n`;
+      })
+      .join(""),
   );
 }
 

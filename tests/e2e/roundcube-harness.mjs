@@ -28,7 +28,7 @@ export class Roundcube {
     execFileSync(ENV, ["install"], { stdio: ["ignore", "ignore", "inherit"] });
     const dir = mkdtempSync(join(tmpdir(), "siegel-roundcube-"));
     const ports = {};
-    for (const name of ["HTTP", "IMAP", "SMTP", "LMTP", "AUTH"]) ports[`SIEGEL_RC_${name}_PORT`] = String(await freePort());
+    for (const name of ["HTTP", "IMAP", "SMTP", "LMTP", "AUTH", "LDAP"]) ports[`SIEGEL_RC_${name}_PORT`] = String(await freePort());
     execFileSync(ENV, ["start", dir], { env: { ...process.env, ...ports }, stdio: ["ignore", "inherit", "inherit"] });
     return new Roundcube(dir, JSON.parse(readFileSync(join(dir, "env.json"), "utf8")));
   }

@@ -228,6 +228,32 @@ describe("Siegel in Roundcube with Dovecot and Postfix", () => {
     assert.match(await page.locator("#attachment-list").textContent(), /keep\.txt/);
   });
 
+  test("with only the organisation's LDAP directory (slapd, through the plugin), Alice encrypts to Bob and Carol", { timeout: 180_000 }, async () => {
+    // A second browser of Alice's with no contacts at all: Bob's and Carol's certificates can only come from
+    // Roundcube's LDAP address book (Bob's entry: an expired and a current certificate; Carol's: a PKCS#7).
+    const fresh = await rc.browserFor(extension, ALICE, { p12: "alice.p12" });
+    try {
+      const { page } = fresh;
+      await rc.compose(page, { to: [BOB, CAROL], subject: "From the directory", body: "Found in LDAP." });
+      await setToggles(page, { sign: true, encrypt: true });
+      await page.waitForFunction(() => Object.keys(JSON.parse(document.querySelector("siegel-compose").dataset.recipients || "{}")).length === 2, null, { timeout: 60_000 });
+      const host = page.locator("siegel-compose");
+      assert.deepEqual(JSON.parse(await host.getAttribute("data-recipients")), { [BOB]: "found:webmail", [CAROL]: "found:webmail" });
+      assert.match(await host.getAttribute("data-recipient-notes"), /^bob@example\.com: certificate found in the webmail's address book$/m);
+      const before = { bob: rc.stored(BOB).length, carol: rc.stored(CAROL).length };
+      assert.deepEqual(await rc.send(page), { status: "sent" });
+      for (const [who, user] of [["bob", BOB], ["carol", CAROL]]) {
+        const files = await rc.waitForStored(user, before[who] + 1);
+        const newest = files.map((f) => ({ f, t: readFileSync(f) })).find((m) => m.t.includes(Buffer.from("From the directory")));
+        assert.ok(newest, `${who} received it`);
+        const inner = openssl(["cms", "-decrypt", "-recip", join(PKI, `${who}.crt`), "-inkey", join(PKI, `${who}.key`)], newest.t);
+        assert.match(opensslVerify(inner).toString(), /Found in LDAP\./, who);
+      }
+    } finally {
+      await fresh.close();
+    }
+  });
+
   test("an expired Roundcube session: a clear error, nothing sent, the draft kept", { timeout: 120_000 }, async () => {
     const { page } = alice;
     await rc.compose(page, { to: [BOB], subject: "After the session", body: "Hello again." });

@@ -3,8 +3,9 @@
 #
 # WHAT IT DOES
 #   Runs Dovecot (IMAP + LMTP + SASL auth), Postfix (SMTP in, LMTP delivery to
-#   Dovecot) and Roundcube 1.6 (served by PHP's built-in web server) as plain
-#   processes on 127.0.0.1.  No systemd, no init scripts, nothing in /etc is
+#   Dovecot), OpenLDAP's slapd (the organisation's directory, Roundcube's LDAP
+#   address book) and Roundcube 1.6 (served by PHP's built-in web server) as
+#   plain processes on 127.0.0.1.  No systemd, no init scripts, nothing in /etc is
 #   changed: every config file, queue, log, database, maildir, socket and temp
 #   file of an instance lives under one directory DIR (exception: very deep
 #   DIRs, see "Socket paths" below), and every process it starts is recorded
@@ -15,14 +16,15 @@
 # COMMANDS
 #   env.sh install      apt-get install (DEBIAN_FRONTEND=noninteractive,
 #                       --no-install-recommends) roundcube-core roundcube-sqlite3
-#                       roundcube-plugins php-cli php-sqlite3 dovecot-imapd
-#                       dovecot-lmtpd postfix -- a quick no-op when installed --
+#                       roundcube-plugins php-cli php-sqlite3 php-ldap
+#                       dovecot-imapd dovecot-lmtpd postfix slapd ldap-utils
+#                       -- a quick no-op when installed --
 #                       and create the system user "siegelmail" that owns the
 #                       mail.  If /usr/sbin/policy-rc.d does not exist, a
 #                       temporary one (exit 101) keeps packages from starting
 #                       services and is removed afterwards.
 #   env.sh start DIR    configure everything under DIR (created if missing) and
-#                       start Dovecot, Postfix and Roundcube; waits until every
+#                       start Dovecot, Postfix, slapd and Roundcube; waits until every
 #                       port answers and Roundcube serves its login page; writes
 #                       DIR/env (shell-sourceable KEY=VALUE) and DIR/env.json.
 #                       A running instance in DIR is stopped first; mail and the
@@ -34,6 +36,15 @@
 #                       workers survive a SIGTERM to the parent).  Idempotent,
 #                       never fails.
 #   env.sh status DIR   print which servers run; exit status 0 iff all do.
+#
+# DIRECTORY
+#   slapd serves dc=example,dc=com (from SIEGEL_RC_DOMAIN) with one entry per
+#   user under ou=people (inetOrgPerson + pkiUser: uid, cn, sn, mail) holding
+#   the user's certificates: userCertificate;binary = NAME-old.crt (if it
+#   exists) and NAME.crt, or, for SIEGEL_RC_LDAP_PKCS7_ONLY users,
+#   userSMIMECertificate = a PKCS#7 of NAME.crt.  Anonymous read access; no
+#   userPKCS12 anywhere.  Roundcube has it as the LDAP address book
+#   "directory" (ldap_public), which Siegel's plugin searches for certificates.
 #
 # USERS / MAIL
 #   Users alice@, bob@, carol@example.com, password "secret".  Mail is stored
@@ -56,6 +67,14 @@
 #   SIEGEL_RC_SMTP_PORT     Postfix smtpd port                   [10025]
 #   SIEGEL_RC_LMTP_PORT     Dovecot LMTP port                    [10024]
 #   SIEGEL_RC_AUTH_PORT     Dovecot SASL auth port (for Postfix) [10026]
+#   SIEGEL_RC_LDAP_PORT     slapd port                           [10389]
+#   SIEGEL_RC_LDAP_CERTS    folder of the users' certificates for the directory:
+#                           NAME.crt (current) and NAME-old.crt (an older one),
+#                           NAME the local part [<repo>/crate/tests/data/pki]
+#   SIEGEL_RC_LDAP_PKCS7_ONLY  comma list of local parts whose entry holds
+#                           their certificate only as userSMIMECertificate
+#                           (a PKCS#7 certs-only, as Active Directory
+#                           publishes it)                        [carol]
 #   SIEGEL_RC_USERS         comma list of users; a bare name gets
 #                           @$SIEGEL_RC_DOMAIN          [alice,bob,carol]
 #   SIEGEL_RC_DOMAIN        default mail domain                  [example.com]
@@ -73,6 +92,8 @@
 #   env, env.json                   facts: RC_URL, ports, users, paths, PIDs
 #   run/{dovecot,postfix,php}.pid   PIDs of the started process-group leaders
 #   mail/<address>/                 Maildir++ of each user
+#   ldap/slapd.conf, ldap/db/       slapd config (slapd -f ...) and database
+#   ldap/people.ldif, slapd.log     the entries loaded with slapadd; its log
 #   dovecot/dovecot.conf, passwd    Dovecot config (dovecot -c ...) and passdb
 #   dovecot/dovecot.log             Dovecot log (all levels)
 #   dovecot/run/, dovecot/state/    Dovecot base_dir (sockets, master.pid), state
@@ -111,13 +132,16 @@ RC_SHARE=/usr/share/roundcube       # Debian's Roundcube code
 RC_ETC=/etc/roundcube               # Debian's defaults.inc.php, mimetypes.php
 
 PACKAGES=(roundcube-core roundcube-sqlite3 roundcube-plugins php-cli php-sqlite3
-          dovecot-imapd dovecot-lmtpd postfix)
+          php-ldap dovecot-imapd dovecot-lmtpd postfix slapd ldap-utils)
 
 HTTP_PORT=${SIEGEL_RC_HTTP_PORT:-8143}
 IMAP_PORT=${SIEGEL_RC_IMAP_PORT:-10143}
 SMTP_PORT=${SIEGEL_RC_SMTP_PORT:-10025}
 LMTP_PORT=${SIEGEL_RC_LMTP_PORT:-10024}
 AUTH_PORT=${SIEGEL_RC_AUTH_PORT:-10026}
+LDAP_PORT=${SIEGEL_RC_LDAP_PORT:-10389}
+LDAP_CERTS=${SIEGEL_RC_LDAP_CERTS:-$REPO_ROOT/crate/tests/data/pki}
+LDAP_PKCS7_ONLY=${SIEGEL_RC_LDAP_PKCS7_ONLY-carol}
 MAIL_DOMAIN=${SIEGEL_RC_DOMAIN:-example.com}
 USERS_SPEC=${SIEGEL_RC_USERS:-alice,bob,carol}
 PASSWORD=${SIEGEL_RC_PASSWORD:-secret}
@@ -247,7 +271,7 @@ stop_service() {
 # Resolve ports of 0 to free ports (all chosen at once, so they differ).
 pick_free_ports() {
     local n=0 v free
-    for v in HTTP_PORT IMAP_PORT SMTP_PORT LMTP_PORT AUTH_PORT; do
+    for v in HTTP_PORT IMAP_PORT SMTP_PORT LMTP_PORT AUTH_PORT LDAP_PORT; do
         [ "${!v}" = 0 ] && n=$((n + 1))
     done
     [ "$n" -gt 0 ] || return 0
@@ -260,7 +284,7 @@ pick_free_ports() {
         }
         echo "\n";' "$n")
     [ ${#free[@]} -eq "$n" ] || die "could not pick free ports"
-    for v in HTTP_PORT IMAP_PORT SMTP_PORT LMTP_PORT AUTH_PORT; do
+    for v in HTTP_PORT IMAP_PORT SMTP_PORT LMTP_PORT AUTH_PORT LDAP_PORT; do
         if [ "${!v}" = 0 ]; then
             printf -v "$v" '%s' "${free[0]}"
             free=("${free[@]:1}")
@@ -308,6 +332,7 @@ cmd_install() {
         debconf-set-selections <<'EOF'
 postfix postfix/main_mailer_type select No configuration
 roundcube-core roundcube/dbconfig-install boolean false
+slapd slapd/no_configuration boolean true
 EOF
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
@@ -332,6 +357,7 @@ setup_paths() {
     PF="$DIR/postfix"
     PF_DATA="$DIR/postfix-data"
     RC="$DIR/roundcube"
+    LD="$DIR/ldap"
     TAG="siegel-$(printf '%s' "$DIR" | cksum | awk '{ printf "%08x", $1 }')"
     # Unix socket paths are limited to 107 bytes, and Dovecot (base_dir + up
     # to 25) and Postfix (queue_directory/public/postlog) use absolute ones.
@@ -510,6 +536,86 @@ dovecot_start() {
 dovecot_stop() {
     stop_service dovecot leader "$RUN/dovecot.pid $DC_BASE/master.pid" \
         "$DC/dovecot.conf" "$TAG/"
+}
+
+# ------------------------------------------------------------------- slapd --
+
+# dc=example,dc=com for example.com.
+ldap_suffix() { printf 'dc=%s' "${MAIL_DOMAIN//./,dc=}"; }
+
+# One LDIF line of a binary attribute NAME with FILE's certificate as DER (for
+# userSMIMECertificate: a PKCS#7 certs-only holding it).
+ldif_cert() {
+    local der
+    if [ "$1" = userSMIMECertificate ]; then
+        der=$(openssl crl2pkcs7 -nocrl -certfile "$2" -outform DER | base64 -w0)
+    else
+        der=$(openssl x509 -in "$2" -outform DER | base64 -w0)
+    fi
+    printf '%s:: %s\n' "$1" "$der"
+}
+
+slapd_configure() {
+    local suffix u name
+    suffix=$(ldap_suffix)
+    rm -rf "$LD/db"
+    mkdir -p "$LD/db"
+    chmod 755 "$LD"
+    cat >"$LD/slapd.conf" <<EOF
+# Generated by tests/roundcube/env.sh -- slapd for a Siegel test instance.
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+pidfile $LD/slapd.pid
+argsfile $LD/slapd.args
+modulepath /usr/lib/ldap
+moduleload back_mdb
+database mdb
+suffix "$suffix"
+rootdn "cn=admin,$suffix"
+rootpw $PASSWORD
+directory $LD/db
+maxsize 16777216
+access to attrs=userPassword by * none
+access to * by * read
+EOF
+    {
+        printf 'dn: %s\nobjectClass: dcObject\nobjectClass: organization\no: %s\ndc: %s\n\n' \
+            "$suffix" "$MAIL_DOMAIN" "${MAIL_DOMAIN%%.*}"
+        printf 'dn: ou=people,%s\nobjectClass: organizationalUnit\nou: people\n\n' "$suffix"
+        for u in "${USERS[@]}"; do
+            name=${u%@*}
+            printf 'dn: uid=%s,ou=people,%s\nobjectClass: inetOrgPerson\nobjectClass: pkiUser\n' "$name" "$suffix"
+            printf 'uid: %s\ncn: %s\nsn: %s\nmail: %s\n' "$name" "${name^}" "${name^}" "$u"
+            if [[ ",$LDAP_PKCS7_ONLY," == *",$name,"* ]]; then
+                if [ -f "$LDAP_CERTS/$name.crt" ]; then ldif_cert userSMIMECertificate "$LDAP_CERTS/$name.crt"; fi
+            else
+                if [ -f "$LDAP_CERTS/$name-old.crt" ]; then ldif_cert 'userCertificate;binary' "$LDAP_CERTS/$name-old.crt"; fi
+                if [ -f "$LDAP_CERTS/$name.crt" ]; then ldif_cert 'userCertificate;binary' "$LDAP_CERTS/$name.crt"; fi
+            fi
+            printf '\n'
+        done
+    } >"$LD/people.ldif"
+    slapadd -q -f "$LD/slapd.conf" -l "$LD/people.ldif" >"$LD/slapadd.log" 2>&1 || {
+        cat "$LD/slapadd.log" >&2; return 1
+    }
+}
+
+slapd_start() {
+    rm -f "$LD/slapd.pid"
+    # slapd detaches itself and writes its PID to the pidfile; it logs to
+    # syslog, which does not exist here, so the configuration is tested first.
+    slaptest -f "$LD/slapd.conf" -u >"$LD/slapd.log" 2>&1 || { cat "$LD/slapd.log" >&2; return 1; }
+    setsid slapd -f "$LD/slapd.conf" -h "ldap://127.0.0.1:$LDAP_PORT/" </dev/null >>"$LD/slapd.log" 2>&1 || {
+        cat "$LD/slapd.log" >&2; return 1
+    }
+    wait_file "$LD/slapd.pid" || { echo "env.sh: no $LD/slapd.pid" >&2; return 1; }
+    read_pid "$LD/slapd.pid" >"$RUN/slapd.pid"
+    wait_port "slapd" "$LDAP_PORT" "$RUN/slapd.pid" "$LD/slapd.log"
+}
+
+slapd_stop() {
+    stop_service slapd leader "$RUN/slapd.pid $LD/slapd.pid" "$LD/slapd.conf"
 }
 
 # ----------------------------------------------------------------- postfix --
@@ -761,6 +867,26 @@ EOF
 \$config['ip_check'] = false;
 \$config['enable_spellcheck'] = false;
 \$config['check_all_folders'] = false;
+// The organisation's directory (slapd above): an address book, and where Siegel finds certificates.
+\$config['ldap_public'] = ['directory' => [
+    'name' => 'Directory',
+    'hosts' => ['127.0.0.1'],
+    'port' => $LDAP_PORT,
+    'base_dn' => $(php_str "ou=people,$(ldap_suffix)"),
+    'bind_dn' => '',
+    'bind_pass' => '',
+    'ldap_version' => 3,
+    'search_fields' => ['mail', 'cn'],
+    'name_field' => 'cn',
+    'email_field' => 'mail',
+    'fieldmap' => ['name' => 'cn', 'surname' => 'sn', 'email' => 'mail:*'],
+    'filter' => '(objectClass=inetOrgPerson)',
+    'scope' => 'sub',
+    'fuzzy_search' => true,
+    'sizelimit' => '50',
+    'timelimit' => '5',
+]];
+\$config['autocomplete_addressbooks'] = ['sql', 'directory'];
 EOF
     if [ -n "$EXTRA_CONFIG" ]; then
         [ -f "$EXTRA_CONFIG" ] || die "SIEGEL_RC_EXTRA_CONFIG=$EXTRA_CONFIG does not exist"
@@ -822,7 +948,8 @@ write_env() {
                 LMTP_PORT AUTH_PORT MAIL_DOMAIN MAILDIR_ROOT USERS PASSWORD
                 RC_PLUGINS RC_CONFIG_DIR RC_LOG_DIR RC_DB RC_SESSION_COOKIE
                 DOVECOT_CONF DOVECOT_LOG POSTFIX_CONFIG_DIR POSTFIX_LOG
-                DOVECOT_PID POSTFIX_PID PHP_PID MAIL_UID MAIL_GID)
+                DOVECOT_PID POSTFIX_PID PHP_PID MAIL_UID MAIL_GID LDAP_PORT
+                LDAP_BASE SLAPD_PID)
     local -A v=(
         [SIEGEL_RC_DIR]=$DIR
         [RC_URL]="http://127.0.0.1:$HTTP_PORT/"
@@ -837,6 +964,8 @@ write_env() {
         [DOVECOT_PID]=$(read_pid "$RUN/dovecot.pid") [POSTFIX_PID]=$(read_pid "$RUN/postfix.pid")
         [PHP_PID]=$(read_pid "$RUN/php.pid")
         [MAIL_UID]=$(id -u "$MAIL_USER") [MAIL_GID]=$(id -g "$MAIL_USER")
+        [LDAP_PORT]=$LDAP_PORT [LDAP_BASE]="ou=people,$(ldap_suffix)"
+        [SLAPD_PID]=$(read_pid "$RUN/slapd.pid")
     )
     local k val sep='' json='{' envf=''
     for k in "${keys[@]}"; do
@@ -869,25 +998,26 @@ cmd_start() {
     setup_paths "$(realpath "$1")"
     cmd_stop "$DIR"    # a previous instance in this DIR, if any
     rm -f "$DIR/env" "$DIR/env.json"
-    command -v dovecot >/dev/null && command -v postfix >/dev/null &&
+    command -v dovecot >/dev/null && command -v postfix >/dev/null && command -v slapd >/dev/null &&
         [ -f "$RC_SHARE/index.php" ] || die "packages missing; run: $0 install"
     ensure_mail_user
     parse_users
     pick_free_ports
-    for p in "$HTTP_PORT" "$IMAP_PORT" "$SMTP_PORT" "$LMTP_PORT" "$AUTH_PORT"; do
+    for p in "$HTTP_PORT" "$IMAP_PORT" "$SMTP_PORT" "$LMTP_PORT" "$AUTH_PORT" "$LDAP_PORT"; do
         [[ $p =~ ^[0-9]+$ ]] && [ "$p" -ge 1 ] && [ "$p" -le 65535 ] || die "invalid port '$p'"
         port_open "$p" && die "port 127.0.0.1:$p is already in use"
     done
-    [ "$(printf '%s\n' "$HTTP_PORT" "$IMAP_PORT" "$SMTP_PORT" "$LMTP_PORT" "$AUTH_PORT" |
-        sort -u | wc -l)" -eq 5 ] || die "the five ports must differ"
+    [ "$(printf '%s\n' "$HTTP_PORT" "$IMAP_PORT" "$SMTP_PORT" "$LMTP_PORT" "$AUTH_PORT" "$LDAP_PORT" |
+        sort -u | wc -l)" -eq 6 ] || die "the six ports must differ"
 
     prepare_dirs
     dovecot_configure
     postfix_configure
+    slapd_configure
     roundcube_configure
 
     # On any failure: stop what was started, keep the logs.
-    if ! { dovecot_start && postfix_start && roundcube_start; }; then
+    if ! { dovecot_start && postfix_start && slapd_start && roundcube_start; }; then
         cmd_stop "$DIR" >/dev/null 2>&1 || true
         die "start failed; logs are under $DIR"
     fi
@@ -902,6 +1032,7 @@ cmd_stop() {
     setup_paths "$(realpath "$1")"
     [ -d "$RUN" ] || return 0
     roundcube_stop
+    slapd_stop
     postfix_stop
     dovecot_stop
     if [ "$SOCK_ROOT" != "$DIR" ]; then
@@ -914,10 +1045,11 @@ cmd_status() {
     [ -d "$1" ] || die "no such directory: $1"
     setup_paths "$(realpath "$1")"
     local all=0 name pid
-    for name in dovecot postfix php; do
+    for name in dovecot postfix slapd php; do
         pid=$(read_pid "$RUN/$name.pid")
         case $name in
             dovecot) ours "$pid" "$DC/dovecot.conf" ;;
+            slapd)   ours "$pid" "$LD/slapd.conf" ;;
             postfix) ours "$pid" "MAIL_CONFIG=$PF" ;;
             php)     ours "$pid" "$RC/router.php" ;;
         esac && echo "$name: running (pid $pid)" || { echo "$name: stopped"; all=1; }

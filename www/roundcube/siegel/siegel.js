@@ -5,7 +5,8 @@
  * the extension the draft the user wrote, sends the bytes the extension sealed through the plugin's
  * siegel-send action, and fetches a message's stored bytes through siegel-raw.
  *
- * Messages: compose-open, send-requested and message-open (posted by this page); get-draft, get-recipients, send-raw,
+ * Messages: compose-open, send-requested and message-open (posted by this page); get-draft, get-recipients,
+ * lookup-certificates, send-raw,
  * get-raw and hello (asked by the extension; hello repeats compose-open / message-open for a content script
  * that arrived late).
  */
@@ -161,6 +162,17 @@
     return pluginAnswer(r);
   }
 
+  /** Recipients' certificates from Roundcube's LDAP address books: `{ address: { certificates } | { error } }`. */
+  async function certificates(emails) {
+    var r = await fetch(pluginUrl("certificates"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-Roundcube-Request": rcmail.env.request_token },
+      body: JSON.stringify({ emails: emails }),
+    });
+    return (await pluginAnswer(r)).results || {};
+  }
+
   async function raw(folder, uid) {
     var r = await fetch(pluginUrl("raw", { _uid: uid, _mbox: folder }), {
       credentials: "same-origin",
@@ -187,6 +199,10 @@
       if (rcmail.env.action !== "compose" || m.composeId !== rcmail.env.compose_id) throw SiegelError("This compose view is no longer open.");
       return { type: "recipients", composeId: m.composeId, to: addresses(field("_to")), cc: addresses(field("_cc")), bcc: addresses(field("_bcc")) };
     },
+    "lookup-certificates": async function (m) {
+      var emails = Array.isArray(m.emails) ? m.emails.filter(function (e) { return typeof e === "string"; }).slice(0, 50) : [];
+      return { type: "certificates", results: emails.length ? await certificates(emails) : {} };
+    },
     "send-raw": async function (m) {
       if (m.composeId !== undefined && m.composeId !== rcmail.env.compose_id) throw SiegelError("This compose view is no longer open.");
       // Bcc: the envelope the extension sealed for, less the To and Cc the message names.
@@ -203,7 +219,7 @@
       return { type: "raw", raw: data, transfer: [data] };
     },
   };
-  var failureType = { "get-draft": "draft", "get-recipients": "recipients", "send-raw": "sent", "get-raw": "raw" };
+  var failureType = { "get-draft": "draft", "get-recipients": "recipients", "lookup-certificates": "certificates", "send-raw": "sent", "get-raw": "raw" };
 
   window.addEventListener("message", async function (ev) {
     if (ev.source !== window || ev.origin !== location.origin) return;

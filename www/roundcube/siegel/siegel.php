@@ -12,8 +12,12 @@
  *    and Bcc recipients of the message, with every Bcc field removed from what is sent, and stores the
  *    message in the user's Sent folder. Refused unless From is one of the user's identities.
  *  - GET ?_task=mail&_action=plugin.siegel-raw&_uid=U&_mbox=M: the stored bytes of a message.
+ *  - POST ?_task=mail&_action=plugin.siegel-certificates (body: JSON `{"emails": [...]}`): the certificates
+ *    the LDAP address books (`ldap_public`, or those named by `siegel_ldap_addressbooks`) hold for each
+ *    address (lib/siegel_directory.php), for the extension to validate: `{"results": {address:
+ *    {"certificates": [base64 DER]} | {"error": "…"}}}`.
  *
- * Both require the session's request token in the X-Roundcube-Request header (Roundcube's CSRF token,
+ * All require the session's request token in the X-Roundcube-Request header (Roundcube's CSRF token,
  * as its own AJAX requests send it) and answer JSON errors `{"siegel": 1, "ok": false, "error": "…"}`.
  * The page script siegel.js speaks for Roundcube to the extension (the page contract of www/API.md).
  */
@@ -32,6 +36,7 @@ class siegel extends rcube_plugin
         $this->load_config();
         $this->register_action('plugin.siegel-send', [$this, 'send']);
         $this->register_action('plugin.siegel-raw', [$this, 'raw']);
+        $this->register_action('plugin.siegel-certificates', [$this, 'certificates']);
         $this->add_hook('message_load', [$this, 'message_load']);
         $this->add_hook('render_page', [$this, 'render_page']);
 
@@ -207,6 +212,27 @@ class siegel extends rcube_plugin
         header('Content-Length: ' . strlen($bytes));
         echo $bytes;
         exit;
+    }
+
+    /**
+     * siegel-certificates: recipients' certificates from the LDAP address books. The body is small JSON;
+     * what the directory holds is public (certificates), but only a signed-in user may ask.
+     */
+    public function certificates()
+    {
+        $this->require_request('POST');
+        $body = file_get_contents('php://input', false, null, 0, 65537);
+        $request = $body === false || strlen($body) > 65536 ? null : json_decode($body, true);
+        if (!is_array($request) || !isset($request['emails']) || !is_array($request['emails'])) {
+            $this->fail(400, 'errorlookup');
+        }
+        require_once __DIR__ . '/lib/siegel_directory.php';
+        $books = (array) $this->rc->config->get('ldap_public', []);
+        $only = $this->rc->config->get('siegel_ldap_addressbooks');
+        if (is_array($only)) {
+            $books = array_intersect_key($books, array_flip($only));
+        }
+        $this->answer(200, ['ok' => true, 'results' => siegel_directory::lookup($books, $request['emails'])]);
     }
 
     /**

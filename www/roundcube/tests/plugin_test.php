@@ -85,5 +85,26 @@ check('opaque signed', siegel::smime_kind('application/pkcs7-mime', ['smime-type
 check('certs-only', siegel::smime_kind('application/pkcs7-mime', ['smime-type' => 'certs-only']) === null);
 check('plain', siegel::smime_kind('text/plain', []) === null);
 
+// siegel_directory: which addresses are asked about, and what a missing or unreachable directory answers
+// (a real slapd answers in tests/e2e/roundcube.test.mjs).
+require_once __DIR__ . '/../siegel/lib/siegel_directory.php';
+check('address', siegel_directory::plausible_address('bob@example.com'));
+check('no @', !siegel_directory::plausible_address('bob'));
+check('two @', !siegel_directory::plausible_address('a@b@example.com'));
+check('spaces', !siegel_directory::plausible_address('bob @example.com'));
+check('too long', !siegel_directory::plausible_address(str_repeat('a', 250) . '@example.com'));
+$r = siegel_directory::lookup([], ['Bob@Example.com', 'bob@example.com', 'not an address', 42]);
+check('no address book: one error per distinct address', $r === ['bob@example.com' => ['error' => 'the webmail has no LDAP address book']]);
+$many = array_map(function ($i) { return "u$i@example.com"; }, range(1, 80));
+check('at most MAX_EMAILS addresses', count(siegel_directory::lookup([], $many)) === siegel_directory::MAX_EMAILS);
+if (function_exists('ldap_connect')) {
+    // Port 9 on 127.0.0.1 (discard): nothing listens there in a test run.
+    $down = ['down' => ['name' => 'Down', 'hosts' => ['127.0.0.1'], 'port' => 9, 'base_dn' => 'dc=example,dc=com']];
+    $r = siegel_directory::lookup($down, ['bob@example.com']);
+    check('unreachable directory: the reason', isset($r['bob@example.com']['error']) && strpos($r['bob@example.com']['error'], 'Down: ') === 0);
+} else {
+    check('the php ldap extension is installed (php-ldap)', false);
+}
+
 echo "$passed passed, $failed failed\n";
 exit($failed ? 1 : 0);
