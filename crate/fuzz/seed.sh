@@ -5,7 +5,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 data="$here/../tests/data"
 c="$here/corpus"
-targets=(ber cms mime smime_open pkcs12 certificates crl rsa_padding keys)
+targets=(ber cms mime smime_open pkcs12 certificates crl rsa_padding keys directory)
 for t in "${targets[@]}"; do mkdir -p "$c/$t"; done
 
 put() { # target file...
@@ -19,6 +19,21 @@ put pkcs12 "$data"/pki/*.p12 "$data"/pkcs12/*.p12
 put crl "$data"/crl/*.crl "$data"/crl/*.ocsp
 put ber "$data"/trust/chain.p7b "$data"/crl/*.crl "$data"/crl/*.ocsp "$data"/pkcs12/*.p12
 put cms "$data"/trust/chain.p7b
+put directory "$data"/pki/bob.crt "$data"/pki/chain.pem "$data"/trust/chain.p7b
+# directory: a resolver's answer to the SMIMEA query for bob@example.com (RFC 8162) holding Bob's certificate,
+# with and without the AD bit, and NXDOMAIN.
+python3 - "$data/pki/bob.crt" "$c/directory" <<'PY'
+import base64, hashlib, struct, sys
+pem = open(sys.argv[1]).read()
+der = base64.b64decode("".join(l for l in pem.splitlines() if "-----" not in l))
+name = hashlib.sha256(b"bob").hexdigest()[:56] + "._smimecert.example.com"
+q = b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0" + struct.pack(">HH", 53, 1)
+def answer(flags, records):
+    rr = b"".join(b"\xc0\x0c" + struct.pack(">HHIH", 53, 1, 3600, len(r) + 3) + b"\x03\x00\x00" + r for r in records)
+    return struct.pack(">HHHHHH", 0, flags, 1, len(records), 0, 0) + q + rr
+for fname, flags, recs in [("smimea-ad", 0x81a0, [der]), ("smimea-no-ad", 0x8180, [der]), ("nxdomain", 0x81a3, [])]:
+    open(f"{sys.argv[2]}/{fname}", "wb").write(answer(flags, recs))
+PY
 
 # PEM certificates as DER too.
 for f in "$data"/pki/*.crt; do

@@ -56,12 +56,23 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("certificates", certificates),
     ("cms", cms),
     ("crl", crl),
+    ("directory", directory),
     ("keys", keys),
     ("mime", mime),
     ("pkcs12", pkcs12),
     ("rsa_padding", rsa_padding),
     ("smime_open", smime_open),
 ];
+
+/// `directory`: what a directory or a DNS-over-HTTPS resolver answers for a recipient: an answer's
+/// certificates and the choice among them, an SMIMEA answer in DNS wire format, an address as an owner name.
+pub fn directory(data: &[u8]) {
+    let _ = siegel::dane::parse_response(data, "bob@example.com");
+    let _ = siegel::dane::owner_name(&String::from_utf8_lossy(data));
+    if let Ok(certs) = siegel::directory::parse_answer(data) {
+        let _ = siegel::directory::choose(&certs, "bob@example.com", &Default::default());
+    }
+}
 
 /// `ber`: the BER normaliser; DER output is a fixed point.
 pub fn ber(data: &[u8]) {
