@@ -30,6 +30,9 @@ pub const MAX_CERTIFICATES: usize = 64;
 pub struct Found {
     /// The certificate to encrypt to, if any passed every check.
     pub certificate: Option<Certificate>,
+    /// The CA certificates between [`Found::certificate`] and its trust anchor (issuer first), as the path
+    /// was validated: what a sender needs beside the certificate to validate it again at Send.
+    pub chain: Vec<Certificate>,
     /// Every leaf certificate left out, and why.
     pub rejected: Vec<Rejected>,
 }
@@ -85,7 +88,7 @@ pub fn choose(certificates: &[Certificate], email: &str, options: &VerifyOptions
     let validation = ValidationOptions { purpose: Purpose::EmailEncryption, ..options.validation_options() };
     let wanted = email.trim().to_ascii_lowercase();
     let mut rejected = Vec::new();
-    let mut best: Option<&Certificate> = None;
+    let mut best: Option<(&Certificate, Vec<Certificate>)> = None;
     for leaf in leaves {
         let reject = |reason: String| {
             let s = cert::Summary::of(leaf);
@@ -102,11 +105,16 @@ pub fn choose(certificates: &[Certificate], email: &str, options: &VerifyOptions
             rejected.push(reject(report.reason().unwrap_or_else(|| "its revocation status is unknown".into())));
             continue;
         }
-        if best.is_none_or(|b| cert::validity(leaf).0 > cert::validity(b).0) {
-            best = Some(leaf);
+        if best.as_ref().is_none_or(|(b, _)| cert::validity(leaf).0 > cert::validity(b).0) {
+            // The path's CAs, not its anchor (the sender has it) nor the leaf.
+            let chain = report.certificates.iter().skip(1).filter(|c| !options.trust.contains(c)).cloned().collect();
+            best = Some((leaf, chain));
         }
     }
-    Found { certificate: best.cloned(), rejected }
+    match best {
+        Some((leaf, chain)) => Found { certificate: Some(leaf.clone()), chain, rejected },
+        None => Found { certificate: None, chain: Vec::new(), rejected },
+    }
 }
 
 #[cfg(test)]
@@ -129,6 +137,8 @@ mod tests {
         let found = choose(&certs, "Bob@Example.com", &options());
         let chosen = found.certificate.expect("bob's certificate");
         assert_eq!(cert::emails(&chosen), ["bob@example.com"]);
+        // The intermediate the answer brought is kept for Send; the anchor, which the sender has, is not.
+        assert_eq!(found.chain, cert::parse_certificates(&pki("intermediate.crt")).unwrap());
         assert!(found.rejected.is_empty(), "{:?}", found.rejected);
     }
 

@@ -117,6 +117,18 @@ impl Identity {
         Ok(out)
     }
 
+    /// The DER of the CA certificates that came with the keys (the PKCS#12's chain): what validating the
+    /// identity's own certificate may need beside the trusted CAs.
+    #[wasm_bindgen(js_name = chainDer)]
+    pub fn chain_der(&self) -> JsResult<js_sys::Array> {
+        use der::Encode;
+        let out = js_sys::Array::new();
+        for c in self.0.chain() {
+            out.push(&bytes(&c.to_der().map_err(|e| throw(Error::Crypto(e.to_string())))?));
+        }
+        Ok(out)
+    }
+
     /// The DER of the certificate to give to correspondents (the current encryption certificate).
     #[wasm_bindgen(js_name = encryptionCertificate)]
     pub fn encryption_certificate(&self) -> JsResult<Vec<u8>> {
@@ -566,8 +578,8 @@ pub fn parse_certificates(data: &[u8]) -> JsResult<JsValue> {
 /// Which certificate a directory's answer for `email` gives (see [`crate::directory`]): the answer's bytes
 /// (DER, PEM or PKCS#7 certs-only; empty for none) are checked like any recipient's certificate, against
 /// the verification options `{ trust, intermediates, crls, ocspResponses, checkRevocation, time }`.
-/// Returns `{ certificate: Uint8Array | null, summary | null, rejected: [{ subject, sha256Fingerprint,
-/// reason }] }`; throws `malformed` for an answer that is no certificates and `limit-exceeded` for one too
+/// Returns `{ certificate: Uint8Array | null, summary | null, chain: [Uint8Array], rejected: [{ subject,
+/// sha256Fingerprint, reason }] }` (`chain`: the CAs between the certificate and its anchor, for Send); throws `malformed` for an answer that is no certificates and `limit-exceeded` for one too
 /// big or too crowded.
 #[wasm_bindgen(js_name = directoryCertificate)]
 pub fn directory_certificate(answer: &[u8], email: String, options: JsValue) -> JsResult<JsValue> {
@@ -586,6 +598,11 @@ pub fn directory_certificate(answer: &[u8], email: String, options: JsValue) -> 
             set(&obj, "summary", &JsValue::NULL)?;
         }
     }
+    let chain = js_sys::Array::new();
+    for c in &found.chain {
+        chain.push(&bytes(&c.to_der().map_err(|e| throw(Error::Crypto(e.to_string())))?));
+    }
+    set(&obj, "chain", &chain)?;
     set(&obj, "rejected", &to_js(&found.rejected)?)?;
     Ok(obj.into())
 }
