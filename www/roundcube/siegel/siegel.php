@@ -232,7 +232,11 @@ class siegel extends rcube_plugin
         if (is_array($only)) {
             $books = array_intersect_key($books, array_flip($only));
         }
-        $this->answer(200, ['ok' => true, 'results' => siegel_directory::lookup($books, $request['emails'])]);
+        $this->answer(200, ['ok' => true, 'results' => siegel_directory::lookup($books, $request['emails'], [
+            // For address books that are user_specific (placeholders, binding as the user), as rcube_ldap does.
+            'email' => (string) $this->rc->get_user_email(),
+            'password' => (string) $this->rc->get_user_password(),
+        ])]);
     }
 
     /**

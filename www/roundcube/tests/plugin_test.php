@@ -97,11 +97,29 @@ $r = siegel_directory::lookup([], ['Bob@Example.com', 'bob@example.com', 'not an
 check('no address book: one error per distinct address', $r === ['bob@example.com' => ['error' => 'the webmail has no LDAP address book']]);
 $many = array_map(function ($i) { return "u$i@example.com"; }, range(1, 80));
 check('at most MAX_EMAILS addresses', count(siegel_directory::lookup([], $many)) === siegel_directory::MAX_EMAILS);
+check('fits: a new certificate', siegel_directory::fits(['QQ=='], 1, 1, 'Qg==', 1));
+check('fits: not a repeat', !siegel_directory::fits(['QQ=='], 1, 1, 'QQ==', 1));
+check('fits: MAX_CERTIFICATES per address', !siegel_directory::fits(array_fill(0, siegel_directory::MAX_CERTIFICATES, 'x'), 1, 1, 'Qg==', 1));
+check('fits: MAX_ADDRESS_BYTES per address', !siegel_directory::fits([], siegel_directory::MAX_ADDRESS_BYTES - 10, 0, 'Qg==', 11));
+check('fits: MAX_TOTAL_BYTES per answer', !siegel_directory::fits([], 0, siegel_directory::MAX_TOTAL_BYTES - 10, 'Qg==', 11));
+check('fits: up to the limit', siegel_directory::fits([], siegel_directory::MAX_ADDRESS_BYTES - 10, 0, 'Qg==', 10));
 if (function_exists('ldap_connect')) {
     // Port 9 on 127.0.0.1 (discard): nothing listens there in a test run.
     $down = ['down' => ['name' => 'Down', 'hosts' => ['127.0.0.1'], 'port' => 9, 'base_dn' => 'dc=example,dc=com']];
     $r = siegel_directory::lookup($down, ['bob@example.com']);
     check('unreachable directory: the reason', isset($r['bob@example.com']['error']) && strpos($r['bob@example.com']['error'], 'Down: ') === 0);
+    // user_specific address books: Roundcube's placeholders for the signed-in user, escaped for a DN.
+    $book = ['user_specific' => true, 'base_dn' => 'ou=%u,%dc', 'bind_dn' => 'mail=%fu,ou=people,%dc', 'filter' => '(o=%d)'];
+    $b = siegel_directory::for_user($book, ['email' => 'a+b@mail.example.com', 'password' => 'pw']);
+    check('user_specific: %u and %dc', $b['base_dn'] === 'ou=a\\2bb,dc=mail,dc=example,dc=com');
+    check('user_specific: %fu', $b['bind_dn'] === 'mail=a\\2bb@mail.example.com,ou=people,dc=mail,dc=example,dc=com');
+    check('user_specific: %d in the filter', $b['filter'] === '(o=mail.example.com)');
+    check('user_specific: the session password binds', $b['bind_pass'] === 'pw');
+    check('not user_specific: as configured', siegel_directory::for_user(['base_dn' => 'ou=%u'], ['email' => 'a@b.c']) === ['base_dn' => 'ou=%u']);
+    $r = siegel_directory::lookup(['p' => ['name' => 'Personal', 'hosts' => ['127.0.0.1'], 'port' => 9, 'user_specific' => true, 'bind_dn' => '%dn']], ['bob@example.com'], ['email' => 'alice@example.com']);
+    check('user_specific with %dn: not supported, said so', strpos($r['bob@example.com']['error'] ?? '', "Personal: its bind_dn needs %dn") === 0);
+    check('a smaller sizelimit and timelimit apply', siegel_directory::size_limit(['sizelimit' => 3]) === 3 && siegel_directory::time_limit(['timelimit' => 2]) === 2);
+    check('a bigger or no sizelimit: our own', siegel_directory::size_limit(['sizelimit' => 500]) === siegel_directory::MAX_ENTRIES && siegel_directory::time_limit([]) === siegel_directory::TIMEOUT);
 } else {
     check('the php ldap extension is installed (php-ldap)', false);
 }

@@ -8,8 +8,14 @@
  * Nothing here judges a certificate: the extension validates every one against the trusted CAs, the
  * address and the dates before it uses it. This only finds them, within limits:
  *  - at most MAX_EMAILS addresses per request, MAX_ENTRIES entries and MAX_CERTIFICATES certificates per
- *    address, certificates of at most MAX_BYTES bytes each (bigger values are skipped);
- *  - each address book gets the time limit TIMEOUT seconds for connecting and for each search.
+ *    address, certificates of at most MAX_BYTES bytes each (bigger values are skipped), at most
+ *    MAX_ADDRESS_BYTES bytes of certificates per address and MAX_TOTAL_BYTES per request (what does not
+ *    fit is left out: the extension would refuse a bigger answer anyway);
+ *  - each address book gets the time limit TIMEOUT seconds for connecting and for each search; an address
+ *    book's own `sizelimit` and `timelimit` apply when they are smaller.
+ * Address books with `user_specific` get Roundcube's placeholders expanded in `base_dn`, `bind_dn` and
+ * `filter` (%fu, %u, %d, %dc, from the signed-in user's address) and bind with the session password when
+ * they name none; one that needs `%dn` (a DN found by a search first) is reported as not supported.
  * Plain PHP and the ldap extension: no Roundcube class, so that it can be tested on its own (and read).
  */
 class siegel_directory
@@ -18,6 +24,8 @@ class siegel_directory
     const MAX_ENTRIES = 10;
     const MAX_CERTIFICATES = 64;
     const MAX_BYTES = 65536;
+    const MAX_ADDRESS_BYTES = 786432;
+    const MAX_TOTAL_BYTES = 8388608;
     const TIMEOUT = 5;
 
     /** The attributes asked for; the first two are binary DER (or a PKCS#7 of certificates). */
@@ -27,9 +35,10 @@ class siegel_directory
      * Looks up every address of `$emails` in every address book of `$books` (Roundcube `ldap_public`
      * entries). Returns `[address => ['certificates' => [base64 DER, ...]] | ['error' => text]]`: an
      * address for which every address book failed gets the first failure; found certificates win over
-     * failures of other address books.
+     * failures of other address books. `$user`: the signed-in user's address and session password
+     * (`['email' => ..., 'password' => ...]`), for address books that are `user_specific`.
      */
-    public static function lookup(array $books, array $emails)
+    public static function lookup(array $books, array $emails, array $user = [])
     {
         $emails = array_slice(array_values(array_unique(array_filter(array_map(function ($e) {
             return is_string($e) ? strtolower(trim($e)) : '';
@@ -49,24 +58,35 @@ class siegel_directory
         }
         $failures = [];
         $asked = 0;
+        $bytes = array_fill_keys($emails, 0);
+        $total = 0;
         foreach ($books as $name => $book) {
             if (!is_array($book) || empty($book['hosts']) && empty($book['host'])) {
                 continue;
             }
             $asked++;
+            $link = null;
             try {
+                $book = self::for_user($book, $user);
                 $link = self::connect($book);
                 foreach ($emails as $email) {
                     foreach (self::search($link, $book, $email) as $der) {
                         $b64 = base64_encode($der);
-                        if (count($out[$email]['certificates']) < self::MAX_CERTIFICATES && !in_array($b64, $out[$email]['certificates'], true)) {
-                            $out[$email]['certificates'][] = $b64;
+                        $size = strlen($der);
+                        if (!self::fits($out[$email]['certificates'], $bytes[$email], $total, $b64, $size)) {
+                            continue;
                         }
+                        $out[$email]['certificates'][] = $b64;
+                        $bytes[$email] += $size;
+                        $total += $size;
                     }
                 }
-                ldap_unbind($link);
             } catch (Exception $e) {
                 $failures[] = ($book['name'] ?? $name) . ': ' . $e->getMessage();
+            } finally {
+                if ($link) {
+                    @ldap_unbind($link);
+                }
             }
         }
         if (!$asked) {
@@ -83,10 +103,54 @@ class siegel_directory
         return $out;
     }
 
+    /**
+     * Whether one more certificate (`$b64`, `$size` bytes of DER) goes into an address's answer that holds
+     * `$kept` (`$bytes` bytes) with `$total` bytes in the whole answer: not a repeat, and within the limits.
+     */
+    public static function fits(array $kept, $bytes, $total, $b64, $size)
+    {
+        return count($kept) < self::MAX_CERTIFICATES
+            && $bytes + $size <= self::MAX_ADDRESS_BYTES
+            && $total + $size <= self::MAX_TOTAL_BYTES
+            && !in_array($b64, $kept, true);
+    }
+
     /** An address worth asking about: one @, no spaces or LDAP-special characters needed raw, not too long. */
     public static function plausible_address($email)
     {
         return strlen($email) <= 254 && preg_match('/^[^@\s]+@[^@\s]+$/', $email) === 1;
+    }
+
+    /**
+     * A `user_specific` address book with Roundcube's placeholders expanded for the signed-in user (as
+     * rcube_ldap does, values escaped for a DN); other address books as they are.
+     */
+    public static function for_user(array $book, array $user)
+    {
+        if (empty($book['user_specific'])) {
+            return $book;
+        }
+        foreach (['base_dn', 'bind_dn', 'filter'] as $key) {
+            if (strpos((string) ($book[$key] ?? ''), '%dn') !== false) {
+                throw new Exception("its $key needs %dn, which Siegel's certificate lookup does not support");
+            }
+        }
+        $fu = (string) ($user['email'] ?? '');
+        if ($fu === '' || strpos($fu, '@') === false) {
+            throw new Exception('it is user-specific and the signed-in user has no address');
+        }
+        $fu = ldap_escape($fu, '', LDAP_ESCAPE_DN);
+        list($u, $d) = explode('@', $fu, 2);
+        $replaces = ['%dc' => 'dc=' . strtr($d, ['.' => ',dc=']), '%fu' => $fu, '%d' => $d, '%u' => $u];
+        foreach (['base_dn', 'bind_dn', 'filter'] as $key) {
+            if (isset($book[$key])) {
+                $book[$key] = strtr((string) $book[$key], $replaces);
+            }
+        }
+        if (empty($book['bind_pass']) && isset($user['password'])) {
+            $book['bind_pass'] = (string) $user['password'];
+        }
+        return $book;
     }
 
     /** Connects and binds (anonymously without bind_dn), honouring the address book's settings. */
@@ -106,16 +170,35 @@ class siegel_directory
         ldap_set_option($link, LDAP_OPT_PROTOCOL_VERSION, (int) ($book['ldap_version'] ?? 3));
         ldap_set_option($link, LDAP_OPT_REFERRALS, 0);
         ldap_set_option($link, LDAP_OPT_NETWORK_TIMEOUT, self::TIMEOUT);
-        ldap_set_option($link, LDAP_OPT_TIMELIMIT, self::TIMEOUT);
-        if (!empty($book['use_tls']) && !@ldap_start_tls($link)) {
-            throw new Exception('STARTTLS failed: ' . ldap_error($link));
-        }
-        $dn = (string) ($book['bind_dn'] ?? '');
-        $ok = $dn === '' ? @ldap_bind($link) : @ldap_bind($link, $dn, (string) ($book['bind_pass'] ?? ''));
-        if (!$ok) {
-            throw new Exception('cannot bind: ' . ldap_error($link));
+        ldap_set_option($link, LDAP_OPT_TIMELIMIT, self::time_limit($book));
+        try {
+            if (!empty($book['use_tls']) && !@ldap_start_tls($link)) {
+                throw new Exception('STARTTLS failed: ' . ldap_error($link));
+            }
+            $dn = (string) ($book['bind_dn'] ?? '');
+            $ok = $dn === '' ? @ldap_bind($link) : @ldap_bind($link, $dn, (string) ($book['bind_pass'] ?? ''));
+            if (!$ok) {
+                throw new Exception('cannot bind: ' . ldap_error($link));
+            }
+        } catch (Exception $e) {
+            @ldap_unbind($link);
+            throw $e;
         }
         return $link;
+    }
+
+    /** Seconds a search may take: TIMEOUT, or the address book's `timelimit` when smaller. */
+    public static function time_limit(array $book)
+    {
+        $own = (int) ($book['timelimit'] ?? 0);
+        return $own > 0 ? min($own, self::TIMEOUT) : self::TIMEOUT;
+    }
+
+    /** Entries a search may return: MAX_ENTRIES, or the address book's `sizelimit` when smaller. */
+    public static function size_limit(array $book)
+    {
+        $own = (int) ($book['sizelimit'] ?? 0);
+        return $own > 0 ? min($own, self::MAX_ENTRIES) : self::MAX_ENTRIES;
     }
 
     /** The certificate values (DER) of the entries for one address. */
@@ -134,7 +217,7 @@ class siegel_directory
         }
         $scope = $book['scope'] ?? 'sub';
         $fn = $scope === 'base' ? 'ldap_read' : ($scope === 'list' ? 'ldap_list' : 'ldap_search');
-        $result = @$fn($link, (string) ($book['base_dn'] ?? ''), $filter, self::ATTRIBUTES, 0, self::MAX_ENTRIES, self::TIMEOUT);
+        $result = @$fn($link, (string) ($book['base_dn'] ?? ''), $filter, self::ATTRIBUTES, 0, self::size_limit($book), self::time_limit($book));
         if ($result === false) {
             $errno = ldap_errno($link);
             // No such object (the base does not exist) finds nothing; anything else is a failure.
