@@ -70,6 +70,8 @@ function registerWebmails() {
 registerWebmails();
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area === "managed" || (area === "local" && changes.settings)) registerWebmails();
+  // Policy may have changed the trusted CAs or the directories: what they gave is looked up again.
+  if (area === "managed") directory.forget().catch((e) => console.warn("Siegel: could not forget directory results:", e && e.message));
 });
 
 const ops = {
@@ -123,7 +125,7 @@ const ops = {
     await setUserSetting(key, value);
     if (key === "webmails") await registerWebmails();
     // Another directory may know what this one did not: what was remembered goes.
-    if (key === "directoryUrl" || key === "dohResolver") await directory.forget();
+    if (key === "directoryUrl" || key === "dohResolver" || key === "certificateSources") await directory.forget();
     return effectiveSettings();
   },
   async trustList() {
@@ -135,10 +137,14 @@ const ops = {
     if (locked.includes("trustedCertificates")) {
       throw Object.assign(new Error("Your administrator manages the trusted certificates."), { code: "policy" });
     }
-    return certstore.importInto(STORES.trust, data);
+    const imported = await certstore.importInto(STORES.trust, data);
+    // What directories gave was checked against the CAs before: it is looked up (and checked) again.
+    await directory.forget();
+    return imported;
   },
   async trustRemove({ fingerprint }) {
     await certstore.remove(STORES.trust, fingerprint);
+    await directory.forget();
     return ops.trustList();
   },
   async contactsList() {
@@ -169,12 +175,13 @@ const ops = {
  */
 function webmailAnswers(value) {
   if (!value || typeof value !== "object") return null;
-  const out = {};
+  const out = Object.create(null);
   for (const [email, answer] of Object.entries(value).slice(0, 50)) {
-    if (!answer || typeof answer !== "object") continue;
+    if (!answer || typeof answer !== "object" || email.length > 254) continue;
     if (typeof answer.error === "string") out[email.toLowerCase()] = { error: answer.error.slice(0, 500) };
     else if (Array.isArray(answer.certificates)) {
-      const certificates = answer.certificates.filter((c) => typeof c === "string" && c.length <= 65_536 && /^[A-Za-z0-9+/=]*$/.test(c)).slice(0, 64);
+      // 90,000 base64 characters: the plugin's 64 KiB of DER per value, encoded.
+      const certificates = answer.certificates.filter((c) => typeof c === "string" && c.length > 0 && c.length <= 90_000 && /^[A-Za-z0-9+/=]*$/.test(c)).slice(0, 64);
       out[email.toLowerCase()] = { certificates };
     }
   }
@@ -205,11 +212,11 @@ const contentOps = {
   /** The cipher a draft to these recipients would be encrypted with (lib/negotiate.js), for the toolbar. */
   async cipherPreview({ to, cc, bcc }) {
     const list = (v) => (Array.isArray(v) ? v.map(String) : []);
-    return mail.cipherPreview({ to: list(to), cc: list(cc), bcc: list(bcc) });
+    return mail.cipherPreview({ to: list(to), cc: list(cc), bcc: list(bcc) }, trustedCertificates);
   },
   /** Recipients with no certificate yet (lib/mail.js `lacking`): whom to ask the webmail's address book about. */
   async lackingCertificates({ emails }) {
-    return mail.lacking(Array.isArray(emails) ? emails.map(String) : []);
+    return mail.lacking(Array.isArray(emails) ? emails.map(String) : [], trustedCertificates);
   },
   /** Where each recipient's certificate comes from, after looking up those without one (lib/directory.js). */
   async findCertificates({ emails, webmail }) {

@@ -77,7 +77,8 @@ export async function rememberCapabilities(fingerprint, capabilities, signingTim
     if ((await contactCertificate(email, now))?.fingerprint === fingerprint) current = true;
   }
   if (!current) return false;
-  const signedAt = signingTime ? Date.parse(signingTime) : NaN;
+  // A signing time in the future counts as now: it must not pin a list against every later, real one.
+  const signedAt = signingTime ? Math.min(Date.parse(signingTime), now) : NaN;
   const stored = record.capabilities;
   if (stored && !(Number.isFinite(signedAt) && signedAt > stored.signedAt)) return false;
   const entries = capabilities.entries.filter((e) => typeof e === "string").slice(0, 64);

@@ -7,10 +7,12 @@
 // No source is trusted: every answer goes through the core's `directoryCertificate`, which keeps only a
 // certificate that names the address and whose path validates for email encryption against the trusted CAs
 // (validity, key usage, emailProtection), and says why each other one was left out. Revocation is checked
-// when sending, as for any contact (`checkCRLOnSend`). Without trusted CAs nothing found can be used.
+// when sending, as for any contact (`checkCRLOnSend`), and every found certificate is validated again at
+// Send against the CAs then in force, with the CA certificates the source gave. Without trusted CAs nothing
+// found can be used, not even what was remembered.
 //
 // Results are remembered in the `directory` store: a certificate until it expires or for a day, whichever
-// is sooner (DNS: its TTL if shorter); "none found" for 15 minutes. A source that fails (timeout, HTTP
+// is sooner (DNS: its TTL if shorter, but at least a minute); "none found" for 15 minutes. A source that fails (timeout, HTTP
 // error, garbage, too big) is remembered for 15 minutes too, so that typing does not hammer it; a lookup at
 // Send always asks again for a recipient that still has nothing.
 
@@ -27,33 +29,31 @@ export const NONE_TTL = 15 * 60 * 1000;
 export const SOURCES = Object.freeze(["webmail", "https", "dns"]);
 const DEFAULT_TIMEOUT = 10_000;
 
-/** PKCS#7 SignedData's OID (1.2.840.113549.1.7.2) in DER, as it appears near the start of a certs-only. */
-const SIGNED_DATA = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
-
-/** The PEM label of one base64 DER value: a PKCS#7 certs-only (LDAP's userSMIMECertificate) or a certificate. */
-function label(b64) {
-  let head;
-  try {
-    head = fromBase64(b64.slice(0, 32));
-  } catch {
-    return "CERTIFICATE"; // not base64: the core says it is no certificate
-  }
-  for (let i = 0; i + SIGNED_DATA.length <= head.length; i++) {
-    if (SIGNED_DATA.every((b, j) => head[i + j] === b)) return "PKCS7";
-  }
-  return "CERTIFICATE";
-}
-
-/** PEM blocks of base64 DER values, certificates or PKCS#7 certs-only (what the core reads as one answer). */
+/** PEM blocks of base64 DER certificates (what the core reads as one answer). */
 function pem(ders) {
   return new TextEncoder().encode(
-    ders
-      .map((b64) => {
-        const l = label(b64);
-        return `-----BEGIN ${l}-----\n${b64.replace(/(.{64})/g, "$1\n").replace(/\n$/, "")}\n-----END ${l}-----\n`;
-      })
-      .join(""),
+    ders.map((b64) => `-----BEGIN CERTIFICATE-----\n${b64.replace(/(.{64})/g, "$1\n").replace(/\n$/, "")}\n-----END CERTIFICATE-----\n`).join(""),
   );
+}
+
+/** Least time a found certificate is remembered, whatever a DNS TTL says: long enough for the Send that asked. */
+export const MIN_TTL = 60 * 1000;
+
+/**
+ * A source's URL, parsed: HTTPS, or plain HTTP to this machine only (a test server, a local proxy). Who
+ * the user writes to is nobody else's business on the way, and a resolver's DNSSEC verdict means nothing
+ * over a path anyone can rewrite.
+ */
+export function sourceUrl(text, what) {
+  let url;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`${what} ${text} is not a URL`);
+  }
+  const loopback = url.hostname === "localhost" || url.hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
+  if (url.protocol === "https:" || (url.protocol === "http:" && loopback)) return url;
+  throw new Error(`${what} ${text} is not HTTPS`);
 }
 
 /** Reads a response body, at most MAX_BYTES; more is an error (a directory has no reason to send so much). */
@@ -100,20 +100,33 @@ async function fetchWithin(url, init, timeoutMs) {
 /** The URL of `template` for `email`, or an error saying what is wrong with the template. */
 export function directoryUrlFor(template, email) {
   if (!template.includes("{email}")) throw new Error(`the directory URL ${template} has no {email} in it`);
-  const url = new URL(template.replaceAll("{email}", encodeURIComponent(email)));
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`the directory URL ${template} is not HTTP(S)`);
-  return url;
+  sourceUrl(template.replaceAll("{email}", "x"), "the directory URL");
+  return sourceUrl(template.replaceAll("{email}", encodeURIComponent(email)), "the directory URL");
 }
 
-/** One source's answer for `email`: `{ answer: Uint8Array, ttl? }` (empty answer: nothing published). */
-async function ask(source, email, settings, siegel, webmail) {
+/**
+ * One source's answer for `email`: `{ answer: Uint8Array, ttl?, dropped? }` (empty answer: nothing
+ * published; `dropped`: how many of the webmail's values were no certificates and were left out, so that
+ * one bad value in an address book does not hide the good ones). `spelled`: the address as the user wrote
+ * it, for DNS, where the local part's case counts (RFC 8162 section 3 hashes it as it is).
+ */
+async function ask(source, email, settings, siegel, webmail, spelled) {
   const timeout = Number.isFinite(settings.directoryTimeout) && settings.directoryTimeout > 0 ? settings.directoryTimeout : DEFAULT_TIMEOUT;
   if (source === "webmail") {
     const found = webmail?.[email];
     if (!found) return null; // this webmail has no address book lookup, or was not asked
     if (found.error) throw new Error(String(found.error));
-    const ders = Array.isArray(found.certificates) ? found.certificates.filter((c) => typeof c === "string") : [];
-    return { answer: pem(ders) };
+    const ders = [];
+    let dropped = 0;
+    for (const value of Array.isArray(found.certificates) ? found.certificates : []) {
+      try {
+        // A certificate, or a PKCS#7 certs-only (LDAP's userSMIMECertificate): each value read on its own.
+        ders.push(...siegel.readTrustCollection(fromBase64(String(value))).certificates.map((c) => toBase64(c)));
+      } catch {
+        dropped++;
+      }
+    }
+    return { answer: pem(ders), dropped };
   }
   if (source === "https") {
     if (!settings.directoryUrl) return null;
@@ -124,12 +137,17 @@ async function ask(source, email, settings, siegel, webmail) {
   }
   if (source === "dns") {
     if (!settings.dohResolver) return null;
-    const url = new URL(settings.dohResolver);
-    if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`the DNS-over-HTTPS resolver ${settings.dohResolver} is not HTTP(S)`);
-    const query = siegel.smimeaQuery(email);
-    const { response, body } = await fetchWithin(url, { method: "POST", headers: { "Content-Type": "application/dns-message", Accept: "application/dns-message" }, body: query }, timeout);
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const dns = siegel.smimeaAnswer(body, email);
+    const url = sourceUrl(settings.dohResolver, "the DNS-over-HTTPS resolver");
+    // The local part as written first (its hash is the owner name), then in lower case, which is how most
+    // domains publish it; the first name with records answers.
+    let dns = null;
+    for (const name of [...new Set([spelled || email, email])]) {
+      const query = siegel.smimeaQuery(name);
+      const { response, body } = await fetchWithin(url, { method: "POST", headers: { "Content-Type": "application/dns-message", Accept: "application/dns-message" }, body: query }, timeout);
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      dns = siegel.smimeaAnswer(body, name);
+      if (dns.certificates.length || dns.others) break;
+    }
     if (dns.certificates.length && !dns.authenticated) throw new Error("the DNS answer is not DNSSEC-validated (RFC 8162 requires it)");
     return { answer: pem(dns.certificates.map((c) => toBase64(c))), ttl: dns.ttl === null ? undefined : dns.ttl * 1000 };
   }
@@ -139,20 +157,23 @@ async function ask(source, email, settings, siegel, webmail) {
 /**
  * Looks up `emails` (no contact certificate for them; the caller checks) in the sources policy turns on,
  * in its order. `webmail`: what the webmail's address book answered (`{ [email]: { certificates: [base64] }
- * | { error } }`), if it was asked. `fresh`: ignore remembered "none found" results (at Send).
- * Returns `{ [email]: { status: "found", source, summary, der } | { status: "none", reasons: [...] } }`.
+ * | { error } }`), if it was asked. `fresh`: ignore remembered "none found" results (at Send). `spelling`:
+ * each address as the user wrote it (`{ [lower case]: as written }`), for DNS.
+ * Returns `{ [email]: { status: "found", source, summary, der, chain } | { status: "none", reasons: [...] } }`
+ * (`chain`: base64 DER of the CAs between the certificate and its anchor, which Send needs to validate it).
  */
-export async function lookUp(emails, { settings, trusted, intermediates = [], siegel, webmail = null, fresh = false, now = Date.now() }) {
+export async function lookUp(emails, { settings, trusted, intermediates = [], siegel, webmail = null, fresh = false, spelling = {}, now = Date.now() }) {
   const sources = (settings.certificateSources || SOURCES).filter((s) => SOURCES.includes(s));
   const one = async (email) => {
     const kept = await db.get(db.STORES.directory, email);
-    if (kept && kept.expiresAt > now && (kept.status === "found" || !fresh)) return kept;
+    // What was found counts only while there are CAs to check it against (a change of them forgets it).
+    if (kept && kept.expiresAt > now && (kept.status === "found" ? trusted.length > 0 : !fresh)) return kept;
     const reasons = [];
     let result = null;
     for (const source of sources) {
       let got;
       try {
-        got = await ask(source, email, settings, siegel, webmail);
+        got = await ask(source, email, settings, siegel, webmail, spelling[email]);
       } catch (e) {
         reasons.push({ source, reason: e.message || String(e) });
         continue;
@@ -171,11 +192,14 @@ export async function lookUp(emails, { settings, trusted, intermediates = [], si
       }
       if (chosen.certificate) {
         const notAfter = Date.parse(chosen.summary.not_after);
-        const expiresAt = Math.min(notAfter, now + FOUND_TTL, got.ttl ? now + got.ttl : Infinity);
-        result = { email, status: "found", source, der: toBase64(chosen.certificate), summary: chosen.summary, checkedAt: now, expiresAt };
+        const ttl = got.ttl === undefined ? FOUND_TTL : Math.max(got.ttl, MIN_TTL);
+        const expiresAt = Math.min(notAfter, now + FOUND_TTL, now + ttl);
+        const chain = (chosen.chain || []).map((c) => toBase64(c));
+        result = { email, status: "found", source, der: toBase64(chosen.certificate), chain, summary: chosen.summary, checkedAt: now, expiresAt };
         break;
       }
-      if (chosen.rejected.length === 0) reasons.push({ source, reason: "no certificate published" });
+      if (got.dropped) reasons.push({ source, reason: `${got.dropped} of the values it gave ${got.dropped === 1 ? "is" : "are"} no certificate` });
+      if (chosen.rejected.length === 0 && !got.dropped) reasons.push({ source, reason: "no certificate published" });
       for (const r of chosen.rejected.slice(0, 4)) reasons.push({ source, reason: r.reason });
     }
     result ??= { email, status: "none", reasons, checkedAt: now, expiresAt: now + NONE_TTL };
@@ -192,10 +216,13 @@ export async function lookUp(emails, { settings, trusted, intermediates = [], si
 export async function remembered(email, now = Date.now()) {
   const kept = await db.get(db.STORES.directory, email.toLowerCase());
   if (!kept || kept.status !== "found" || kept.expiresAt <= now) return null;
-  return { fingerprint: kept.summary.sha256_fingerprint, der: kept.der, summary: kept.summary, source: kept.source, fromDirectory: true };
+  return { fingerprint: kept.summary.sha256_fingerprint, der: kept.der, chain: kept.chain || [], summary: kept.summary, source: kept.source, fromDirectory: true };
 }
 
-/** Forgets every remembered result (the options page's "Forget" and a change of directory settings). */
+/**
+ * Forgets every remembered result: on a change of the directory settings or sources, and of the trusted
+ * CAs (what was found was checked against the old ones).
+ */
 export async function forget() {
   const all = await db.all(db.STORES.directory);
   await db.write(db.STORES.directory, { remove: all.map((r) => r.email) });

@@ -20,10 +20,29 @@ export class MailError extends Error {
   }
 }
 
-/** The bare address of "Name <a@b>" or "a@b". */
-export function address(text) {
+/** The bare address of "Name <a@b>" or "a@b", as written. */
+export function spelledAddress(text) {
   const m = /<([^<>]+)>\s*$/.exec(String(text));
-  return (m ? m[1] : String(text)).trim().toLowerCase();
+  return (m ? m[1] : String(text)).trim();
+}
+
+/** The bare address of "Name <a@b>" or "a@b", in lower case (how Siegel keys certificates). */
+export function address(text) {
+  return spelledAddress(text).toLowerCase();
+}
+
+/** `{ [address]: as written }` for the addresses of `texts` (DNS lookups hash the local part as written). */
+function spellings(texts) {
+  return Object.fromEntries(texts.map((t) => [address(t), spelledAddress(t)]));
+}
+
+/**
+ * The certificate Siegel would encrypt to for `email`, or null: a contact's, or one a directory gave
+ * that is remembered, which counts only while there are trusted CAs (`trust`) to check it against.
+ */
+async function usableCertificate(email, trust) {
+  const contact = await certstore.contactCertificate(email);
+  return contact && (!contact.fromDirectory || trust.length > 0) ? contact : null;
 }
 
 const SIGNING = {
@@ -66,20 +85,25 @@ export async function seal(draft, request, trusted) {
   const siegel = await engine();
   const { sign, encrypt, encryptRequired, settings } = await protections(request);
   const from = address(draft.from);
-  const recipients = [...new Set([...(draft.to || []), ...(draft.cc || []), ...(draft.bcc || [])].map(address))].filter(Boolean);
+  const written = [...(draft.to || []), ...(draft.cc || []), ...(draft.bcc || [])];
+  const recipients = [...new Set(written.map(address))].filter(Boolean);
   if (recipients.length === 0) throw new MailError("no-recipients", "The message has no recipients.");
 
   let certificates = [];
+  // The CA certificates directories gave with their recipients' certificates, for validating them below.
+  const chains = [];
   let choice = null;
   if (encrypt) {
     // Recipients without a certificate yet are looked up in the directories policy turns on, asked afresh.
-    const lookups = await findCertificates(recipients, { webmail: request.webmail, fresh: true }, trusted);
+    const lookups = await findCertificates(written, { webmail: request.webmail, fresh: true }, trusted);
+    const { trust } = await collection(trusted);
     const missing = [];
     const known = [];
     for (const r of recipients) {
-      const contact = await certstore.contactCertificate(r);
+      const contact = await usableCertificate(r, trust);
       if (contact) {
         certificates.push(fromBase64(contact.der));
+        for (const c of contact.chain || []) chains.push(fromBase64(c));
         known.push({ email: r, capabilities: certstore.capabilitiesOf(contact) });
       } else missing.push(r);
     }
@@ -102,7 +126,9 @@ export async function seal(draft, request, trusted) {
   if (encrypt) {
     // To every recipient and to the sender, so that the Sent folder stays readable.
     certificates.push(identity.encryptionCertificate());
-    validation = await recipientValidation(siegel, certificates, settings, trusted);
+    // The CAs that came with the sender's own keys help to validate the sender's certificate, too.
+    for (const c of identity.chainDer()) chains.push(c);
+    validation = await recipientValidation(siegel, certificates, settings, trusted, chains);
   }
 
   const headers = [["From", draft.from], ["To", (draft.to || []).join(", ")]];
@@ -161,18 +187,19 @@ function cipherError(choice, allowed) {
  */
 export async function findCertificates(emails, { webmail = null, fresh = false } = {}, trusted) {
   const { settings } = await effectiveSettings();
+  const { trust, intermediates } = await collection(trusted);
   const out = {};
   const lacking = [];
   for (const e of [...new Set(emails.map(address))].filter(Boolean)) {
-    const contact = await certstore.contactCertificate(e);
+    const contact = await usableCertificate(e, trust);
     if (contact?.fromDirectory) out[e] = { status: "found", source: contact.source, summary: contact.summary };
     else if (contact) out[e] = { status: "contact" };
     else lacking.push(e);
   }
   if (lacking.length) {
     const siegel = await engine();
-    const { trust, intermediates } = await collection(trusted);
-    const found = await directory.lookUp(lacking, { settings, trusted: trust, intermediates, siegel, webmail, fresh });
+    const spelling = spellings(emails);
+    const found = await directory.lookUp(lacking, { settings, trusted: trust, intermediates, siegel, webmail, fresh, spelling });
     for (const [e, r] of Object.entries(found)) {
       out[e] = r.status === "found" ? { status: "found", source: r.source, summary: r.summary } : { status: "none", reasons: r.reasons };
     }
@@ -184,11 +211,12 @@ export async function findCertificates(emails, { webmail = null, fresh = false }
  * Which of `emails` have no certificate yet, neither a contact's nor a remembered directory's, and whether
  * the webmail's address book is among the sources: whom the content script asks the webmail about.
  */
-export async function lacking(emails) {
+export async function lacking(emails, trusted) {
   const { settings } = await effectiveSettings();
+  const { trust } = await collection(trusted);
   const out = [];
   for (const e of [...new Set(emails.map(address))].filter(Boolean).slice(0, directory.MAX_LOOKUPS)) {
-    if (!(await certstore.contactCertificate(e))) out.push(e);
+    if (!(await usableCertificate(e, trust))) out.push(e);
   }
   return { emails: out, webmail: (settings.certificateSources || directory.SOURCES).includes("webmail") };
 }
@@ -198,13 +226,14 @@ export async function lacking(emails) {
  * compose toolbar to show before Send, and `noCertificate`: the recipients without a certificate (to whom
  * nothing can be encrypted yet; sending refuses them).
  */
-export async function cipherPreview({ to = [], cc = [], bcc = [] }) {
+export async function cipherPreview({ to = [], cc = [], bcc = [] }, trusted) {
   const { settings } = await effectiveSettings();
+  const { trust } = await collection(trusted);
   const recipients = [...new Set([...to, ...cc, ...bcc].map(address))].filter(Boolean);
   const known = [];
   const noCertificate = [];
   for (const r of recipients) {
-    const contact = await certstore.contactCertificate(r);
+    const contact = await usableCertificate(r, trust);
     if (contact) known.push({ email: r, capabilities: certstore.capabilitiesOf(contact) });
     else noCertificate.push(r);
   }
@@ -218,10 +247,13 @@ export async function cipherPreview({ to = [], cc = [], bcc = [] }) {
  * must be shown not revoked by a CRL or an OCSP response fetched now from where the certificates say;
  * revoked refuses the message naming the recipient and the reason, and so does a status that stays unknown
  * (no source, unreachable, stale or badly signed data): fail closed, as the policy describes.
+ * `chains`: CA certificates directories gave with recipients' certificates, as extra path-building help.
  * Returns `{ options, failed }`: the validation options, and the sources that could not be fetched.
  */
-async function recipientValidation(siegel, certificates, settings, trusted) {
-  const { trust, intermediates } = await collection(trusted);
+async function recipientValidation(siegel, certificates, settings, trusted, chains = []) {
+  const collected = await collection(trusted);
+  const trust = collected.trust;
+  const intermediates = [...collected.intermediates, ...chains];
   if (!settings.checkCRLOnSend) return { options: trust.length ? { trust, intermediates } : {}, failed: [] };
   if (trust.length === 0) {
     throw new MailError(

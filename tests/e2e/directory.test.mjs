@@ -6,7 +6,10 @@
 //    thousands of certificates, a certificate for another address, one from a CA nobody trusts, an HTTP
 //    error. Each recipient gets its reason in the toolbar, and Send sends nothing, to anyone, keeping the draft;
 // 3. DANE (RFC 8162) through a DNS-over-HTTPS resolver (setting dohResolver; a small RFC 8484 server here):
-//    Carol's SMIMEA record, DNSSEC-validated (AD), gives her certificate; Bob's, not validated, gives nothing.
+//    Carol's SMIMEA record, DNSSEC-validated (AD), gives her certificate; Bob's, not validated, gives nothing;
+//    an address written in capitals is asked as written, then in lower case;
+// 4. a directory that brings the issuing CA with Bob's certificate: Alice, who trusts only the root, sends
+//    to him (the CA, which nothing else of Alice's holds, goes along to Send's validation); with no trusted CAs left, nothing found is used.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -27,6 +30,22 @@ function untrustedCertificate() {
   openssl(["req", "-new", "-key", join(PKI, "bob.key"), "-subj", "/CN=Untrusted", "-out", "u.csr"]);
   openssl(["x509", "-req", "-in", "u.csr", "-CA", join(PKI, "other-root.crt"), "-CAkey", join(PKI, "other-root.key"), "-set_serial", "0x77", "-extfile", "u.ext", "-days", "30", "-out", "u.crt"]);
   return readFileSync(join(work, "u.crt"));
+}
+
+/**
+ * Bob's certificate from a second issuing CA under the test root ("Siegel Test Directory CA"), which neither
+ * Alice's trusted CAs nor her own .p12 hold: only a directory that sends it along makes the path. PEM of
+ * both, the CA last.
+ */
+function bobByDirectoryCa() {
+  writeFileSync(join(work, "dca.ext"), "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n");
+  writeFileSync(join(work, "b2.ext"), "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=emailProtection\nsubjectAltName=email:bob@example.com\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n");
+  openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "dca.key"]);
+  openssl(["req", "-new", "-key", "dca.key", "-subj", "/O=Siegel Test/CN=Siegel Test Directory CA", "-out", "dca.csr"]);
+  openssl(["x509", "-req", "-in", "dca.csr", "-CA", join(PKI, "root.crt"), "-CAkey", join(PKI, "root.key"), "-set_serial", "0x78", "-extfile", "dca.ext", "-days", "30", "-out", "dca.crt"]);
+  openssl(["req", "-new", "-key", join(PKI, "bob.key"), "-subj", "/O=Siegel Test/CN=Bob", "-out", "b2.csr"]);
+  openssl(["x509", "-req", "-in", "b2.csr", "-CA", "dca.crt", "-CAkey", "dca.key", "-set_serial", "0x79", "-extfile", "b2.ext", "-days", "30", "-out", "b2.crt"]);
+  return Buffer.concat([readFileSync(join(work, "b2.crt")), readFileSync(join(work, "dca.crt"))]);
 }
 
 /** An RFC 8484 answer to `query` (a DNS message) with one SMIMEA record holding `cert` (DER), AD as given. */
@@ -55,6 +74,7 @@ describe("recipients' certificates from directories", () => {
   let options;
   let hostile;
   let doh;
+  const asked = [];
 
   before(async () => {
     const directory = join(work, "directory");
@@ -64,6 +84,7 @@ describe("recipients' certificates from directories", () => {
     webmail = await startWebmail(["alice@example.com", "bob@example.com", "carol@example.com"], { directory });
 
     const untrusted = untrustedCertificate();
+    const chained = bobByDirectoryCa();
     const answers = {
       "garbage@example.com": (res) => res.writeHead(200, { "content-type": "text/html" }).end("<html><body>Internal error</body></html>"),
       "huge@example.com": (res) => res.writeHead(200).end(Buffer.alloc(2 << 20, 0x41)),
@@ -76,7 +97,10 @@ describe("recipients' certificates from directories", () => {
       "slow@example.com": () => {}, // never answers
     };
     hostile = createServer((req, res) => {
-      const email = decodeURIComponent(new URL(req.url, "http://x").pathname.replace(/^\/cert\//, ""));
+      const path = new URL(req.url, "http://x").pathname;
+      // /chain/: Bob's certificate with the CA that issued it, as a directory of the organisation's answers.
+      if (path === "/chain/bob%40example.com") return res.writeHead(200).end(chained);
+      const email = decodeURIComponent(path.replace(/^\/cert\//, ""));
       (answers[email] ?? ((r) => r.writeHead(404).end()))(res);
     });
     doh = createServer((req, res) => {
@@ -86,6 +110,7 @@ describe("recipients' certificates from directories", () => {
         const query = Buffer.concat(chunks);
         if (req.method !== "POST" || req.headers["content-type"] !== "application/dns-message") return res.writeHead(415).end();
         const label = askedLabel(query);
+        asked.push(label);
         const answer = label === hashedLocal("carol") ? dnsAnswer(query, der("carol.crt"), true) : label === hashedLocal("bob") ? dnsAnswer(query, der("bob.crt"), false) : dnsAnswer(query, null, true);
         res.writeHead(200, { "content-type": "application/dns-message" }).end(answer);
       });
@@ -187,5 +212,47 @@ describe("recipients' certificates from directories", () => {
     writeFileSync(join(work, "to-carol.eml"), readFileSync(join(dir, name)));
     const inner = openssl(["cms", "-decrypt", "-in", "to-carol.eml", "-recip", join(PKI, "carol.crt"), "-inkey", join(PKI, "carol.key")]);
     assert.match(openssl(["cms", "-verify", "-CAfile", join(PKI, "root.crt"), "-purpose", "smimesign"], inner).toString(), /Found in the directory\?/);
+  });
+
+  test("DANE: an address written in capitals is asked as written (RFC 8162 hashes it so), then in lower case", { timeout: 120_000 }, async () => {
+    // Another resolver URL: what was remembered of Carol goes.
+    await setting("dohResolver", `http://127.0.0.1:${doh.address().port}/dns-query?again`);
+    asked.length = 0;
+    const { verdicts } = await lookups("CAROL@example.com", "Carol in capitals", 1);
+    assert.deepEqual(verdicts, { "carol@example.com": "found:dns" });
+    const upper = asked.indexOf(hashedLocal("CAROL"));
+    assert.ok(upper >= 0, "asked as written");
+    assert.ok(asked.indexOf(hashedLocal("carol"), upper) > upper, "then in lower case");
+  });
+
+  test("the issuing CA a directory gives goes along to Send; with no trusted CAs, nothing found is used", { timeout: 180_000 }, async () => {
+    await setting("dohResolver", "");
+    await setting("directoryUrl", `http://127.0.0.1:${hostile.address().port}/chain/{email}`);
+    // Alice now trusts only the root (her own issuing CA is in her .p12); this Bob certificate's path needs
+    // the Directory CA, which only the directory has.
+    const removeTrusted = async (name) => {
+      await options.bringToFront();
+      const n = await options.locator("#trust-list > li").count();
+      await options.locator("#trust-list > li", { hasText: name }).getByRole("button").click();
+      await options.waitForFunction((k) => document.querySelectorAll("#trust-list > li").length < k, n);
+      await page.bringToFront();
+    };
+    await removeTrusted("Siegel Test Issuing CA");
+    let { verdicts } = await lookups("bob@example.com", "With the chain", 1);
+    assert.deepEqual(verdicts, { "bob@example.com": "found:https" });
+    assert.deepEqual(await send(page), { status: "sent" });
+    const dir = join(webmail.data, "bob@example.com", "INBOX", "new");
+    const files = execFileSync("ls", ["-t", dir]).toString().trim().split("\n");
+    writeFileSync(join(work, "chained.eml"), readFileSync(join(dir, files[0])));
+    const inner = openssl(["cms", "-decrypt", "-in", "chained.eml", "-recip", join(work, "b2.crt"), "-inkey", join(PKI, "bob.key")]);
+    assert.match(openssl(["cms", "-verify", "-CAfile", join(PKI, "root.crt"), "-purpose", "smimesign"], inner).toString(), /Found in the directory\?/);
+
+    // No trusted CAs at all: what was found for Bob cannot be checked, so it is not used, and nothing is sent.
+    await removeTrusted("Siegel Test Root CA");
+    const notes = (await lookups("bob@example.com", "No CAs", 1)).notes;
+    assert.match(notes[0], /no trusted CAs are set up/);
+    const verdict = await send(page, 60_000);
+    assert.equal(verdict.status, "error");
+    assert.match(verdict.message, /^No certificate for bob@example\.com/);
   });
 });

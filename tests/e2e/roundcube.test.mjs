@@ -231,6 +231,13 @@ describe("Siegel in Roundcube with Dovecot and Postfix", () => {
   test("with only the organisation's LDAP directory (slapd, through the plugin), Alice encrypts to Bob and Carol", { timeout: 180_000 }, async () => {
     // A second browser of Alice's with no contacts at all: Bob's and Carol's certificates can only come from
     // Roundcube's LDAP address book (Bob's entry: an expired and a current certificate; Carol's: a PKCS#7).
+    // Bob's entry also holds a value that is no certificate (address books collect such things): it is left
+    // out, and does not hide his good ones.
+    const base = rc.env.LDAP_BASE.replace(/^ou=people,/, "");
+    execFileSync("ldapmodify", ["-x", "-H", `ldap://127.0.0.1:${rc.env.LDAP_PORT}/`, "-D", `cn=admin,${base}`, "-w", PASSWORD], {
+      input: `dn: uid=bob,${rc.env.LDAP_BASE}\nchangetype: modify\nadd: userSMIMECertificate\nuserSMIMECertificate:: ${Buffer.from("not a certificate").toString("base64")}\n`,
+      stdio: ["pipe", "ignore", "inherit"],
+    });
     const fresh = await rc.browserFor(extension, ALICE, { p12: "alice.p12" });
     try {
       const { page } = fresh;
