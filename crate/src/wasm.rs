@@ -64,6 +64,16 @@ fn set(obj: &js_sys::Object, key: &str, value: &JsValue) -> JsResult<()> {
     js_sys::Reflect::set(obj, &JsValue::from_str(key), value).map(|_| ())
 }
 
+/// A JS array of the certificates' DER, as `Uint8Array`s.
+fn der_array<'a>(certificates: impl IntoIterator<Item = &'a Certificate>) -> JsResult<js_sys::Array> {
+    use der::Encode;
+    let out = js_sys::Array::new();
+    for c in certificates {
+        out.push(&bytes(&c.to_der().map_err(|e| throw(Error::Crypto(e.to_string())))?));
+    }
+    Ok(out)
+}
+
 fn bytes(data: &[u8]) -> JsValue {
     js_sys::Uint8Array::from(data).into()
 }
@@ -109,24 +119,14 @@ impl Identity {
     /// for storing and exporting the public part without unlocking.
     #[wasm_bindgen(js_name = certificatesDer)]
     pub fn certificates_der(&self) -> JsResult<js_sys::Array> {
-        use der::Encode;
-        let out = js_sys::Array::new();
-        for pair in self.0.pairs() {
-            out.push(&bytes(&pair.certificate().to_der().map_err(|e| throw(Error::Crypto(e.to_string())))?));
-        }
-        Ok(out)
+        der_array(self.0.pairs().iter().map(|p| p.certificate()))
     }
 
     /// The DER of the CA certificates that came with the keys (the PKCS#12's chain): what validating the
     /// identity's own certificate may need beside the trusted CAs.
     #[wasm_bindgen(js_name = chainDer)]
     pub fn chain_der(&self) -> JsResult<js_sys::Array> {
-        use der::Encode;
-        let out = js_sys::Array::new();
-        for c in self.0.chain() {
-            out.push(&bytes(&c.to_der().map_err(|e| throw(Error::Crypto(e.to_string())))?));
-        }
-        Ok(out)
+        der_array(self.0.chain())
     }
 
     /// The DER of the certificate to give to correspondents (the current encryption certificate).
@@ -554,16 +554,12 @@ pub fn inspect(data: &[u8], password: Option<String>) -> JsResult<JsValue> {
 /// `{ format, entries: [summary + role], certificates: [Uint8Array DER] }`, duplicates merged.
 #[wasm_bindgen(js_name = readTrustCollection)]
 pub fn read_trust_collection(data: &[u8]) -> JsResult<JsValue> {
-    use der::Encode;
     let mut store = crate::trust::store::TrustStore::new();
     let summary = store.import(data).map_err(throw)?;
     let obj = js_sys::Object::new();
     set(&obj, "format", &to_js(&summary.format)?)?;
     set(&obj, "entries", &to_js(&store.entries())?)?;
-    let certs = js_sys::Array::new();
-    for c in store.certificates() {
-        certs.push(&bytes(&c.to_der().map_err(|e| throw(Error::Crypto(e.to_string())))?));
-    }
+    let certs = der_array(store.certificates())?;
     set(&obj, "certificates", &certs)?;
     Ok(obj.into())
 }
@@ -579,8 +575,9 @@ pub fn parse_certificates(data: &[u8]) -> JsResult<JsValue> {
 /// (DER, PEM or PKCS#7 certs-only; empty for none) are checked like any recipient's certificate, against
 /// the verification options `{ trust, intermediates, crls, ocspResponses, checkRevocation, time }`.
 /// Returns `{ certificate: Uint8Array | null, summary | null, chain: [Uint8Array], rejected: [{ subject,
-/// sha256Fingerprint, reason }] }` (`chain`: the CAs between the certificate and its anchor, for Send); throws `malformed` for an answer that is no certificates and `limit-exceeded` for one too
-/// big or too crowded.
+/// sha256Fingerprint, reason }] }` (`chain`: the CAs between the certificate and its anchor, for Send);
+/// throws `malformed` for an answer that is no certificates and `limit-exceeded` for one too big or too
+/// crowded.
 #[wasm_bindgen(js_name = directoryCertificate)]
 pub fn directory_certificate(answer: &[u8], email: String, options: JsValue) -> JsResult<JsValue> {
     use der::Encode;
@@ -598,10 +595,7 @@ pub fn directory_certificate(answer: &[u8], email: String, options: JsValue) -> 
             set(&obj, "summary", &JsValue::NULL)?;
         }
     }
-    let chain = js_sys::Array::new();
-    for c in &found.chain {
-        chain.push(&bytes(&c.to_der().map_err(|e| throw(Error::Crypto(e.to_string())))?));
-    }
+    let chain = der_array(&found.chain)?;
     set(&obj, "chain", &chain)?;
     set(&obj, "rejected", &to_js(&found.rejected)?)?;
     Ok(obj.into())
