@@ -100,7 +100,6 @@ async function fetchWithin(url, init, timeoutMs) {
 /** The URL of `template` for `email`, or an error saying what is wrong with the template. */
 export function directoryUrlFor(template, email) {
   if (!template.includes("{email}")) throw new Error(`the directory URL ${template} has no {email} in it`);
-  sourceUrl(template.replaceAll("{email}", "x"), "the directory URL");
   return sourceUrl(template.replaceAll("{email}", encodeURIComponent(email)), "the directory URL");
 }
 

@@ -92,15 +92,17 @@ export async function seal(draft, request, trusted) {
   let certificates = [];
   // The CA certificates directories gave with their recipients' certificates, for validating them below.
   const chains = [];
+  // The CA collection in force, read once for the lookups and the validation.
+  let ca = null;
   let choice = null;
   if (encrypt) {
     // Recipients without a certificate yet are looked up in the directories policy turns on, asked afresh.
-    const lookups = await findCertificates(written, { webmail: request.webmail, fresh: true }, trusted);
-    const { trust } = await collection(trusted);
+    ca = await collection(trusted);
+    const lookups = await certificatesFor(written, { webmail: request.webmail, fresh: true }, settings, ca);
     const missing = [];
     const known = [];
     for (const r of recipients) {
-      const contact = await usableCertificate(r, trust);
+      const contact = await usableCertificate(r, ca.trust);
       if (contact) {
         certificates.push(fromBase64(contact.der));
         for (const c of contact.chain || []) chains.push(fromBase64(c));
@@ -128,7 +130,7 @@ export async function seal(draft, request, trusted) {
     certificates.push(identity.encryptionCertificate());
     // The CAs that came with the sender's own keys help to validate the sender's certificate, too.
     for (const c of identity.chainDer()) chains.push(c);
-    validation = await recipientValidation(siegel, certificates, settings, trusted, chains);
+    validation = await recipientValidation(siegel, certificates, settings, ca, chains);
   }
 
   const headers = [["From", draft.from], ["To", (draft.to || []).join(", ")]];
@@ -186,8 +188,11 @@ function cipherError(choice, allowed) {
  * content script asked it; `fresh`: ask again for those of whom nothing was found (at Send).
  */
 export async function findCertificates(emails, { webmail = null, fresh = false } = {}, trusted) {
-  const { settings } = await effectiveSettings();
-  const { trust, intermediates } = await collection(trusted);
+  return certificatesFor(emails, { webmail, fresh }, (await effectiveSettings()).settings, await collection(trusted));
+}
+
+/** `findCertificates` with the settings and the CA collection (`collection`) already at hand. */
+async function certificatesFor(emails, { webmail, fresh }, settings, { trust, intermediates }) {
   const out = {};
   const lacking = [];
   for (const e of [...new Set(emails.map(address))].filter(Boolean)) {
@@ -247,13 +252,13 @@ export async function cipherPreview({ to = [], cc = [], bcc = [] }, trusted) {
  * must be shown not revoked by a CRL or an OCSP response fetched now from where the certificates say;
  * revoked refuses the message naming the recipient and the reason, and so does a status that stays unknown
  * (no source, unreachable, stale or badly signed data): fail closed, as the policy describes.
- * `chains`: CA certificates directories gave with recipients' certificates, as extra path-building help.
+ * `ca`: the CA collection in force (`collection`); `chains`: CA certificates directories gave with
+ * recipients' certificates and those of the sender's .p12, as extra path-building help.
  * Returns `{ options, failed }`: the validation options, and the sources that could not be fetched.
  */
-async function recipientValidation(siegel, certificates, settings, trusted, chains = []) {
-  const collected = await collection(trusted);
-  const trust = collected.trust;
-  const intermediates = [...collected.intermediates, ...chains];
+async function recipientValidation(siegel, certificates, settings, ca, chains) {
+  const trust = ca.trust;
+  const intermediates = [...ca.intermediates, ...chains];
   if (!settings.checkCRLOnSend) return { options: trust.length ? { trust, intermediates } : {}, failed: [] };
   if (trust.length === 0) {
     throw new MailError(
