@@ -671,6 +671,28 @@ pub fn may_decrypt(layers: &[Layer]) -> Result<()> {
     Ok(())
 }
 
+/// What a mail is on its face, read from its MIME structure alone: no key is used and no
+/// signature checked, so it is the same whoever asks and whatever the keys would say. A reader
+/// decides with it what to show before anything secret happens (the extension inserts its reader
+/// frame for every mail of one shape, whether it will decrypt or not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Shape {
+    /// The top-level kind.
+    pub kind: Kind,
+    /// The top level is OpenPGP (PGP/MIME), which Siegel does not read.
+    pub openpgp: bool,
+    /// How many S/MIME parts a plain mail holds below its top level (see [`unopened_parts`]).
+    pub unopened_parts: usize,
+}
+
+/// The [`Shape`] of a mail.
+pub fn shape(message: &[u8]) -> Result<Shape> {
+    let (kind, multipart) = kind_and_multipart(message)?;
+    let unopened = if kind == Kind::Plain && multipart { unopened_parts(message)?.len() } else { 0 };
+    Ok(Shape { kind, openpgp: openpgp_message(message), unopened_parts: unopened })
+}
+
 /// True when the mail's top-level entity is OpenPGP ([`is_openpgp`]).
 pub fn openpgp_message(message: &[u8]) -> bool {
     mime::parse_levels(message, 0).is_ok_and(|e| is_openpgp(&e))
@@ -726,6 +748,28 @@ mod tests {
         assert_eq!(kind_of(bare.as_bytes()).unwrap(), Kind::DetachedSigned);
         assert!(
             !open_message(b"Content-Type: text/plain\r\n\r\nhi\r\n", None, &VerifyOptions::default()).unwrap().openpgp
+        );
+    }
+
+    /// A mail's shape is read from its MIME structure alone, for every kind a reader meets.
+    #[test]
+    fn the_shape_of_a_mail_needs_no_key() {
+        let attacks = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/attacks");
+        let read = |name: &str| std::fs::read(format!("{attacks}/{name}")).unwrap();
+        let plain = b"From: a@example.com\r\nContent-Type: text/plain\r\n\r\nhi\r\n";
+        assert_eq!(shape(plain).unwrap(), Shape { kind: Kind::Plain, openpgp: false, unopened_parts: 0 });
+        let encrypted = shape(&read("cbc-remote.eml")).unwrap();
+        assert_eq!((encrypted.kind, encrypted.unopened_parts), (Kind::Encrypted, 0));
+        // EFAIL's shape: an encrypted part between attacker HTML parts is a plain mail with one part left unopened.
+        let efail = shape(&read("efail-direct.eml")).unwrap();
+        assert_eq!((efail.kind, efail.openpgp), (Kind::Plain, false));
+        assert!(efail.unopened_parts >= 1, "{efail:?}");
+        let pgp = b"Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=b\r\n\r\n--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n--b--\r\n";
+        assert_eq!(shape(pgp).unwrap(), Shape { kind: Kind::Plain, openpgp: true, unopened_parts: 0 });
+        // Bytes with no header section read as a plain body, as every reader of the mail reads them.
+        assert_eq!(
+            shape(b"\x00\x01 not a mail").unwrap(),
+            Shape { kind: Kind::Plain, openpgp: false, unopened_parts: 0 }
         );
     }
 

@@ -628,6 +628,14 @@ pub fn smimea_answer(response: &[u8], email: String) -> JsResult<JsValue> {
     Ok(obj.into())
 }
 
+/// What a mail is on its face, with no key used ([`smime::Shape`]): `{ kind: "detachedSigned" |
+/// "opaqueSigned" | "encrypted" | "plain", openpgp, unopenedParts }`. The extension decides with it
+/// what to insert into the webmail's page before any private-key operation happens.
+#[wasm_bindgen(js_name = messageShape)]
+pub fn message_shape(mail: &[u8]) -> JsResult<JsValue> {
+    to_js(&smime::shape(mail).map_err(throw)?)
+}
+
 /// What a reader shows of a mail: `{ headers: [[name, value]], text, html, attachments: [{ filename,
 /// contentType, data: Uint8Array }] }`, header values RFC 2047 decoded.
 #[wasm_bindgen(js_name = parseMessage)]
