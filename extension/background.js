@@ -1,35 +1,36 @@
-// Siegel's service worker: all cryptography happens here, in the wasm core. Extension pages (options,
-// popup) talk to it with chrome.runtime messages `{ op, ...args }` and get `{ ok, result }` or
-// `{ ok: false, error: { code, message } }`. Key material never leaves this worker: no operation returns
-// a private key, a PKCS#12 file or its password, and content scripts (web pages) may not call the
-// operations below at all.
+// Siegel's service worker: all cryptography happens here, in the wasm core. Callers are told apart by
+// lib/senders.js, and each kind has its own operations below: Siegel's own pages (options, popup) every
+// privileged one; the reader and editor frames inside the webmail only their own job; content scripts
+// (which relay for the webmail page, and whose input is hostile) only to stage a message for the reader
+// and to open and close compose sessions. Replies are `{ ok, result }` or `{ ok: false, error: { code,
+// message } }`. Key material never leaves this worker: no operation returns a private key, a PKCS#12 file
+// or its password, and no content script ever receives plaintext of protected mail or a sealed message it
+// could have asked for. The threat model is SECURITY.md.
 
 import * as keyring from "./lib/keyring.js";
+import * as autolock from "./lib/autolock.js";
 import * as certstore from "./lib/certstore.js";
+import * as compose from "./lib/compose.js";
+import * as confirm from "./lib/confirm.js";
+import * as reading from "./lib/reading.js";
+import * as unlocked from "./lib/unlocked.js";
 import * as vault from "./lib/vault.js";
-import * as mail from "./lib/mail.js";
 import * as directory from "./lib/directory.js";
 import { STORES } from "./lib/db.js";
 import { describeError, engine } from "./lib/engine.js";
+import { senderKind } from "./lib/senders.js";
 import { effectiveSettings, setUserSetting } from "./lib/settings.js";
 import * as webmails from "./lib/webmails.js";
 
-const AUTOLOCK = "siegel-autolock";
+unlocked.restrict();
+// A worker started while Siegel was unlocked (the browser stops idle workers) opens the keys again.
+keyring.restore();
 
-/** True for messages from this extension's own pages (not content scripts, not other extensions). */
-function fromExtensionPage(sender) {
-  return sender.id === chrome.runtime.id && typeof sender.url === "string" && sender.url.startsWith(chrome.runtime.getURL(""));
+/** Tells Siegel's own pages and frames that the lock state changed (readers drop decrypted content). */
+function announce(state) {
+  chrome.runtime.sendMessage({ siegel: "lock-state", ...state }).catch(() => {});
 }
-
-async function touch() {
-  if (!keyring.isUnlocked()) return;
-  const { settings } = await effectiveSettings();
-  await chrome.alarms.create(AUTOLOCK, { delayInMinutes: Math.max(1, settings.autoLockMinutes) });
-}
-
-chrome.alarms.onAlarm.addListener((alarm) => {
-  if (alarm.name === AUTOLOCK) keyring.lock();
-});
+keyring.onLock((reason) => announce({ unlocked: false, reason }));
 
 /** The trust anchors in force: the administrator's (policy) if set, else the user's collection. */
 async function trustedCertificates() {
@@ -74,7 +75,8 @@ chrome.storage.onChanged.addListener((changes, area) => {
   if (area === "managed") directory.forget().catch((e) => console.warn("Siegel: could not forget directory results:", e && e.message));
 });
 
-const ops = {
+/** Operations of Siegel's own pages (options, popup): the only privileged ones. */
+const pageOps = {
   async status() {
     const { settings } = await effectiveSettings();
     const { accepted, refused } = await webmailsReady;
@@ -83,6 +85,7 @@ const ops = {
       webmailErrors: refused,
       initialized: Boolean(await vault.meta()),
       unlocked: keyring.isUnlocked(),
+      lockReason: keyring.isUnlocked() ? null : (await unlocked.lockReason())?.reason ?? null,
       identities: await keyring.list(),
       autoLockMinutes: settings.autoLockMinutes,
       version: (await engine()).version(),
@@ -90,33 +93,35 @@ const ops = {
   },
   async unlock({ passphrase }) {
     await keyring.unlock(passphrase);
-    await touch();
-    return ops.status();
+    await autolock.arm();
+    announce({ unlocked: true });
+    return pageOps.status();
   },
   async lock() {
-    keyring.lock();
-    await chrome.alarms.clear(AUTOLOCK);
-    return ops.status();
+    await keyring.lock("user");
+    return pageOps.status();
   },
   async importIdentity({ p12, password, passphrase }) {
     const { settings } = await effectiveSettings();
     if (!settings.allowSoftCerts) {
       throw Object.assign(new Error("Your administrator does not allow importing certificates from files."), { code: "policy" });
     }
+    const wasUnlocked = keyring.isUnlocked();
     const identity = await keyring.importPkcs12({ p12, password, passphrase });
-    await touch();
+    await autolock.arm();
+    if (!wasUnlocked && keyring.isUnlocked()) announce({ unlocked: true });
     return identity;
   },
   async removeIdentity({ id }) {
     await keyring.remove(id);
-    return ops.status();
+    return pageOps.status();
   },
   async exportCertificate({ id, fingerprint }) {
     return keyring.exportCertificate(id, fingerprint);
   },
   async changePassphrase({ current, next }) {
     await keyring.changePassphrase(current, next);
-    return ops.status();
+    return pageOps.status();
   },
   async settings() {
     return effectiveSettings();
@@ -145,7 +150,7 @@ const ops = {
   async trustRemove({ fingerprint }) {
     await certstore.remove(STORES.trust, fingerprint);
     await directory.forget();
-    return ops.trustList();
+    return pageOps.trustList();
   },
   async contactsList() {
     return certstore.list(STORES.contacts);
@@ -157,128 +162,84 @@ const ops = {
     await certstore.remove(STORES.contacts, fingerprint);
     return certstore.list(STORES.contacts);
   },
-  /** The reader page (an extension page, in a frame inside the webmail) fetches an opened message. */
-  async readerResult({ token }) {
-    return mail.take(String(token));
-  },
 };
 
 /**
- * What content scripts (webmail adapters) may ask: the compose defaults, sealing a draft into S/MIME, and
- * opening a raw message into a token that only the extension's reader page can redeem. None returns a key;
- * `open` returns no plaintext.
+ * What content scripts may ask, each carrying the page's hostile input: stage a message the webmail shows
+ * (no key is used; lib/reading.js), say it left the screen, and open, close and poke compose sessions
+ * (lib/compose.js). None returns plaintext, a signature or a sealed message, and none counts as the user's
+ * activity for auto-lock.
  */
-/**
- * What a content script passes on from the webmail's address book, reduced to its shape: `{ [email]:
- * { certificates: [base64, at most 64] } | { error } }`. Nothing in it is trusted (lib/directory.js checks
- * every certificate against the trusted CAs); this only keeps its size and types in bounds.
- */
-function webmailAnswers(value) {
-  if (!value || typeof value !== "object") return null;
-  const out = Object.create(null);
-  for (const [email, answer] of Object.entries(value).slice(0, 50)) {
-    if (!answer || typeof answer !== "object" || email.length > 254) continue;
-    if (typeof answer.error === "string") out[email.toLowerCase()] = { error: answer.error.slice(0, 500) };
-    else if (Array.isArray(answer.certificates)) {
-      // 90,000 base64 characters: the plugin's 64 KiB of DER per value, encoded.
-      const certificates = answer.certificates.filter((c) => typeof c === "string" && c.length > 0 && c.length <= 90_000 && /^[A-Za-z0-9+/=]*$/.test(c)).slice(0, 64);
-      out[email.toLowerCase()] = { certificates };
-    }
-  }
-  return out;
-}
-
 const contentOps = {
-  async composeState({ from }) {
-    const { settings, locked } = await effectiveSettings();
-    let hasIdentity = false;
-    if (keyring.isUnlocked()) {
-      try {
-        keyring.identityFor(mail.address(from));
-        hasIdentity = true;
-      } catch {
-        hasIdentity = false;
-      }
-    }
-    return {
-      unlocked: keyring.isUnlocked(),
-      hasIdentity,
-      sign: settings.alwaysSign,
-      encrypt: settings.alwaysEncrypt,
-      signLocked: locked.includes("alwaysSign") && settings.alwaysSign,
-      encryptLocked: locked.includes("alwaysEncrypt") && settings.alwaysEncrypt,
-    };
-  },
-  /** The cipher a draft to these recipients would be encrypted with (lib/negotiate.js), for the toolbar. */
-  async cipherPreview({ to, cc, bcc }) {
-    const list = (v) => (Array.isArray(v) ? v.map(String) : []);
-    return mail.cipherPreview({ to: list(to), cc: list(cc), bcc: list(bcc) }, trustedCertificates);
-  },
-  /** Recipients with no certificate yet (lib/mail.js `lacking`): whom to ask the webmail's address book about. */
-  async lackingCertificates({ emails }) {
-    return mail.lacking(Array.isArray(emails) ? emails.map(String) : [], trustedCertificates);
-  },
-  /** Where each recipient's certificate comes from, after looking up those without one (lib/directory.js). */
-  async findCertificates({ emails, webmail }) {
-    return mail.findCertificates(Array.isArray(emails) ? emails.map(String) : [], { webmail: webmailAnswers(webmail) }, trustedCertificates);
-  },
-  async seal({ draft, sign, encrypt, webmail }) {
-    const sealed = await mail.seal(draft, { sign, encrypt, webmail: webmailAnswers(webmail) }, trustedCertificates);
-    await touch();
-    return sealed;
-  },
-  async open({ raw }, sender) {
-    const opened = await mail.open(raw, trustedCertificates);
-    await touch();
-    await showVerdict(sender.tab?.id, opened.summary);
-    return opened;
-  },
+  readStage: (m, sender) => reading.stage({ raw: m.raw, hint: m.hint }, sender),
+  readGone: (m, sender) => reading.gone({ token: m.token }, sender),
+  composeOpen: (m, sender) => compose.open({ composeId: m.composeId, draft: m.draft, original: m.original }, sender),
+  composeClose: (m, sender) => compose.close({ session: m.session }, sender),
+  composeRequested: (m, sender) => compose.requested({ session: m.session, what: m.what }, sender),
 };
 
-const BADGES = {
-  trusted: ["\u2713", "#1e7b34"],
-  invalid: ["\u2717", "#b3261e"],
-  mismatch: ["!", "#b3261e"],
-  wrapped: ["!", "#b3261e"],
-  untrusted: ["?", "#8a5a00"],
-  unknown: ["?", "#8a5a00"],
-  unsigned: ["", "#777777"],
-};
-
-/**
- * The toolbar badge of the tab says what the mail open in it amounts to. The badge is browser chrome:
- * neither the webmail nor mail content can draw it, so unsigned HTML imitating Siegel's banner cannot
- * imitate the badge too.
- */
-async function showVerdict(tabId, summary) {
-  if (tabId === undefined) return;
-  const [text, color] = BADGES[summary.shown] || BADGES.unsigned;
-  await chrome.action.setBadgeText({ tabId, text });
-  await chrome.action.setBadgeBackgroundColor({ tabId, color });
+/** The user did something in Siegel's own UI (a frame's trusted event): auto-lock starts over. */
+async function activity() {
+  await autolock.activity();
+  return true;
 }
 
-/** True for a content script of this extension running in a web page's tab. */
-function fromContentScript(sender) {
-  return sender.id === chrome.runtime.id && Boolean(sender.tab) && typeof sender.url === "string" && /^https?:/.test(sender.url);
+/** What Siegel's reader frame may ask: open its message, say it has been seen, and user activity. */
+const readerOps = {
+  readerOpen: (m, sender) => reading.open({ token: m.token, ancestor: m.ancestor }, sender, trustedCertificates),
+  readerSeen: (m, sender) => reading.seen({ token: m.token }, sender),
+  lockState: () => compose.lockState(),
+  activity,
+};
+
+/** What Siegel's editor frame may ask: its compose session's operations, and user activity. */
+const editorOps = {
+  editorOpen: (m, sender) => compose.editorOpen({ session: m.session }, sender),
+  editorEnvelope: (m, sender) => compose.editorEnvelope({ session: m.session, encrypt: Boolean(m.encrypt) }, sender, trustedCertificates),
+  editorImport: (m, sender) => compose.editorImport({ session: m.session }, sender),
+  editorLoad: (m, sender) => compose.editorLoad({ session: m.session }, sender, trustedCertificates),
+  editorMode: (m, sender) => compose.editorMode({ session: m.session, protect: m.protect }, sender),
+  editorRelease: (m, sender) => compose.editorRelease({ session: m.session, text: m.text, html: m.html }, sender),
+  editorSend: (m, sender) => compose.editorSend(m, sender, trustedCertificates),
+  editorSave: (m, sender) => compose.editorSave(m, sender),
+  editorConfirm: async (m, sender) => compose.confirmSend({ session: m.session }, sender, () => confirm.ask(m.summary)),
+  lockState: () => compose.lockState(),
+  activity,
+};
+
+/** What the confirmation window may ask: what it shows, and the user's answer. */
+const confirmOps = {
+  confirmSummary: (m) => confirm.summary({ id: m.id }),
+  confirmAnswer: (m) => confirm.answer({ id: m.id, yes: m.yes }),
+};
+
+const OPS = { page: pageOps, content: contentOps, reader: readerOps, editor: editorOps, confirm: confirmOps };
+
+/** An error as the caller gets it: code and message, and what a refused Send names. */
+function errorReply(e) {
+  return {
+    ...describeError(e),
+    ...(e && e.missing ? { missing: e.missing, required: Boolean(e.required), reasons: Array.isArray(e.reasons) ? e.reasons : [] } : {}),
+    ...(e && e.code === "no-common-cipher" ? { who: String(e.who), allowed: String(e.allowed) } : {}),
+  };
 }
 
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   const name = message && typeof message.op === "string" ? message.op : "";
-  if (Object.hasOwn(contentOps, name) && fromContentScript(sender)) {
-    contentOps[name](message, sender)
-      .then((result) => sendResponse({ ok: true, result }))
-      .catch((e) => sendResponse({ ok: false, error: { ...describeError(e), ...(e && e.missing ? { missing: e.missing, required: Boolean(e.required), reasons: Array.isArray(e.reasons) ? e.reasons : [] } : {}), ...(e && e.code === "no-common-cipher" ? { who: String(e.who), allowed: String(e.allowed) } : {}) } }));
-    return true;
-  }
-  const op = Object.hasOwn(ops, name) ? ops[name] : undefined;
-  if (!op) return false;
-  if (!fromExtensionPage(sender)) {
+  if (!name) return false; // not a request to the worker (a broadcast between Siegel's pages)
+  const kind = senderKind(sender);
+  const table = kind ? OPS[kind] : null;
+  if (!table || !Object.hasOwn(table, name)) {
     sendResponse({ ok: false, error: { code: "forbidden", message: "Not allowed from this context." } });
     return false;
   }
-  op(message)
+  keyring
+    .ready()
+    // Using Siegel's own pages is the user's activity: auto-lock starts over (never for content scripts).
+    .then(() => (kind === "page" ? autolock.activity() : undefined))
+    .then(() => table[name](message, sender))
     .then((result) => sendResponse({ ok: true, result }))
-    .catch((e) => sendResponse({ ok: false, error: describeError(e) }));
+    .catch((e) => sendResponse({ ok: false, error: errorReply(e) }));
   return true; // the response is sent asynchronously
 });
 

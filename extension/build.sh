@@ -58,6 +58,17 @@ unpacked="$out/unpacked"
 rm -rf "$unpacked" && mkdir -p "$unpacked/wasm"
 tar -C "$ext" -c \
   --exclude=./build.sh --exclude=./pack.sh --exclude=./tools --exclude=./tests --exclude=./wasm \
+  --exclude=./node_modules --exclude=./package.json --exclude=./package-lock.json --exclude='*.src.js' \
   --exclude='*.md' --exclude='*/.*' --exclude='*.test.*' . | tar -C "$unpacked" -x
 cp "$ext/wasm/siegel.js" "$ext/wasm/siegel_bg.wasm" "$unpacked/wasm/"
+
+# The editor frame's library (Squire and DOMPurify, pinned in extension/package.json, installed by
+# .ci/setup's npm ci), bundled into one module with esbuild; their licence comments stay at its end.
+esbuild="$ext/node_modules/.bin/esbuild"
+if [ ! -x "$esbuild" ]; then
+  (cd "$ext" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent) ||
+    { echo "build.sh: npm ci in extension/ failed (the editor library is needed)" >&2; exit 1; }
+fi
+"$esbuild" "$ext/editor/vendor.src.js" --bundle --format=esm --minify --legal-comments=eof --log-level=warning \
+  --outfile="$unpacked/editor/vendor.js"
 echo "$unpacked"

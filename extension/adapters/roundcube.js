@@ -1,43 +1,66 @@
 // The adapter for Roundcube 1.6 (Elastic skin) with Siegel's plugin (www/roundcube/siegel/). The plugin's
 // page script speaks the page contract of www/API.md for Roundcube (siegelContent.pageContract); this file
-// knows where Roundcube's compose view and message view are in the DOM: the toolbar goes above the compose
-// headers, and the reader frame takes the place of the message body (in the preview frame or the full
-// view), whose own content is hidden. Everything else is webmail-agnostic (content/siegel-content.js).
+// knows where Roundcube's compose view and message view are in the DOM: Siegel's editor frame goes between
+// the compose headers and the body editor (which, with the attachment area, it stands in for while it holds
+// the message), and the reader frame takes the place of the message body (in the preview frame or the full
+// view), whose own content is hidden. Everything else is webmail-agnostic (content/*.js).
 (() => {
   "use strict";
   if (!document.querySelector('meta[name="webmail-api"][content="roundcube-siegel-1"]') || !globalThis.siegelContent) return;
+  const { pageContract, ownBuffer, messageRef } = globalThis.siegelContent;
 
-  const composeHandlers = new Map();
+  const sendHandlers = new Map();
+  const saveHandlers = new Map();
   let hooks = null;
   let composing = null;
   let showing = null;
-  const ask = globalThis.siegelContent.pageContract({
-    "compose-open": (m) => startCompose(m.composeId),
-    "send-requested": (m) => composeHandlers.get(m.composeId)?.(),
+  const ask = pageContract({
+    "compose-open": (m) => startCompose(m),
+    "send-requested": (m) => sendHandlers.get(m.composeId)?.(),
+    "save-requested": (m) => saveHandlers.get(m.composeId)?.(),
     "message-open": (m) => startMessage(m),
   });
 
-  function startCompose(composeId) {
-    const headers = document.querySelector("#compose-headers");
-    if (!hooks || !headers || typeof composeId !== "string" || composing === composeId) return;
+  // Roundcube's own body editor and attachment area, which Siegel's editor stands in for.
+  const OWN_EDITOR = ["#composebodycontainer", "#compose-attachments"];
+
+  function startCompose({ composeId, draft, original }) {
+    const body = document.querySelector("#composebodycontainer");
+    if (!hooks || !body || typeof composeId !== "string" || composing === composeId) return;
     composing = composeId;
     hooks.onCompose({
-      mount: (el) => headers.before(el),
+      composeId,
+      draft: messageRef(draft),
+      original: messageRef(original),
+      mount: (el) => body.before(el),
       getDraft: async () => (await ask("get-draft", { composeId })).draft,
       // Roundcube's LDAP address books, through the plugin (www/roundcube/siegel/lib/siegel_directory.php).
       lookupCertificates: async (emails) => (await ask("lookup-certificates", { emails })).results,
       getRecipients: async () => {
-        const { to, cc, bcc } = await ask("get-recipients", { composeId });
-        return { to, cc, bcc };
+        const { from, to, cc, bcc, subject } = await ask("get-recipients", { composeId });
+        return { from, to, cc, bcc, subject };
       },
+      getRaw: async (folder, id) => new Uint8Array((await ask("get-raw", { folder, id })).raw),
       sendRaw: async (raw, envelopeTo) => {
-        const buffer = globalThis.siegelContent.ownBuffer(raw);
+        const buffer = ownBuffer(raw);
         await ask("send-raw", { composeId, raw: buffer, envelopeTo }, [buffer]);
+      },
+      saveDraft: async (raw) => {
+        const buffer = ownBuffer(raw);
+        const { draftId } = await ask("save-draft", { composeId, raw: buffer }, [buffer]);
+        return { draftId: draftId === undefined || draftId === null ? null : String(draftId) };
+      },
+      setBody: async (text, html) => {
+        await ask("set-body", { composeId, text, html });
       },
       setIntercept: (on) => {
         document.documentElement.dataset.siegelIntercept = on ? "1" : "0";
       },
-      onSendRequested: (handler) => composeHandlers.set(composeId, handler),
+      showWebmailEditor: (visible) => {
+        for (const selector of OWN_EDITOR) for (const el of document.querySelectorAll(selector)) visible ? el.style.removeProperty("display") : el.style.setProperty("display", "none", "important");
+      },
+      onSendRequested: (handler) => sendHandlers.set(composeId, handler),
+      onSaveRequested: (handler) => saveHandlers.set(composeId, handler),
     });
   }
 

@@ -1,10 +1,14 @@
 // The keyring: the user's identities (each a history of PKCS#12 imports, so that old mail stays readable),
 // stored with their public certificates in the clear and their private material only inside the vault.
-// While unlocked, the merged wasm Identity objects and the vault key live in this service worker's memory
-// and nowhere else; locking (by hand, after inactivity, or when the browser stops the worker) drops them.
+// While unlocked, the merged wasm Identity objects and the vault key live in this service worker's memory;
+// the key's bytes also wait in chrome.storage.session (lib/unlocked.js), so that a worker the browser
+// stopped while Siegel was unlocked opens the identities again when it wakes (`restore`). Locking (by
+// hand, after inactivity, or when Siegel suspects its keys are being probed) drops both, and tells the
+// modules that keep anything decrypted (`onLock`).
 
 import * as db from "./db.js";
 import * as vault from "./vault.js";
+import * as unlocked from "./unlocked.js";
 import { engine } from "./engine.js";
 import { fromBase64, toBase64, wipe } from "./bytes.js";
 
@@ -16,16 +20,70 @@ export class KeyringError extends Error {
 }
 
 const state = { key: null, identities: new Map(), emails: new Map() };
+const lockListeners = new Set();
+let restoring = Promise.resolve();
 
 export function isUnlocked() {
   return state.key !== null;
 }
 
-export function lock() {
+/** Runs `listener(reason)` whenever Siegel locks (what it holds decrypted must go). */
+export function onLock(listener) {
+  lockListeners.add(listener);
+}
+
+function drop() {
   for (const identity of state.identities.values()) identity.free?.();
   state.identities.clear();
   state.emails.clear();
   state.key = null;
+}
+
+/**
+ * Locks: the identities and the key leave memory and session storage. `reason` ("user", "timeout",
+ * "probing", ...) is kept for the user when Siegel locked on its own.
+ */
+export async function lock(reason = "user") {
+  drop();
+  await unlocked.clear(reason);
+  for (const listener of lockListeners) {
+    try {
+      await listener(reason);
+    } catch (e) {
+      console.warn("Siegel: a lock listener failed:", e && e.message);
+    }
+  }
+}
+
+/**
+ * A worker that starts while Siegel was unlocked opens the identities again from the key bytes kept in
+ * session storage, unless the auto-lock deadline has passed. Operations wait for it (`ready`).
+ */
+export function restore(now = Date.now()) {
+  restoring = (async () => {
+    const kept = await unlocked.load();
+    if (!kept || state.key) return;
+    if (kept.until === null || kept.until <= now) {
+      await lock("timeout");
+      return;
+    }
+    const key = await vault.keyFromRaw(kept.raw);
+    wipe(kept.raw);
+    if (!(await vault.opens(key))) {
+      await lock("user");
+      return;
+    }
+    await openAll(key);
+  })().catch(async (e) => {
+    console.warn("Siegel: could not restore the unlocked state:", e && e.message);
+    await lock("user").catch(() => {});
+  });
+  return restoring;
+}
+
+/** Resolves once a restore under way has finished. */
+export function ready() {
+  return restoring;
 }
 
 function requireUnlocked() {
@@ -59,9 +117,16 @@ async function openIdentity(siegel, record, key) {
   return merged;
 }
 
-/** Unlocks with the passphrase: derives the key and opens every identity into memory. */
+/** Unlocks with the passphrase: derives the key, opens every identity into memory, and keeps the key's
+ * bytes in session storage (armed by lib/autolock.js with its deadline). */
 export async function unlock(passphrase) {
-  const key = await vault.unlock(passphrase);
+  const { key, raw } = await vault.unlock(passphrase);
+  await openAll(key);
+  await unlocked.save(raw);
+  wipe(raw);
+}
+
+async function openAll(key) {
   const siegel = await engine();
   const opened = new Map();
   const emails = new Map();
@@ -74,7 +139,7 @@ export async function unlock(passphrase) {
     for (const i of opened.values()) i.free?.();
     throw e;
   }
-  lock();
+  drop();
   state.key = key;
   state.identities = opened;
   state.emails = emails;
@@ -127,8 +192,11 @@ export async function importPkcs12({ p12, password, passphrase }) {
 
     let key = state.key;
     if (!(await vault.meta())) {
-      key = await vault.create(passphrase);
+      const created = await vault.create(passphrase);
+      key = created.key;
       state.key = key;
+      await unlocked.save(created.raw);
+      wipe(created.raw);
     }
     if (!key) requireUnlocked();
 
@@ -180,8 +248,13 @@ export async function exportCertificate(id, fingerprint) {
 }
 
 export async function changePassphrase(current, next) {
-  const key = await vault.changePassphrase(current, next);
-  if (state.key) state.key = key;
+  const { key, raw } = await vault.changePassphrase(current, next);
+  if (state.key) {
+    state.key = key;
+    const kept = await unlocked.load();
+    await unlocked.save(raw, kept?.until ?? null);
+  }
+  wipe(raw);
 }
 
 /** The unlocked identity whose certificates name `email`; throws when locked or when there is none. */

@@ -1,6 +1,6 @@
 // Writing and reading mail in the service worker: a draft becomes signed and/or encrypted MIME, and an
-// S/MIME message becomes a report plus the plaintext, which stays in this worker until the extension's own
-// reader page asks for it. Webmail-agnostic: adapters hand over drafts and raw messages.
+// S/MIME message becomes a report plus the plaintext, handed only to Siegel's own reader frame
+// (lib/reading.js) or editor frame (lib/compose.js), never to a content script or the webmail page.
 
 import * as keyring from "./keyring.js";
 import * as certstore from "./certstore.js";
@@ -271,15 +271,6 @@ async function recipientValidation(siegel, certificates, settings, ca, chains) {
   return { options: { trust, intermediates, crls, ocspResponses, checkRevocation: true, missingRevocation: "fail" }, failed };
 }
 
-// Opened messages wait here, by token, until the reader page fetches them (never the webmail page).
-const opened = new Map();
-const TTL = 10 * 60 * 1000;
-
-function forget() {
-  const now = Date.now();
-  for (const [token, entry] of opened) if (now - entry.at > TTL) opened.delete(token);
-}
-
 function summarise(layers, unopenedParts, openpgp = false, attribution = undefined) {
   const encrypted = layers.find((l) => l.layer === "encrypted");
   const signed = layers.filter((l) => l.layer === "signed");
@@ -290,7 +281,7 @@ function summarise(layers, unopenedParts, openpgp = false, attribution = undefin
     // The reader's verdict (see lib/verdict.js): what the toolbar badge shows.
     shown: verdictOf(layers, attribution).key,
     unopenedParts: unopenedParts.length,
-    // PGP/MIME, which Siegel does not read: the page's note says so instead of "Not signed".
+    // PGP/MIME, which Siegel does not read.
     openpgp: Boolean(openpgp),
   };
 }
@@ -326,15 +317,17 @@ function undecidedSources(layers) {
 }
 
 /**
- * Opens a raw S/MIME message: decrypts with any unlocked identity, verifies; returns `{ token, summary }`.
- * Unless `disableCRLCheck` is set, revocation is checked: CRLs and OCSP answers the message carries count, a
- * certificate whose CA publishes no status passes (`acceptUnpublished`), and what the signers' certificates
- * publish but nothing at hand decides is fetched (lib/revocation.js) and the message verified again. What
- * cannot be fetched leaves the verdict "revocation status unknown".
+ * Opens a raw S/MIME message (bytes): decrypts with any unlocked identity, verifies, and returns `{ view,
+ * summary, trustedSigners }`: what the reader shows (headers, text, html, attachments as base64, the
+ * layers), the verdict for the toolbar badge, and the signers whose signature is valid and trusted (their
+ * certificates become contacts only once the reader has been shown, lib/reading.js). Unless
+ * `disableCRLCheck` is set, revocation is checked: CRLs and OCSP answers the message carries count, a
+ * certificate whose CA publishes no status passes (`acceptUnpublished`), and what the signers'
+ * certificates publish but nothing at hand decides is fetched (lib/revocation.js) and the message verified
+ * again. What cannot be fetched leaves the verdict "revocation status unknown".
  */
-export async function open(rawBase64, trusted) {
+export async function open(raw, trusted) {
   const siegel = await engine();
-  const raw = fromBase64(rawBase64);
   const { settings } = await effectiveSettings();
   const checkRevocation = !settings.disableCRLCheck;
   const options = { ...(await collection(trusted)), checkRevocation, acceptUnpublished: true };
@@ -344,9 +337,29 @@ export async function open(rawBase64, trusted) {
     const { crls, ocspResponses } = await revocation.fetchAll(sources, settings.crlRetrievalTimeout);
     if (crls.length || ocspResponses.length) result = await openWith(siegel, raw, { ...options, crls, ocspResponses });
   }
-  // Correspondents' certificates are collected from mail whose signature is valid and trusted, and with
-  // them what the signer announced they can decrypt (kept only for the certificate Siegel encrypts to).
-  for (const signer of result.trustedSigners || []) {
+  const parsed = siegel.parseMessage(result.message);
+  const unopenedParts = result.unopenedParts || [];
+  return {
+    view: {
+      layers: result.layers,
+      unopenedParts,
+      attribution: result.attribution,
+      headers: parsed.headers,
+      text: parsed.text ?? null,
+      html: parsed.html ?? null,
+      attachments: parsed.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, data: toBase64(a.data) })),
+    },
+    summary: summarise(result.layers, unopenedParts, result.openpgp, result.attribution),
+    trustedSigners: result.trustedSigners || [],
+  };
+}
+
+/**
+ * Correspondents' certificates are collected from mail whose signature is valid and trusted, and with them
+ * what the signer announced they can decrypt (kept only for the certificate Siegel encrypts to).
+ */
+export async function importSigners(signers) {
+  for (const signer of signers) {
     try {
       const { fingerprints } = await certstore.importInto("contacts", toBase64(signer.certificate));
       await certstore.rememberCapabilities(fingerprints[0], signer.capabilities, signer.signingTime);
@@ -354,27 +367,4 @@ export async function open(rawBase64, trusted) {
       // A signer certificate without an email address cannot be a contact; nothing to collect.
     }
   }
-  const parsed = siegel.parseMessage(result.message);
-  forget();
-  const token = crypto.randomUUID();
-  const unopenedParts = result.unopenedParts || [];
-  opened.set(token, { at: Date.now(), layers: result.layers, unopenedParts, attribution: result.attribution, parsed });
-  return { token, summary: summarise(result.layers, unopenedParts, result.openpgp, result.attribution) };
-}
-
-/** The opened message for the reader page: headers, text, html, attachments (base64) and the layers. */
-export function take(token) {
-  forget();
-  const entry = opened.get(token);
-  if (!entry) throw new MailError("expired-message", "This message is no longer open; open it again in your webmail.");
-  const { parsed, layers, unopenedParts, attribution } = entry;
-  return {
-    layers,
-    unopenedParts,
-    attribution,
-    headers: parsed.headers,
-    text: parsed.text ?? null,
-    html: parsed.html ?? null,
-    attachments: parsed.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, data: toBase64(a.data) })),
-  };
 }

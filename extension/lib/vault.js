@@ -1,6 +1,7 @@
 // The vault: private material encrypted at rest with a key derived from the user's passphrase
-// (PBKDF2-SHA-256, 600 000 iterations, AES-256-GCM). The derived key is a non-extractable CryptoKey that
-// lives only in the service worker's memory while unlocked.
+// (PBKDF2-SHA-256, 600 000 iterations, AES-256-GCM). The derived key is used as a non-extractable
+// CryptoKey; its raw bytes are handed out once, when it is derived, so that the unlocked state can outlive
+// the service worker being stopped (lib/unlocked.js keeps them in chrome.storage.session).
 
 import * as db from "./db.js";
 import { fromBase64, toBase64 } from "./bytes.js";
@@ -18,15 +19,21 @@ export class VaultError extends Error {
   }
 }
 
+/** The 32 key bytes PBKDF2-SHA-256 derives (the same bytes deriveKey to AES-256-GCM gives). */
+async function deriveRaw(passphrase, salt, iterations) {
+  const material = await crypto.subtle.importKey("raw", enc.encode(passphrase), "PBKDF2", false, ["deriveBits"]);
+  return new Uint8Array(await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, material, 256));
+}
+
+/** The vault key for its raw bytes: a non-extractable AES-256-GCM key. */
+export function keyFromRaw(raw) {
+  return crypto.subtle.importKey("raw", raw, { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
+}
+
+/** `{ key, raw }`: the derived key, and its bytes for lib/unlocked.js. */
 async function derive(passphrase, salt, iterations) {
-  const material = await crypto.subtle.importKey("raw", enc.encode(passphrase), "PBKDF2", false, ["deriveKey"]);
-  return crypto.subtle.deriveKey(
-    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
-    material,
-    { name: "AES-GCM", length: 256 },
-    false,
-    ["encrypt", "decrypt"],
-  );
+  const raw = await deriveRaw(passphrase, salt, iterations);
+  return { key: await keyFromRaw(raw), raw };
 }
 
 /** Encrypts a JSON value; `context` is bound as additional data so that boxes cannot be swapped. */
@@ -62,36 +69,43 @@ function checkPassphrase(passphrase) {
 async function fresh(passphrase) {
   checkPassphrase(passphrase);
   const salt = crypto.getRandomValues(new Uint8Array(16));
-  const key = await derive(passphrase, salt, ITERATIONS);
+  const { key, raw } = await derive(passphrase, salt, ITERATIONS);
   const record = { salt: toBase64(salt), iterations: ITERATIONS, kdf: "PBKDF2-SHA-256", check: await seal(key, CHECK, "check") };
-  return { key, record };
+  return { key, raw, record };
 }
 
-/** Creates the vault; refuses when one exists. Returns the unlocked key. */
+/** Creates the vault; refuses when one exists. Returns the unlocked `{ key, raw }`. */
 export async function create(passphrase) {
   if (await meta()) throw new VaultError("vault-exists", "A passphrase is already set.");
-  const { key, record } = await fresh(passphrase);
+  const { key, raw, record } = await fresh(passphrase);
   await db.write(db.STORES.meta, { put: [{ ...record, createdAt: Date.now() }], key: "vault" });
-  return key;
+  return { key, raw };
 }
 
-/** Derives the key from the passphrase and checks it. */
+/** Whether `key` opens this vault (its check value decrypts). */
+export async function opens(key) {
+  const m = await meta();
+  if (!m) return false;
+  try {
+    return (await unseal(key, m.check, "check")) === CHECK;
+  } catch {
+    return false;
+  }
+}
+
+/** Derives the key from the passphrase and checks it. Returns `{ key, raw }`. */
 export async function unlock(passphrase) {
   const m = await meta();
   if (!m) throw new VaultError("no-vault", "No identity has been imported yet.");
-  const key = await derive(String(passphrase ?? ""), fromBase64(m.salt), m.iterations);
-  try {
-    if ((await unseal(key, m.check, "check")) !== CHECK) throw new Error();
-  } catch {
-    throw new VaultError("wrong-passphrase", "The passphrase is wrong.");
-  }
-  return key;
+  const derived = await derive(String(passphrase ?? ""), fromBase64(m.salt), m.iterations);
+  if (!(await opens(derived.key))) throw new VaultError("wrong-passphrase", "The passphrase is wrong.");
+  return derived;
 }
 
-/** Re-encrypts every identity's secrets under a new passphrase, atomically. Returns the new key. */
+/** Re-encrypts every identity's secrets under a new passphrase, atomically. Returns the new `{ key, raw }`. */
 export async function changePassphrase(current, next) {
-  const oldKey = await unlock(current);
-  const { key, record } = await fresh(next);
+  const { key: oldKey } = await unlock(current);
+  const { key, raw, record } = await fresh(next);
   const identities = await db.all(db.STORES.identities);
   const resealed = [];
   for (const id of identities) {
@@ -104,5 +118,5 @@ export async function changePassphrase(current, next) {
     { store: db.STORES.meta, put: [{ ...record, createdAt: old.createdAt, changedAt: Date.now() }], key: "vault" },
     { store: db.STORES.identities, put: resealed },
   ]);
-  return key;
+  return { key, raw };
 }

@@ -12,6 +12,8 @@ export const ADAPTERS = Object.freeze({
 });
 
 const PREFIX = "siegel-webmail-";
+/** The webmail-agnostic content scripts, in the order they build on each other (content/siegel-content.js). */
+export const CONTENT_SCRIPTS = Object.freeze(["content/bridge.js", "content/contract.js", "content/reading.js", "content/compose.js", "content/siegel-content.js"]);
 
 /**
  * Reads one entry: `{ origin, adapter, pattern }`, or `{ error }` saying what is wrong with it. The pattern is
@@ -67,7 +69,7 @@ export function plan(entries) {
   const scripts = [...byAdapter].map(([adapter, patterns]) => ({
     id: `${PREFIX}${adapter}`,
     matches: [...patterns].sort(),
-    js: ["content/siegel-content.js", ADAPTERS[adapter].file],
+    js: [...CONTENT_SCRIPTS, ADAPTERS[adapter].file],
     runAt: "document_idle",
     allFrames: ADAPTERS[adapter].allFrames,
     persistAcrossSessions: true,

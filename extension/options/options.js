@@ -99,6 +99,10 @@ function renderLock() {
   badge.textContent = status.unlocked ? t("stateUnlocked", undefined, "Unlocked") : t("stateLocked", undefined, "Locked");
   $("unlock-form").hidden = status.unlocked || !status.initialized;
   $("lock-button").hidden = !status.unlocked;
+  // Why Siegel locked itself, when it did (lib/reading.js: a burst of decryption failures).
+  if (!status.unlocked && status.lockReason === "probing" && !$("unlock-message").textContent) {
+    show($("unlock-message"), t("lockedProbing", undefined, "Siegel locked itself: several messages failed to decrypt within minutes, which is how an attack on your key through the webmail looks. If you were not opening damaged mail, tell your administrator."));
+  }
   $("new-passphrase").hidden = status.initialized;
   $("passphrase").hidden = !status.initialized;
 }

@@ -1,9 +1,12 @@
-// The reader: an extension page shown in a frame inside the webmail. It fetches the opened message from the
-// service worker by the token in its URL, shows who signed it and how it was protected in a banner that mail
-// content cannot draw on, and the content below it: text as text, HTML in a sandboxed frame with no scripts
-// and no remote content, attachments as downloads. The webmail page cannot read any of it (other origin).
+// The reader: an extension page shown in a frame inside the webmail. It asks the service worker to open the
+// message staged under the token in its URL (lib/reading.js: only this tab's reader, once), and shows the
+// outcome, whatever it is, here and only here: who signed it and how it was protected in a banner that mail
+// content cannot draw on, the content below it (text as text, HTML in a sandboxed frame with no scripts and
+// no remote content, attachments as downloads), or the error. The webmail page sees the same frame of the
+// same size whether the message decrypted or not, and cannot read any of it (other origin).
 import { call, errorText, localize, t } from "../ui/rpc.js";
 import { CHECKS, verdictOf } from "../lib/verdict.js";
+import { SEEN_FOR, clickGuard } from "../ui/visible.js";
 
 const $ = (id) => document.getElementById(id);
 localize();
@@ -57,7 +60,13 @@ function inert(html) {
       const link = /^href$/i.test(name) && /^(a|area)$/i.test(el.localName);
       const fetched = /^(src|srcset|href|action|formaction|background|poster|data|ping|lowsrc|dynsrc|xlink:href)$/i.test(name);
       const allowed = link ? /^(https?:|mailto:|#)/i : /^(data:|cid:)/i;
-      if (/^on/i.test(name) || (fetched && !allowed.test(value.trim()))) el.removeAttribute(name);
+      // A mail's own target (a named frame, _top, _parent) goes: every link opens in a new tab.
+      if (/^on/i.test(name) || /^(target|rel)$/i.test(name) || (fetched && !allowed.test(value.trim()))) el.removeAttribute(name);
+    }
+    // A new tab that knows neither who opened it (no window.opener) nor from where (no Referer).
+    if (/^(a|area)$/i.test(el.localName) && el.hasAttribute("href")) {
+      el.setAttribute("target", "_blank");
+      el.setAttribute("rel", "noopener noreferrer");
     }
   }
   return doc.documentElement.outerHTML;
@@ -98,24 +107,59 @@ function details(layers) {
   return dl;
 }
 
+/**
+ * Attachment types that a browser shows as passive content. Anything else (HTML, SVG, XML, scripts, ...)
+ * would run in the extension's origin if opened in a tab from this frame's blob: URL, so it is only ever
+ * downloaded: its blob is application/octet-stream.
+ */
+const PASSIVE = /^(image\/(png|jpeg|gif|webp|bmp|avif)|application\/pdf|text\/plain)$/i;
+
 function download(a) {
   const bytes = Uint8Array.from(atob(a.data), (ch) => ch.charCodeAt(0));
-  const url = URL.createObjectURL(new Blob([bytes], { type: a.contentType || "application/octet-stream" }));
+  const type = PASSIVE.test(String(a.contentType || "").trim()) ? a.contentType.trim() : "application/octet-stream";
+  const url = URL.createObjectURL(new Blob([bytes], { type }));
   const link = document.createElement("a");
   link.href = url;
   link.download = a.filename;
+  link.rel = "noopener noreferrer";
   link.textContent = `${a.filename} (${bytes.length.toLocaleString()} bytes)`;
   return link;
+}
+
+/**
+ * Once the reader has been fully visible for a moment (the browser says so: ui/visible.js), the message
+ * counts as seen: only then do its trusted signers' certificates become contacts.
+ */
+function reportSeen(token) {
+  const guard = clickGuard($("banner"));
+  const timer = setInterval(() => {
+    if (guard.visibleFor() < 2 * SEEN_FOR) return;
+    clearInterval(timer);
+    call("readerSeen", { token }).catch(() => {});
+  }, 250);
+}
+
+/** What Siegel shows when it locks: decrypted content leaves the screen with the keys. */
+function dropDecrypted() {
+  $("text").textContent = "";
+  $("text").hidden = true;
+  $("html").srcdoc = "";
+  $("html").hidden = true;
+  $("attachments").replaceChildren();
+  $("details").replaceChildren();
+  $("banner").dataset.verdict = "error";
+  $("banner-text").textContent = t("readerLocked", undefined, "Siegel was locked, so this decrypted message is no longer shown. Unlock Siegel and open the message again.");
 }
 
 async function main() {
   const token = decodeURIComponent(location.hash.slice(1));
   let message;
   try {
-    message = await call("readerResult", { token });
+    message = await call("readerOpen", { token, ancestor: location.ancestorOrigins?.[0] });
   } catch (e) {
     $("banner").dataset.verdict = "error";
     $("banner-text").textContent = errorText(e);
+    document.body.dataset.ready = "1";
     return;
   }
   const { key, text } = describe(message.layers, message.unopenedParts, message.attribution);
@@ -128,10 +172,11 @@ async function main() {
   more.addEventListener("click", () => { $("details").hidden = !$("details").hidden; });
 
   if (message.html) {
-    // No scripts (empty sandbox), no remote content (CSP): a decrypted HTML part cannot fetch anything.
+    // No scripts (the sandbox allows none), no remote content (CSP); a link the user follows opens in a new
+    // tab outside the sandbox, with no opener and no referrer.
     const csp = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:";
     const frame = $("html");
-    frame.srcdoc = `<!doctype html><meta http-equiv="Content-Security-Policy" content="${csp}"><base target="_blank">${inert(message.html)}`;
+    frame.srcdoc = `<!doctype html><meta http-equiv="Content-Security-Policy" content="${csp}"><meta name="referrer" content="no-referrer"><base target="_blank">${inert(message.html)}`;
     frame.hidden = false;
   } else if (message.text !== null) {
     $("text").textContent = message.text;
@@ -142,7 +187,23 @@ async function main() {
     li.append(download(a));
     $("attachments").append(li);
   }
+  reportSeen(token);
+  if (message.layers.some((l) => l.layer === "encrypted")) {
+    chrome.runtime.onMessage.addListener((m) => {
+      if (m?.siegel === "lock-state" && !m.unlocked) dropDecrypted();
+    });
+  }
   document.body.dataset.ready = "1";
+}
+
+// The user's own activity in this frame keeps Siegel unlocked; the webmail's cannot reach here.
+let lastActivity = 0;
+for (const type of ["keydown", "pointerdown", "wheel"]) {
+  document.addEventListener(type, (e) => {
+    if (!e.isTrusted || Date.now() - lastActivity < 20_000) return;
+    lastActivity = Date.now();
+    call("activity").catch(() => {});
+  }, { capture: true, passive: true });
 }
 
 main();

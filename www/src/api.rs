@@ -306,6 +306,26 @@ fn route(state: &State, req: &mut Request) -> Result<Reply> {
             }
             Ok(Reply::json(200, &json!({"id": ids.first()})))
         }
+        (Method::Post, ["drafts", "raw"]) => {
+            // A draft the client built (an S/MIME message encrypted to the sender): stored byte for byte,
+            // never looked into. X-Draft-Id names the draft it replaces; an unknown one is ignored.
+            let ct = header(req, "Content-Type").unwrap_or("").trim().to_ascii_lowercase();
+            if !ct.starts_with("message/rfc822") {
+                return err(415, "expected Content-Type: message/rfc822");
+            }
+            let old = match header(req, "X-Draft-Id").map(str::trim) {
+                None | Some("") => None,
+                Some(d) if valid_id(d) => Some(d.to_string()),
+                Some(_) => return err(400, "malformed X-Draft-Id"),
+            };
+            let raw = read_body(state, req)?;
+            check_message(&raw)?;
+            let ids = store.deliver(&[(&user, "Drafts")], &raw).map_err(io)?;
+            if let Some(old) = old {
+                let _ = store.remove(&user, "Drafts", &old);
+            }
+            Ok(Reply::json(200, &json!({"id": ids.first()})))
+        }
         (Method::Get, ["drafts", id]) => {
             let raw = load("Drafts", id)?;
             Ok(Reply::json(200, &mail::draft_json(id, &raw)))

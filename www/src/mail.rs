@@ -186,15 +186,21 @@ pub fn build(from: &str, c: &Compose, with_bcc: bool) -> Result<Vec<u8>, String>
     Ok(mime::build_message(&headers, &entity))
 }
 
-/// A draft read back for the compose view.
+/// A draft read back for the compose view. An S/MIME draft (sniffed as in the folder listing) gives
+/// its outer header fields only: its body is the extension's, the webmail has no plaintext of it.
 pub fn draft_json(id: &str, raw: &[u8]) -> Value {
-    let p = parse_message(raw);
     let h = headers_of(raw);
+    let smime = smime_kind(&h);
+    let p = if smime.is_some() {
+        Parsed { headers: Map::new(), text: None, html: None, attachments: Vec::new() }
+    } else {
+        parse_message(raw)
+    };
     let list = |name: &str| -> Vec<String> {
         h.get_all(name)
             .flat_map(mime::parse_address_list)
             .map(|a| match a.display_name {
-                Some(n) if !n.is_empty() => format!("{n} <{}>", a.email),
+                Some(n) if !n.is_empty() => format!("{} <{}>", display_name(&n), a.email),
                 _ => a.email,
             })
             .collect()
@@ -215,7 +221,18 @@ pub fn draft_json(id: &str, raw: &[u8]) -> Value {
         "text": p.text.unwrap_or_default(),
         "html": p.html,
         "attachments": attachments,
+        "smime": smime,
     })
+}
+
+/// A display name as it can stand before `<address>`: quoted when it holds a special character (a comma
+/// would otherwise split `"Doe, J" <j@x>` in two when the compose view reads the list back).
+fn display_name(n: &str) -> String {
+    if n.chars().any(|c| "()<>[]:;@\\,.\"".contains(c)) {
+        format!("\"{}\"", n.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        n.to_string()
+    }
 }
 
 /// `n` random bytes as hex (falls back to the clock if the OS has no randomness to give).
@@ -299,5 +316,18 @@ mod tests {
         let d = draft_json("x", &build("alice@example.com", &c, true).unwrap());
         assert_eq!(d["bcc"][0], "carol@example.com");
         assert_eq!(d["attachments"][0]["dataBase64"], "aGk=");
+        assert_eq!(d["smime"], Value::Null);
+    }
+
+    #[test]
+    fn smime_draft_gives_its_envelope_only() {
+        let raw = b"From: alice@example.com\r\nTo: \"Doe, John\" <j@x.org>, Bob <bob@example.com>\r\n\
+Bcc: \"A \\\"quoted\\\" name\" <q@x.org>\r\nSubject: s\r\n\
+Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n\r\nMIAGCSqGSIb3DQEHA6CAMIACAQIxggE=\r\n";
+        let d = draft_json("x", raw);
+        assert_eq!(d["smime"], "encrypted");
+        assert_eq!(d["to"], json!(["\"Doe, John\" <j@x.org>", "Bob <bob@example.com>"]));
+        assert_eq!(d["bcc"], json!(["\"A \\\"quoted\\\" name\" <q@x.org>"]));
+        assert_eq!((&d["text"], &d["html"], &d["attachments"]), (&json!(""), &Value::Null, &json!([])));
     }
 }

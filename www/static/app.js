@@ -1,12 +1,20 @@
 // The demo webmail's client: plain JS, no build step, nothing loaded from elsewhere.
-// Views (by location.hash): #/signin, #/folder/<F>, #/message/<F>/<id>, #/compose, #/compose/draft/<id>.
+// Views (by location.hash): #/signin, #/folder/<F>, #/message/<F>/<id>, #/compose, #/compose/draft/<id>,
+// #/compose/reply/<F>/<id>, #/compose/forward/<F>/<id>.
 // The extension integration contract (ids, data attributes, postMessage) is documented in www/API.md.
+// The extension does not trust this page: for a protected (S/MIME) message the page handles the envelope
+// (From, recipients, Subject), storage and transport, and never sees the body, which the extension
+// writes in its own frame.
 
 const FOLDERS = ['INBOX', 'Sent', 'Drafts'];
 const app = document.getElementById('app');
 const statusEl = document.getElementById('status');
 let user = null;
-// The open compose view, if any: { composeId, draftId, form }.
+// The open compose view, if any: { composeId, draftId, form, smimeDraft, original, queue }.
+// draftId: the saved draft the view continues (replaced on the next save, deleted once sent);
+// smimeDraft: whether that draft is an S/MIME one (its body belongs to the extension);
+// original: { folder, id, mode: "reply"|"forward" } for a reply or forward;
+// queue: the view's draft saves, one after the other, so that each replaces the one before.
 let compose = null;
 
 function el(tag, attrs = {}, ...children) {
@@ -157,6 +165,9 @@ async function showMessage(folder, id) {
       href: `/api/messages/${folder}/${id}/attachments/${a.index}`, download: a.filename, class: 'attachment',
     }, a.filename), ` (${a.contentType}, ${a.size} bytes)`)));
   const original = el('pre', { id: 'original', hidden: true });
+  const answer = (mode) => () => {
+    location.hash = `#/compose/${mode}/${encodeURIComponent(folder)}/${encodeURIComponent(id)}`;
+  };
   const showOriginal = async () => {
     const r = await api(`/api/messages/${folder}/${id}/raw`);
     original.textContent = new TextDecoder('utf-8').decode(await r.arrayBuffer());
@@ -165,6 +176,8 @@ async function showMessage(folder, id) {
   const article = el('article', { id: 'message', dataset: { messageId: id, folder, smime: m.smime || '' } },
     el('div', { class: 'toolbar' },
       el('button', { type: 'button', id: 'back', onclick: () => { location.hash = `#/folder/${folder}`; } }, 'Back'),
+      el('button', { type: 'button', id: 'reply', onclick: answer('reply') }, 'Reply'),
+      el('button', { type: 'button', id: 'forward', onclick: answer('forward') }, 'Forward'),
       el('button', { type: 'button', id: 'show-original', onclick: () => showOriginal().catch(fail) }, 'Show original')),
     dl,
     el('div', { id: 'siegel-slot' }),
@@ -175,7 +188,52 @@ async function showMessage(folder, id) {
   post({ type: 'message-open', folder, id, smime: m.smime || null });
 }
 
-async function showCompose(draftId) {
+// "Re: " / "Fwd: " before a subject that does not carry it yet.
+function prefixed(prefix, re, subject) {
+  const s = (subject || '').trim();
+  return re.test(s) ? s : `${prefix} ${s}`;
+}
+
+// The plain text of a message as the JSON API shows it: its text/plain part, else its HTML part's text
+// (DOMParser runs no scripts and loads nothing), with "\n" line ends and no final line end.
+function plainText(m) {
+  let t = m.text;
+  if ((t === null || t === undefined) && m.html) t = new DOMParser().parseFromString(m.html, 'text/html').body.textContent;
+  return (t || '').replace(/\r\n?/g, '\n').replace(/\n$/, '');
+}
+
+// What a reply or forward of message `m` starts with. For an S/MIME original only the envelope: the
+// webmail has no plaintext of it (the extension quotes it in its own editor) and forwards none of its parts.
+async function answerTo(m, mode, folder, id) {
+  const h = m.headers || {};
+  const out = { to: '', subject: '', text: '', files: [] };
+  if (mode === 'reply') {
+    out.to = h['reply-to'] || h.from || '';
+    out.subject = prefixed('Re:', /^re:/i, h.subject);
+    if (!m.smime) {
+      const quoted = plainText(m).split('\n').map((line) => `> ${line}`).join('\n');
+      out.text = `On ${h.date || 'an unknown date'}, ${h.from || 'an unknown sender'} wrote:\n${quoted}\n\n`;
+    }
+  } else {
+    out.subject = prefixed('Fwd:', /^fwd?:/i, h.subject);
+    if (!m.smime) {
+      out.text = ['', '', '---------- Forwarded message ----------',
+        `From: ${h.from || ''}`, `Date: ${h.date || ''}`, `Subject: ${h.subject || ''}`, `To: ${h.to || ''}`,
+        '', plainText(m), ''].join('\n');
+      for (const a of m.attachments || []) {
+        const r = await api(`/api/messages/${encodeURIComponent(folder)}/${encodeURIComponent(id)}/attachments/${a.index}`);
+        out.files.push(new File([await r.arrayBuffer()], a.filename, { type: a.contentType || 'application/octet-stream' }));
+      }
+    }
+  }
+  return out;
+}
+
+// Opens a compose view: a new message ({}), a saved draft ({ draftId }), or a reply or forward of a
+// message ({ mode: "reply"|"forward", folder, id }).
+async function showCompose(opts = {}) {
+  compose = null;
+  const hash = location.hash;
   const composeId = randomId();
   const field = (label, id, attrs = {}) => [el('label', { for: id }, label), el('input', { id, name: id, ...attrs })];
   const form = el('form', { id: 'compose', 'data-webmail-compose': true, dataset: { composeId }, autocomplete: 'off' },
@@ -189,22 +247,62 @@ async function showCompose(draftId) {
       el('button', { type: 'button', id: 'compose-send' }, 'Send'),
       el('button', { type: 'button', id: 'compose-save' }, 'Save draft')));
   form.addEventListener('submit', (e) => e.preventDefault());
-  compose = { composeId, draftId: draftId || null, form };
-  if (draftId) {
-    const d = await getJson(`/api/drafts/${encodeURIComponent(draftId)}`);
-    form.querySelector('#compose-to').value = d.to.join(', ');
-    form.querySelector('#compose-cc').value = d.cc.join(', ');
-    form.querySelector('#compose-bcc').value = d.bcc.join(', ');
-    form.querySelector('#compose-subject').value = d.subject;
-    form.querySelector('#compose-body').value = d.text;
+  const set = (sel, value) => { form.querySelector(sel).value = value; };
+  const setFiles = (files) => {
     const dt = new DataTransfer();
-    for (const a of d.attachments) dt.items.add(new File([fromBase64(a.dataBase64)], a.filename, { type: a.contentType }));
+    for (const f of files) dt.items.add(f);
     form.querySelector('#compose-attachments').files = dt.files;
+  };
+  const c = { composeId, draftId: opts.draftId || null, form, smimeDraft: false, original: null, queue: Promise.resolve() };
+  let title = 'New message';
+  if (opts.draftId) {
+    title = 'Draft';
+    const d = await getJson(`/api/drafts/${encodeURIComponent(opts.draftId)}`);
+    set('#compose-to', d.to.join(', '));
+    set('#compose-cc', d.cc.join(', '));
+    set('#compose-bcc', d.bcc.join(', '));
+    set('#compose-subject', d.subject);
+    form.dataset.draftId = opts.draftId;
+    if (d.smime) {
+      // An S/MIME draft: the envelope only; its body and attachments are the extension's to open.
+      c.smimeDraft = true;
+    } else {
+      set('#compose-body', d.text);
+      setFiles(d.attachments.map((a) => new File([fromBase64(a.dataBase64)], a.filename, { type: a.contentType })));
+    }
+  } else if (opts.mode) {
+    const { mode, folder, id } = opts;
+    title = mode === 'reply' ? 'Reply' : 'Forward';
+    const m = await getJson(`/api/messages/${encodeURIComponent(folder)}/${encodeURIComponent(id)}`);
+    const a = await answerTo(m, mode, folder, id);
+    set('#compose-to', a.to);
+    set('#compose-subject', a.subject);
+    set('#compose-body', a.text);
+    setFiles(a.files);
+    c.original = { folder, id, mode };
   }
-  form.querySelector('#compose-send').addEventListener('click', () => onSend(compose).catch(fail));
-  form.querySelector('#compose-save').addEventListener('click', () => saveDraft(compose).catch(fail));
-  layout(null, el('h2', {}, draftId ? 'Draft' : 'New message'), form);
-  post({ type: 'compose-open', composeId });
+  if (location.hash !== hash) return; // the user went elsewhere meanwhile
+  compose = c;
+  form.querySelector('#compose-send').addEventListener('click', () => onSend(c).catch(fail));
+  form.querySelector('#compose-save').addEventListener('click', () => onSave(c).catch(fail));
+  layout(null, el('h2', {}, title), form);
+  post(composeOpen(c));
+}
+
+// The compose view's announcement: `draft` while it continues an S/MIME draft, `original` for a reply or
+// forward.
+function composeOpen(c) {
+  const m = { type: 'compose-open', composeId: c.composeId };
+  if (c.smimeDraft && c.draftId) m.draft = { folder: 'Drafts', id: c.draftId };
+  if (c.original) m.original = { ...c.original };
+  return m;
+}
+
+// Runs `fn` after the compose view's earlier draft saves.
+function queued(c, fn) {
+  const p = c.queue.then(fn);
+  c.queue = p.catch(() => {});
+  return p;
 }
 
 // The draft of a compose view, in the shape of the postMessage contract (attachments as ArrayBuffers).
@@ -242,12 +340,23 @@ async function onSend(c) {
   location.hash = '#/folder/Sent';
 }
 
-async function saveDraft(c) {
-  const d = await readDraft(c);
-  const r = await postJson('/api/drafts', { ...toJsonCompose(d), id: c.draftId || undefined });
-  c.draftId = r.id;
-  c.form.dataset.draftId = r.id;
+async function onSave(c) {
+  post({ type: 'save-requested', composeId: c.composeId });
+  if (document.documentElement.dataset.siegelIntercept === '1') return; // the extension saves an encrypted draft
+  await queued(c, async () => {
+    const d = await readDraft(c);
+    const r = await postJson('/api/drafts', { ...toJsonCompose(d), id: c.draftId || undefined });
+    c.draftId = r.id;
+    c.smimeDraft = false;
+    c.form.dataset.draftId = r.id;
+  });
   setStatus('Draft saved.');
+}
+
+// The open compose view a request names (a request without composeId names the open one).
+function composeFor(m) {
+  if (!compose || (m.composeId && m.composeId !== compose.composeId)) throw new Error('no such compose view');
+  return compose;
 }
 
 // ---- the extension's postMessage requests ----
@@ -261,20 +370,46 @@ window.addEventListener('message', async (ev) => {
     if (m.type === 'hello') {
       // An extension script that arrived after the view announced itself: announce it again.
       const article = document.querySelector('article#message[data-message-id]');
-      if (compose && document.body.contains(compose.form)) post({ type: 'compose-open', composeId: compose.composeId });
+      if (compose && document.body.contains(compose.form)) post(composeOpen(compose));
       else if (article) post({ type: 'message-open', folder: article.dataset.folder, id: article.dataset.messageId, smime: article.dataset.smime || null });
     } else if (m.type === 'get-draft') {
-      if (!compose || (m.composeId && m.composeId !== compose.composeId)) throw new Error('no such compose view');
-      const draft = await readDraft(compose);
-      post({ type: 'draft', requestId, composeId: compose.composeId, draft }, draft.attachments.map((a) => a.data));
+      const c = composeFor(m);
+      const draft = await readDraft(c);
+      post({ type: 'draft', requestId, composeId: c.composeId, draft }, draft.attachments.map((a) => a.data));
     } else if (m.type === 'get-recipients') {
-      if (!compose || (m.composeId && m.composeId !== compose.composeId)) throw new Error('no such compose view');
-      const f = compose.form;
+      const c = composeFor(m);
+      const f = c.form;
       const list = (id) => splitAddresses(f.querySelector(id).value);
-      post({ type: 'recipients', requestId, composeId: compose.composeId, to: list('#compose-to'), cc: list('#compose-cc'), bcc: list('#compose-bcc') });
+      post({
+        type: 'recipients', requestId, composeId: c.composeId, from: user,
+        to: list('#compose-to'), cc: list('#compose-cc'), bcc: list('#compose-bcc'), subject: f.querySelector('#compose-subject').value,
+      });
+    } else if (m.type === 'save-draft') {
+      // An S/MIME draft the extension built (encrypted to the sender): stored as it is, replacing the view's draft.
+      const c = composeFor(m);
+      if (!(m.raw instanceof ArrayBuffer) && !ArrayBuffer.isView(m.raw)) throw new Error('save-draft: raw must be an ArrayBuffer');
+      const draftId = await queued(c, async () => {
+        const headers = { 'Content-Type': 'message/rfc822' };
+        if (c.draftId) headers['X-Draft-Id'] = c.draftId;
+        const r = await (await api('/api/drafts/raw', { method: 'POST', headers, body: m.raw })).json();
+        c.draftId = r.id;
+        c.smimeDraft = true;
+        c.form.dataset.draftId = r.id;
+        return r.id;
+      });
+      post({ type: 'draft-saved', requestId, ok: true, draftId });
+      setStatus('Draft saved.');
+    } else if (m.type === 'set-body') {
+      const c = composeFor(m);
+      if (typeof m.text !== 'string') throw new Error('set-body: text must be a string');
+      // No HTML editor here: the text stands for both.
+      c.form.querySelector('#compose-body').value = m.text;
+      post({ type: 'body-set', requestId, ok: true });
     } else if (m.type === 'send-raw') {
       const envelopeTo = Array.isArray(m.envelopeTo) ? m.envelopeTo : [];
       const headers = { 'Content-Type': 'message/rfc822', 'X-Envelope-To': envelopeTo.join(', ') };
+      // A draft save still under way finishes first, so that the draft deleted is the last one saved.
+      if (compose) await compose.queue;
       if (compose && compose.draftId) headers['X-Draft-Id'] = compose.draftId;
       try {
         await api('/api/send-raw', { method: 'POST', headers, body: m.raw });
@@ -291,8 +426,11 @@ window.addEventListener('message', async (ev) => {
       post({ type: 'raw', requestId, raw }, [raw]);
     }
   } catch (e) {
-    const reply = { 'get-draft': 'draft', 'get-recipients': 'recipients', 'send-raw': 'sent', 'get-raw': 'raw' }[m.type];
-    if (reply) post({ type: reply, requestId, ok: false, error: e.message });
+    const reply = {
+      'get-draft': 'draft', 'get-recipients': 'recipients', 'save-draft': 'draft-saved', 'set-body': 'body-set',
+      'send-raw': 'sent', 'get-raw': 'raw',
+    }[m.type];
+    if (reply) post({ type: reply, requestId, ok: false, error: e.message, ...(e.status === 401 ? { code: 'session-expired' } : {}) });
   }
 });
 
@@ -313,7 +451,13 @@ async function route() {
     if (!user || parts[0] === 'signin') return await showSignIn();
     if (parts[0] === 'folder' && FOLDERS.includes(parts[1])) return await showFolder(parts[1]);
     if (parts[0] === 'message' && parts[2]) return await showMessage(parts[1], parts[2]);
-    if (parts[0] === 'compose') return await showCompose(parts[1] === 'draft' ? parts[2] : null);
+    if (parts[0] === 'compose') {
+      if (parts[1] === 'draft' && parts[2]) return await showCompose({ draftId: parts[2] });
+      if ((parts[1] === 'reply' || parts[1] === 'forward') && parts[2] && parts[3]) {
+        return await showCompose({ mode: parts[1], folder: parts[2], id: parts[3] });
+      }
+      return await showCompose({});
+    }
     location.hash = '#/folder/INBOX';
   } catch (e) {
     fail(e);

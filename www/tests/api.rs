@@ -388,6 +388,7 @@ fn drafts_and_restart() {
     let alice = Client::sign_in(&s.addr, "alice@example.com");
     let d = alice.get(&format!("/api/drafts/{draft_id}")).json();
     assert_eq!(d["text"], "draft text v2");
+    assert_eq!(d["smime"], Value::Null, "a plain draft");
     assert_eq!(d["bcc"], json!(["carol@example.com"]));
     assert_eq!(d["attachments"][0]["dataBase64"], "AAEC");
     let bob = Client::sign_in(&s.addr, "bob@example.com");
@@ -433,4 +434,104 @@ fn certificate_directory() {
     // A webmail started without --directory has none.
     let plain = Server::start(&tmp.0.join("data2"));
     assert_eq!(request(&plain.addr, "GET", "/directory?email=bob@example.com", &[], b"").status, 404);
+}
+
+#[test]
+fn raw_drafts() {
+    let tmp = TempDir::new();
+    let s = Server::start(&tmp.0);
+    let alice = Client::sign_in(&s.addr, "alice@example.com");
+    // An encrypted draft as the extension builds it (Bcc kept, as in any draft); odd bytes stay.
+    let mut raw = b"From: alice@example.com\r\nTo: Bob <bob@example.com>\r\nCc: carol@example.com\r\n\
+Bcc: alice@example.com\r\nSubject: =?utf-8?q?Entwurf_f=C3=BCr_Bob?=\r\nMIME-Version: 1.0\r\n\
+Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nMIAGCSqGSIb3DQEHA6CAMIACAQIxggE=\r\n"
+        .to_vec();
+    raw.extend_from_slice(b"trailing \t \r\n\xff\xfe odd bytes stay\n");
+    let r = alice.post("/api/drafts/raw", "message/rfc822", &[], &raw);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let first = r.json()["id"].as_str().unwrap().to_string();
+    // Byte for byte: on disk, in the Drafts Maildir's new/, and through the raw route.
+    let on_disk = tmp.0.join("alice@example.com").join("Drafts").join("new").join(&first);
+    assert_eq!(std::fs::read(&on_disk).unwrap(), raw);
+    let got = alice.get(&format!("/api/messages/Drafts/{first}/raw"));
+    assert_eq!(got.status, 200);
+    assert_eq!(got.header("Content-Type"), Some("message/rfc822"));
+    assert_eq!(got.body, raw);
+    let list = alice.folder("Drafts");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["smime"], "encrypted");
+    // The draft as the compose view reads it: the envelope from the outer header fields, no body.
+    let d = alice.get(&format!("/api/drafts/{first}")).json();
+    assert_eq!(
+        d,
+        json!({"id": first, "smime": "encrypted", "to": ["Bob <bob@example.com>"], "cc": ["carol@example.com"],
+               "bcc": ["alice@example.com"], "subject": "Entwurf für Bob", "text": "", "html": null, "attachments": []})
+    );
+
+    // Saving again with X-Draft-Id replaces it.
+    let raw2 = [&raw[..], b"v2\r\n"].concat();
+    let r = alice.post("/api/drafts/raw", "message/rfc822", &[("X-Draft-Id", &first)], &raw2);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let second = r.json()["id"].as_str().unwrap().to_string();
+    assert_ne!(second, first);
+    assert_eq!(alice.get(&format!("/api/drafts/{first}")).status, 404);
+    assert!(!on_disk.exists());
+    let list = alice.folder("Drafts");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["id"], second.as_str());
+    assert_eq!(alice.get(&format!("/api/messages/Drafts/{second}/raw")).body, raw2);
+
+    // A well-formed X-Draft-Id that names no draft is ignored: the new draft is stored all the same.
+    let r = alice.post("/api/drafts/raw", "message/rfc822", &[("X-Draft-Id", "1700000000.M1P1Q1.nowhere")], &raw);
+    assert_eq!(r.status, 200);
+    let third = r.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(alice.folder("Drafts").len(), 2);
+
+    // A signed draft is an S/MIME draft too: no body either.
+    let signed = b"From: alice@example.com\r\nTo: bob@example.com\r\nSubject: signed\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=sha-256; boundary=\"b\"\r\n\r\n\
+--b\r\nContent-Type: text/plain\r\n\r\nsecret words\r\n--b\r\nContent-Type: application/pkcs7-signature; name=smime.p7s\r\n\
+Content-Disposition: attachment; filename=smime.p7s\r\n\r\nMIIB\r\n--b--\r\n";
+    let r = alice.post("/api/drafts/raw", "message/rfc822", &[], signed);
+    assert_eq!(r.status, 200);
+    let signed_id = r.json()["id"].as_str().unwrap().to_string();
+    let d = alice.get(&format!("/api/drafts/{signed_id}")).json();
+    assert_eq!(d["smime"], "signed");
+    assert_eq!(d["subject"], "signed");
+    assert_eq!(d["to"], json!(["bob@example.com"]));
+    assert_eq!((&d["text"], &d["html"], &d["attachments"]), (&json!(""), &Value::Null, &json!([])));
+    assert_eq!(alice.post("/api/drafts/raw", "message/rfc822", &[("X-Draft-Id", &signed_id)], &raw).status, 200);
+
+    // Refused, and nothing stored or removed: wrong Content-Type (415), malformed X-Draft-Id, empty body or
+    // no header fields (400), no session (401), over 50 MiB (413).
+    let before = files(&tmp.0);
+    assert_eq!(before.len(), 3); // second, third, and the one that replaced the signed draft
+    for ct in ["text/plain", "application/json", "application/pkcs7-mime", ""] {
+        assert_eq!(alice.post("/api/drafts/raw", ct, &[], &raw).status, 415, "{ct:?}");
+    }
+    for bad in ["../INBOX/new/x", ".hidden", "a b", "a:2,S"] {
+        let r = alice.post("/api/drafts/raw", "message/rfc822", &[("X-Draft-Id", bad)], &raw);
+        assert_eq!(r.status, 400, "{bad}");
+        assert!(r.json()["error"].as_str().unwrap().contains("X-Draft-Id"));
+    }
+    assert_eq!(alice.post("/api/drafts/raw", "message/rfc822", &[], b"").status, 400);
+    assert_eq!(alice.post("/api/drafts/raw", "message/rfc822", &[], b"no header fields here\r\n").status, 400);
+    let anonymous = request(&s.addr, "POST", "/api/drafts/raw", &[("Content-Type", "message/rfc822")], &raw);
+    assert_eq!(anonymous.status, 401);
+    let mut big = b"From: alice@example.com\r\n\r\n".to_vec();
+    big.resize(50 * 1024 * 1024 + 1, b'a');
+    assert_eq!(alice.post("/api/drafts/raw", "message/rfc822", &[], &big).status, 413);
+    assert_eq!(files(&tmp.0), before);
+
+    // Sending with X-Draft-Id removes the raw draft it came from.
+    let r = alice.post(
+        "/api/send-raw",
+        "message/rfc822",
+        &[("X-Envelope-To", "bob@example.com"), ("X-Draft-Id", &third)],
+        &raw,
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(alice.folder("Drafts").len(), 2);
+    assert_eq!(alice.get(&format!("/api/drafts/{third}")).status, 404);
 }

@@ -1,0 +1,393 @@
+// Writing protected mail. The webmail page is not trusted (SECURITY.md): it must never get a signature or a
+// sealed message the user did not ask for, nor read what the user writes for a protected message. So a
+// protected message is written in Siegel's editor frame (editor/), an extension page the webmail can
+// neither read nor script, and sealed only when that frame asks, after a trusted click on its Send button
+// that it checked to be fully visible. The webmail's part is the envelope (From, recipients, Subject, from
+// its own fields, shown in the frame before the click), storage and transport.
+//
+// A compose session ties one compose view to one tab, the content script's frame in it, and (once it has
+// loaded) one editor frame. The content script opens it (`open`) and is only a bridge: the worker asks it
+// (`ask`) for the envelope, the webmail's address book, the webmail's own draft, and to hand the page what
+// was sealed. Everything the page answers is checked here as hostile input. Sessions live in
+// chrome.storage.session (they survive the worker being stopped) and end with their compose view.
+
+import * as autolock from "./autolock.js";
+import * as keyring from "./keyring.js";
+import * as mail from "./mail.js";
+import { decryptionFailed } from "./reading.js";
+import { lockReason } from "./unlocked.js";
+import { engine } from "./engine.js";
+import { fromBase64, toBase64 } from "./bytes.js";
+import { effectiveSettings } from "./settings.js";
+
+const SESSIONS = "composeSessions";
+/** Sessions not closed by their view (a crashed tab) end after this. */
+const SESSION_TTL = 24 * 3600_000;
+/** The most an envelope may name (the webmail is not trusted to keep it small). */
+const MAX_ADDRESSES = 100;
+const MAX_LINE = 998;
+
+const { MailError } = mail;
+// What each session's webmail address book was asked, and raw originals fetched for the editor (memory only).
+const askedWebmail = new Map();
+const originals = new Map();
+
+async function all() {
+  const { [SESSIONS]: value } = await chrome.storage.session.get(SESSIONS);
+  return value && typeof value === "object" ? value : {};
+}
+
+async function put(id, session) {
+  const sessions = await all();
+  const now = Date.now();
+  for (const [k, v] of Object.entries(sessions)) if (now - v.at > SESSION_TTL) delete sessions[k];
+  if (session === null) delete sessions[id];
+  else sessions[id] = session;
+  await chrome.storage.session.set({ [SESSIONS]: sessions });
+}
+
+function gone() {
+  return new MailError("compose-gone", "This compose view is no longer open. Nothing was sent.");
+}
+
+/** The session `id` as its content script may use it (the same tab and frame that opened it). */
+async function forContent(id, sender) {
+  const session = (await all())[String(id)];
+  if (!session || session.tabId !== sender.tab?.id || session.frameId !== sender.frameId) throw gone();
+  return { id: String(id), ...session };
+}
+
+/**
+ * The session `id` as its editor frame may use it: a frame of the same tab; the first editor frame to
+ * load claims the session, and no other frame may use it afterwards.
+ */
+async function forEditor(id, sender) {
+  const session = (await all())[String(id)];
+  if (!session || session.tabId !== sender.tab?.id) throw gone();
+  if (session.editorFrameId === null) {
+    session.editorFrameId = sender.frameId;
+    await put(String(id), session);
+  } else if (session.editorFrameId !== sender.frameId) {
+    throw gone();
+  }
+  return { id: String(id), ...session };
+}
+
+/** Asks the session's content script (and through it the page); rejects with the page's error. */
+async function ask(session, message) {
+  let reply;
+  try {
+    reply = await chrome.tabs.sendMessage(session.tabId, { siegel: "compose", session: session.id, ...message }, { frameId: session.frameId });
+  } catch {
+    reply = undefined;
+  }
+  if (!reply) throw gone();
+  if (!reply.ok) throw new MailError(typeof reply.error?.code === "string" ? reply.error.code : "webmail", String(reply.error?.message || "The webmail refused the request."));
+  return reply.result;
+}
+
+const line = (v, max = MAX_LINE) => (typeof v === "string" ? v.replace(/[\r\n\0]+/g, " ").trim().slice(0, max) : "");
+const addresses = (v) => (Array.isArray(v) ? v.slice(0, MAX_ADDRESSES).map((x) => line(x)).filter(Boolean) : []);
+
+/** The envelope the page gives, reduced to its shape: single-line strings, bounded lists. */
+function envelopeOf(answer) {
+  const a = answer && typeof answer === "object" ? answer : {};
+  return { from: line(a.from), to: addresses(a.to), cc: addresses(a.cc), bcc: addresses(a.bcc), subject: line(a.subject, 4 * MAX_LINE) };
+}
+
+/** A digest of an envelope: what the editor showed is what is sealed, or nothing is. */
+async function versionOf(envelope) {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(envelope)));
+  return toBase64(new Uint8Array(digest));
+}
+
+/** Attachments from the editor or the webmail: `[{ filename, contentType, data: base64 }]`, checked. */
+function attachmentsOf(list) {
+  if (!Array.isArray(list)) return [];
+  return list.slice(0, 500).filter((a) => a && typeof a.data === "string").map((a) => ({
+    filename: line(a.filename, 255) || "attachment",
+    contentType: /^[\w.+-]+\/[\w.+-]+$/.test(a.contentType || "") ? a.contentType : "application/octet-stream",
+    data: a.data,
+  }));
+}
+
+/**
+ * What the webmail's address book answered, reduced to its shape: `{ [email]:
+ * { certificates: [base64, at most 64] } | { error } }`. Nothing in it is trusted (lib/directory.js checks
+ * every certificate against the trusted CAs); this only keeps its size and types in bounds.
+ */
+function addressBookOf(value) {
+  if (!value || typeof value !== "object") return null;
+  const out = Object.create(null);
+  for (const [email, answer] of Object.entries(value).slice(0, 50)) {
+    if (!answer || typeof answer !== "object" || email.length > 254) continue;
+    if (typeof answer.error === "string") out[email.toLowerCase()] = { error: answer.error.slice(0, 500) };
+    else if (Array.isArray(answer.certificates)) {
+      // 90,000 base64 characters: the plugin's 64 KiB of DER per value, encoded.
+      const certificates = answer.certificates.filter((c) => typeof c === "string" && c.length > 0 && c.length <= 90_000 && /^[A-Za-z0-9+/=]*$/.test(c)).slice(0, 64);
+      out[email.toLowerCase()] = { certificates };
+    }
+  }
+  return out;
+}
+
+/** The webmail address book's answers for the recipients still without a certificate (asked once each, or afresh). */
+async function webmailAnswers(session, emails, fresh, trusted) {
+  const lacking = await mail.lacking(emails, trusted);
+  const asked = askedWebmail.get(session.id) || new Set();
+  askedWebmail.set(session.id, asked);
+  const wanted = lacking.webmail ? lacking.emails.filter((e) => fresh || !asked.has(e)) : [];
+  if (!wanted.length) return null;
+  wanted.forEach((e) => asked.add(e));
+  try {
+    return addressBookOf(await ask(session, { op: "lookup", emails: wanted }));
+  } catch (e) {
+    return Object.fromEntries(wanted.map((a) => [a, { error: e.message }]));
+  }
+}
+
+// ---- asked by the content script ----
+
+/** A compose view opened: `{ session }`, the id its editor frame is loaded with. */
+export async function open({ composeId, draft, original }, sender) {
+  const id = crypto.randomUUID();
+  let origin = "";
+  try {
+    origin = new URL(sender.url).origin;
+  } catch {
+    origin = "";
+  }
+  await put(id, {
+    tabId: sender.tab.id,
+    frameId: sender.frameId,
+    origin,
+    composeId: line(composeId, 200),
+    editorFrameId: null,
+    draft: Boolean(draft),
+    original: original === "reply" || original === "forward" ? original : null,
+    at: Date.now(),
+  });
+  return { session: id };
+}
+
+/** The compose view is gone: so is everything Siegel kept for it. */
+export async function close({ session }, sender) {
+  const s = await forContent(session, sender).catch(() => null);
+  if (!s) return false;
+  askedWebmail.delete(s.id);
+  originals.delete(s.id);
+  await put(s.id, null);
+  return true;
+}
+
+/**
+ * The webmail's own Send or Save was used while Siegel holds them (`what`: "send" or "save"): the editor
+ * frame is told, and does the safe thing (points the user at its Send button; saves an encrypted draft).
+ * Nothing is signed or sealed because the page asked.
+ */
+export async function requested({ session, what }, sender) {
+  const s = await forContent(session, sender);
+  chrome.runtime.sendMessage({ siegel: "editor", session: s.id, what: what === "save" ? "save" : "send" }).catch(() => {});
+  return true;
+}
+
+// ---- asked by the editor frame ----
+
+/**
+ * The editor frame loaded: the defaults and locks from settings and policy, whether Siegel is unlocked,
+ * and what the session starts with. A reopened Siegel draft, and a reply to or forward of an encrypted
+ * mail, start protected; that is decided from the mail's shape, before anything is decrypted, so that
+ * what the page sees of the frame does not depend on whether it decrypts.
+ */
+export async function editorOpen({ session }, sender) {
+  const s = await forEditor(session, sender);
+  const { settings, locked } = await effectiveSettings();
+  let start = s.draft ? "draft" : null;
+  if (s.original) {
+    try {
+      const raw = fromBase64(await ask(s, { op: "fetch", which: "original" }));
+      originals.set(s.id, raw);
+      if ((await engine()).messageShape(raw).kind === "encrypted") start = s.original;
+    } catch {
+      start = null; // not S/MIME, or the page does not give it: the webmail quotes it itself
+    }
+  }
+  return {
+    sign: settings.alwaysSign,
+    encrypt: settings.alwaysEncrypt || start !== null,
+    signLocked: locked.includes("alwaysSign") && settings.alwaysSign,
+    encryptLocked: locked.includes("alwaysEncrypt") && settings.alwaysEncrypt,
+    start,
+  };
+}
+
+/** Whether Siegel is unlocked, and why it locked itself if it did. */
+export async function lockState() {
+  await keyring.ready();
+  return { unlocked: keyring.isUnlocked(), reason: keyring.isUnlocked() ? null : (await lockReason())?.reason ?? null };
+}
+
+/**
+ * What the editor shows above the text: the envelope from the webmail's fields (and its version), whether
+ * there is an identity for From, and with encryption on each recipient's certificate (from the contacts
+ * or a directory, or why there is none) and the cipher they would get.
+ */
+export async function editorEnvelope({ session, encrypt }, sender, trusted) {
+  const s = await forEditor(session, sender);
+  const envelope = envelopeOf(await ask(s, { op: "envelope" }));
+  const out = { envelope, version: await versionOf(envelope), identity: "locked", recipients: null, cipher: null };
+  await keyring.ready();
+  if (keyring.isUnlocked()) {
+    try {
+      keyring.identityFor(mail.address(envelope.from));
+      out.identity = "ok";
+    } catch {
+      out.identity = "none";
+    }
+  }
+  if (encrypt) {
+    const emails = [...envelope.to, ...envelope.cc, ...envelope.bcc];
+    const webmail = await webmailAnswers(s, emails, false, trusted);
+    out.recipients = await mail.findCertificates(emails, { webmail }, trusted);
+    out.cipher = await mail.cipherPreview(envelope, trusted);
+  }
+  return out;
+}
+
+/** The webmail's own draft (text, HTML, attachments), when protection is turned on for what it holds. */
+export async function editorImport({ session }, sender) {
+  const s = await forEditor(session, sender);
+  const d = (await ask(s, { op: "body" })) || {};
+  return { text: typeof d.text === "string" ? d.text : "", html: typeof d.html === "string" ? d.html : null, attachments: attachmentsOf(d.attachments) };
+}
+
+/** The value of header `name` among `[[name, value]]`, or "". */
+function header(headers, name) {
+  const found = (headers || []).find(([n]) => String(n).toLowerCase() === name);
+  return found ? String(found[1]) : "";
+}
+
+/**
+ * What the editor starts with, decrypted here and handed only to the editor frame: a reopened draft
+ * (`{ kind: "draft", text, html, attachments, sign, encrypt }`), or the encrypted mail being answered or
+ * forwarded (`{ kind: "reply" | "forward", headers, text, html, attachments }`), which the webmail, never
+ * having had its plaintext, cannot quote. Null when there is nothing of Siegel's to load. A failure to
+ * decrypt counts towards locking (lib/reading.js), as in the reader.
+ */
+export async function editorLoad({ session }, sender, trusted) {
+  const s = await forEditor(session, sender);
+  if (!s.draft && !s.original) return null;
+  let raw = s.draft ? null : originals.get(s.id);
+  originals.delete(s.id);
+  raw ??= fromBase64(await ask(s, { op: "fetch", which: s.draft ? "draft" : "original" }));
+  await keyring.ready();
+  let opened;
+  try {
+    opened = await mail.open(raw, trusted);
+  } catch (e) {
+    throw await decryptionFailed(e);
+  }
+  const { headers, text, html, attachments } = opened.view;
+  if (s.draft) {
+    const protection = header(headers, "x-siegel-protection").toLowerCase();
+    // A draft without the header (not Siegel's own) reopens encrypted, the safe side.
+    return { kind: "draft", text, html, attachments, sign: /\bsign\b/.test(protection), encrypt: !protection || /\bencrypt\b/.test(protection) };
+  }
+  if (!opened.summary.encrypted) return null;
+  const pick = (n) => header(headers, n);
+  return {
+    kind: s.original,
+    headers: { from: pick("from"), date: pick("date"), subject: pick("subject"), to: pick("to"), cc: pick("cc") },
+    text,
+    html,
+    attachments: s.original === "forward" ? attachments : [],
+  };
+}
+
+/** Siegel's editor takes over the webmail's (`protect`), or hands it back: the content script is told. */
+export async function editorMode({ session, protect }, sender) {
+  const s = await forEditor(session, sender);
+  await ask(s, { op: "mode", protect: Boolean(protect) });
+  return true;
+}
+
+/**
+ * Protection turned off after the user confirmed it in the frame: the text goes to the webmail's editor,
+ * which can read it from then on.
+ */
+export async function editorRelease({ session, text, html }, sender) {
+  const s = await forEditor(session, sender);
+  await autolock.activity();
+  await ask(s, { op: "set-body", text: typeof text === "string" ? text : "", html: typeof html === "string" ? html : undefined });
+  return true;
+}
+
+/**
+ * Send, after a trusted click on the editor frame's visible Send button: the envelope is read from the
+ * webmail again and must be the one the frame showed (`version`); then the content the frame holds is
+ * signed and/or encrypted (lib/mail.js seal: fail closed) and handed to the page to deliver.
+ */
+export async function editorSend({ session, version, sign, encrypt, text, html, attachments }, sender, trusted) {
+  const s = await forEditor(session, sender);
+  await autolock.activity();
+  const envelope = envelopeOf(await ask(s, { op: "envelope" }));
+  if ((await versionOf(envelope)) !== version) {
+    throw new MailError("envelope-changed", "From, the recipients or the Subject changed in the webmail just now. Nothing was sent: check them above and press Send again.");
+  }
+  const { sign: signing, encrypt: encrypting } = await mail.protections({ sign, encrypt });
+  if (!signing && !encrypting) throw new MailError("not-protected", "Neither signing nor encryption is on, so Siegel has nothing to do: send it with the webmail's Send.");
+  const emails = [...envelope.to, ...envelope.cc, ...envelope.bcc];
+  const webmail = encrypting ? await webmailAnswers(s, emails, true, trusted) : null;
+  const draft = { ...envelope, text: typeof text === "string" ? text : "", html: typeof html === "string" && html ? html : undefined, attachments: attachmentsOf(attachments) };
+  const sealed = await mail.seal(draft, { sign, encrypt, webmail }, trusted);
+  await ask(s, { op: "deliver", raw: sealed.raw, envelopeTo: emails });
+  return { signed: sealed.signed, encrypted: sealed.encrypted, cipher: sealed.cipher };
+}
+
+/**
+ * Asks in Siegel's confirmation window (lib/confirm.js) whether to send, for an editor frame that could not
+ * vouch that its Send button was seen. Resolves with the user's answer.
+ */
+export async function confirmSend({ session }, sender, askUser) {
+  await forEditor(session, sender);
+  return Boolean(await askUser());
+}
+
+/**
+ * Saves the draft encrypted to the sender's own certificate (never as plaintext), through the page into
+ * the webmail's Drafts folder. The protection it is written with travels inside, so that it reopens as it
+ * was. Needs Siegel unlocked (the sender's identity gives the certificate).
+ */
+export async function editorSave({ session, sign, encrypt, text, html, attachments }, sender) {
+  const s = await forEditor(session, sender);
+  const envelope = envelopeOf(await ask(s, { op: "envelope" }));
+  await keyring.ready();
+  const identity = keyring.identityFor(mail.address(envelope.from));
+  const siegel = await engine();
+  const headers = [["From", envelope.from], ["To", envelope.to.join(", ")], ["Cc", envelope.cc.join(", ")], ["Bcc", envelope.bcc.join(", ")],
+    ["Subject", envelope.subject], ["Date", new Date().toUTCString()], ["Message-ID", `<${crypto.randomUUID()}@siegel.draft>`],
+    ["X-Siegel-Protection", [sign ? "sign" : "", encrypt ? "encrypt" : ""].filter(Boolean).join(", ") || "none"]];
+  const built = siegel.buildMessage({
+    headers: headers.filter(([, v]) => v !== ""),
+    text: typeof text === "string" ? text : "",
+    html: typeof html === "string" && html ? html : undefined,
+    attachments: attachmentsOf(attachments).map((a) => ({ ...a, data: fromBase64(a.data) })),
+  });
+  const sealed = await siegel.encryptMessageAsync(built, [identity.encryptionCertificate()], { cipher: "aes-256-gcm" });
+  const saved = await ask(s, { op: "save", raw: toBase64(sealed) });
+  return { draftId: typeof saved?.draftId === "string" ? saved.draftId : null };
+}
+
+// A closed tab ends its compose sessions.
+chrome.tabs.onRemoved.addListener((tabId) => {
+  all()
+    .then(async (sessions) => {
+      for (const [id, s] of Object.entries(sessions)) {
+        if (s.tabId !== tabId) continue;
+        askedWebmail.delete(id);
+        originals.delete(id);
+        await put(id, null);
+      }
+    })
+    .catch(() => {});
+});

@@ -1,0 +1,51 @@
+// Is this control of Siegel's, in a frame inside the webmail, really seen by the user? The page cannot read
+// or script Siegel's frames, but it decides how they look from outside: it may make a frame transparent,
+// put something over it, move it under the pointer just before a click, or shrink it. A click that the
+// user did not see coming must not sign or send anything (clickjacking), so before an action Siegel asks
+// the browser itself, through IntersectionObserver v2 (`trackVisibility`): the control must be wholly
+// inside the viewport, with nothing drawn over it and no opacity, filter or transform on any frame or
+// element around it, and must have been so for a moment; a keyboard "click" (Enter or Space) counts only
+// when the user has been in this frame for a moment, not when the page moved focus here just as the user
+// typed. When the browser says no, the action is not taken, and the caller may ask in a window of Siegel's
+// own instead (confirm/), which no page can cover.
+
+/** How long a control must have been fully visible before a click on it counts. */
+export const SEEN_FOR = 500;
+/** How long the frame and the control must have had focus before a keyboard click counts. */
+const FOCUSED_FOR = 1000;
+
+/**
+ * Watches `control`; `allows(event)` is true for a trusted click the user could see. `visibleFor()` says for
+ * how long (ms) it has been fully visible (0 when it is not).
+ */
+export function clickGuard(control) {
+  let since = null;
+  const observer = new IntersectionObserver(
+    (entries) => {
+      for (const e of entries) since = e.isVisible && e.intersectionRatio >= 0.999 ? (since ?? performance.now()) : null;
+    },
+    { trackVisibility: true, delay: 100, threshold: [0, 0.5, 0.999, 1] },
+  );
+  observer.observe(control);
+  let focusedAt = null;
+  control.addEventListener("focus", () => (focusedAt = performance.now()));
+  control.addEventListener("blur", () => (focusedAt = null));
+  let windowFocusedAt = document.hasFocus() ? performance.now() : null;
+  window.addEventListener("focus", () => (windowFocusedAt = performance.now()));
+  window.addEventListener("blur", () => (windowFocusedAt = null));
+
+  const visibleFor = () => (since === null ? 0 : performance.now() - since);
+  return {
+    visibleFor,
+    allows(event) {
+      if (!event || !event.isTrusted) return false;
+      if (visibleFor() < SEEN_FOR) return false;
+      if (event.detail === 0) {
+        const now = performance.now();
+        if (!document.hasFocus() || windowFocusedAt === null || focusedAt === null) return false;
+        if (now - windowFocusedAt < FOCUSED_FOR || now - focusedAt < FOCUSED_FOR) return false;
+      }
+      return true;
+    },
+  };
+}
