@@ -85,11 +85,24 @@
 #   SIEGEL_RC_PHP_WORKERS   PHP_CLI_SERVER_WORKERS of php -S     [4]
 #   SIEGEL_RC_EXTRA_CONFIG  PHP file included at the end of Roundcube's
 #                           config.inc.php (may change $config)  [none]
+#                           (for options a test changes while Roundcube
+#                           runs, see SIEGEL_LOCAL_CONFIG below)
 #   SIEGEL_RC_MAIL_USER     system user owning the maildirs      [siegelmail]
 #   SIEGEL_RC_TIMEOUT       seconds to wait for each server      [30]
 #
+# SIEGEL'S OPTIONS AT RUN TIME
+#   Roundcube's config.inc.php ends by including DIR/siegel-local.inc.php if
+#   it exists; PHP reads the configuration on every request, so a test can
+#   change the plugin's options (or any other) while Roundcube runs, e.g.
+#     echo '<?php $config["siegel_require_encrypted"] = true;' >"$SIEGEL_LOCAL_CONFIG"
+#   and remove (or empty) the file afterwards.  env/env.json give its path as
+#   SIEGEL_LOCAL_CONFIG.  start empties it (a leftover of an earlier run in
+#   the same DIR must not change this one); it is root's, mode 644, readable
+#   by the PHP server (php -S runs as root, like this script).
+#
 # FILES UNDER DIR
 #   env, env.json                   facts: RC_URL, ports, users, paths, PIDs
+#   siegel-local.inc.php            options a test sets at run time (above)
 #   run/{dovecot,postfix,php}.pid   PIDs of the started process-group leaders
 #   mail/<address>/                 Maildir++ of each user
 #   ldap/slapd.conf, ldap/db/       slapd config (slapd -f ...) and database
@@ -358,6 +371,7 @@ setup_paths() {
     PF_DATA="$DIR/postfix-data"
     RC="$DIR/roundcube"
     LD="$DIR/ldap"
+    LOCAL_CONFIG="$DIR/siegel-local.inc.php"
     TAG="siegel-$(printf '%s' "$DIR" | cksum | awk '{ printf "%08x", $1 }')"
     # Unix socket paths are limited to 107 bytes, and Dovecot (base_dir + up
     # to 25) and Postfix (queue_directory/public/postlog) use absolute ones.
@@ -892,6 +906,15 @@ EOF
         [ -f "$EXTRA_CONFIG" ] || die "SIEGEL_RC_EXTRA_CONFIG=$EXTRA_CONFIG does not exist"
         printf "include %s;\n" "$(php_str "$(realpath "$EXTRA_CONFIG")")" >>"$cfg/config.inc.php"
     fi
+    # Last, so that it wins: the options a test changes at run time.
+    : >"$LOCAL_CONFIG"
+    chmod 644 "$LOCAL_CONFIG"
+    cat >>"$cfg/config.inc.php" <<EOF
+// Options a test sets while Roundcube runs (SIEGEL_LOCAL_CONFIG; read on every request).
+if (is_file($(php_str "$LOCAL_CONFIG"))) {
+    include $(php_str "$LOCAL_CONFIG");
+}
+EOF
 
     # Database schema (once per DIR).
     if [ ! -s "$RC/db/roundcube.db" ]; then
@@ -949,7 +972,7 @@ write_env() {
                 RC_PLUGINS RC_CONFIG_DIR RC_LOG_DIR RC_DB RC_SESSION_COOKIE
                 DOVECOT_CONF DOVECOT_LOG POSTFIX_CONFIG_DIR POSTFIX_LOG
                 DOVECOT_PID POSTFIX_PID PHP_PID MAIL_UID MAIL_GID LDAP_PORT
-                LDAP_BASE SLAPD_PID)
+                LDAP_BASE SLAPD_PID SIEGEL_LOCAL_CONFIG)
     local -A v=(
         [SIEGEL_RC_DIR]=$DIR
         [RC_URL]="http://127.0.0.1:$HTTP_PORT/"
@@ -966,6 +989,7 @@ write_env() {
         [MAIL_UID]=$(id -u "$MAIL_USER") [MAIL_GID]=$(id -g "$MAIL_USER")
         [LDAP_PORT]=$LDAP_PORT [LDAP_BASE]="ou=people,$(ldap_suffix)"
         [SLAPD_PID]=$(read_pid "$RUN/slapd.pid")
+        [SIEGEL_LOCAL_CONFIG]=$LOCAL_CONFIG
     )
     local k val sep='' json='{' envf=''
     for k in "${keys[@]}"; do

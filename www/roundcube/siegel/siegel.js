@@ -3,12 +3,13 @@
  * contract of Siegel's client API (www/API.md, section 2: window.postMessage on this window, messages of
  * `source: "siegel"` answered with `source: "webmail"`). It never sees a key or a decrypted message: it hands
  * the extension the draft the user wrote, sends the bytes the extension sealed through the plugin's
- * siegel-send action, and fetches a message's stored bytes through siegel-raw.
+ * siegel-send action, stores the drafts it encrypted through siegel-draft, and fetches a message's stored
+ * bytes through siegel-raw.
  *
- * Messages: compose-open, send-requested and message-open (posted by this page); get-draft, get-recipients,
- * lookup-certificates, send-raw,
- * get-raw and hello (asked by the extension; hello repeats compose-open / message-open for a content script
- * that arrived late).
+ * Messages: compose-open (with the S/MIME draft it continues and the message it replies to or forwards),
+ * send-requested, save-requested and message-open (posted by this page); get-draft, get-recipients,
+ * lookup-certificates, send-raw, save-draft, set-body, get-raw and hello (asked by the extension; hello
+ * repeats compose-open / message-open for a content script that arrived late).
  */
 (function () {
   "use strict";
@@ -102,10 +103,15 @@
     return from.value;
   }
 
-  async function draft(composeId) {
-    if (rcmail.env.action !== "compose" || composeId !== rcmail.env.compose_id) {
+  /** Refuses a request for another compose view than this page's (one without composeId means this one). */
+  function requireCompose(composeId) {
+    if (rcmail.env.action !== "compose" || (composeId !== undefined && composeId !== rcmail.env.compose_id)) {
       throw SiegelError("This compose view is no longer open.");
     }
+  }
+
+  async function draft(composeId) {
+    requireCompose(composeId);
     var attachments = [];
     var list = rcmail.env.attachments || {};
     for (var key in list) {
@@ -162,6 +168,42 @@
     return pluginAnswer(r);
   }
 
+  /**
+   * Stores the draft the extension encrypted in place of this compose view's saved draft; returns the new
+   * draft's UID (null when the server could not tell it).
+   */
+  async function saveDraft(raw) {
+    var params = { _id: rcmail.env.compose_id };
+    if (rcmail.env.draft_id) params._draft_saveid = rcmail.env.draft_id;
+    var r = await fetch(pluginUrl("draft", params), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "message/rfc822", "X-Roundcube-Request": rcmail.env.request_token },
+      body: raw,
+    });
+    return (await pluginAnswer(r)).draftId || null;
+  }
+
+  /**
+   * Puts text (or HTML, in the HTML editor when Roundcube has one) into Roundcube's body editor. Switching
+   * to HTML without conversion makes TinyMCE start from the textarea, so the HTML goes there first.
+   */
+  function setBody(text, html) {
+    var editor = rcmail.editor;
+    var textarea = document.getElementById(rcmail.env.composebody);
+    if (!editor || !textarea) throw SiegelError("This compose view has no body editor.");
+    var canHtml = typeof html === "string" && !!window.tinymce && !!rcmail.commands["toggle-editor"];
+    if (canHtml && editor.is_html()) {
+      editor.set_content(html);
+    } else if (canHtml) {
+      textarea.value = html;
+      rcmail.command("toggle-editor", { id: rcmail.env.composebody, html: true, noconvert: true });
+    } else {
+      if (editor.is_html()) rcmail.command("toggle-editor", { id: rcmail.env.composebody, html: false, noconvert: true });
+      editor.set_content(text);
+    }
+  }
+
   /** Recipients' certificates from Roundcube's LDAP address books: `{ address: { certificates } | { error } }`. */
   async function certificates(emails) {
     var r = await fetch(pluginUrl("certificates"), {
@@ -182,22 +224,56 @@
     return r.arrayBuffer();
   }
 
+  /** `{folder, id}` (and `mode`) from an env value the plugin set, or undefined. */
+  function ref(value, withMode) {
+    if (!value || typeof value !== "object" || typeof value.folder !== "string" || value.id == null) return undefined;
+    var out = { folder: value.folder, id: String(value.id) };
+    if (withMode) {
+      if (value.mode !== "reply" && value.mode !== "forward") return undefined;
+      out.mode = value.mode;
+    }
+    return out;
+  }
+
+  /**
+   * The S/MIME draft the compose view continues: the one it was opened on (the plugin's siegel_draft), then
+   * the one the last save-draft stored; none once Roundcube saved a (plain) draft of its own instead, which
+   * changes draft_id.
+   */
+  function smimeDraft() {
+    var draftRef = ref(rcmail.env.siegel_draft, false);
+    return draftRef && draftRef.id === String(rcmail.env.draft_id || "") ? draftRef : undefined;
+  }
+
   function opened() {
     if (rcmail.env.action === "compose" && rcmail.env.compose_id) {
-      post({ type: "compose-open", composeId: rcmail.env.compose_id });
+      var message = { type: "compose-open", composeId: rcmail.env.compose_id };
+      var draftRef = smimeDraft();
+      var original = ref(rcmail.env.siegel_original, true);
+      if (draftRef) message.draft = draftRef;
+      if (original) message.original = original;
+      post(message);
     } else if ((rcmail.env.action === "show" || rcmail.env.action === "preview") && rcmail.env.uid) {
       post({ type: "message-open", folder: rcmail.env.mailbox, id: String(rcmail.env.uid), smime: rcmail.env.siegel_smime || null });
     }
   }
 
+  // Saves of this compose view go to the server one after the other, in the order asked, and sending waits
+  // for them (siegel-send deletes the draft the last one stored).
+  var saving = Promise.resolve();
+
   var answers = {
     hello: function () { opened(); },
     "get-draft": async function (m) {
-      return { type: "draft", composeId: m.composeId, draft: await draft(m.composeId) };
+      return { type: "draft", composeId: rcmail.env.compose_id, draft: await draft(m.composeId) };
     },
     "get-recipients": async function (m) {
-      if (rcmail.env.action !== "compose" || m.composeId !== rcmail.env.compose_id) throw SiegelError("This compose view is no longer open.");
-      return { type: "recipients", composeId: m.composeId, to: addresses(field("_to")), cc: addresses(field("_cc")), bcc: addresses(field("_bcc")) };
+      requireCompose(m.composeId);
+      return {
+        type: "recipients", composeId: rcmail.env.compose_id, from: sender(),
+        to: addresses(field("_to")), cc: addresses(field("_cc")), bcc: addresses(field("_bcc")),
+        subject: field("compose-subject"),
+      };
     },
     "lookup-certificates": async function (m) {
       var emails = Array.isArray(m.emails) ? m.emails.filter(function (e) { return typeof e === "string"; }).slice(0, 50) : [];
@@ -208,18 +284,45 @@
       // Bcc: the envelope the extension sealed for, less the To and Cc the message names.
       var shown = addresses(field("_to")).concat(addresses(field("_cc"))).map(bare);
       var bcc = (Array.isArray(m.envelopeTo) ? m.envelopeTo : []).filter(function (a) { return shown.indexOf(bare(a)) < 0; });
+      await saving;
       var result = await sendRaw(m.raw, bcc);
       // Done as after Roundcube's own sending: no "discard changes?" question, back to the list.
       rcmail.sent_successfully("confirmation", rcmail.get_label("messagesent"), result.sentFolder ? [result.sentFolder] : []);
       if (!result.savedToSent) rcmail.display_message(rcmail.get_label("errorsavingsent"), "warning");
       return { type: "sent", ok: true };
     },
+    "save-draft": async function (m) {
+      requireCompose(m.composeId);
+      if (!(m.raw instanceof ArrayBuffer || ArrayBuffer.isView(m.raw))) throw SiegelError("The draft to save is missing.");
+      var run = saving.then(async function () {
+        var id = await saveDraft(m.raw);
+        // As after Roundcube's own draft saving: the next save replaces this draft, sending deletes it, and
+        // leaving does not ask "discard changes?" about what Siegel saved.
+        if (id) {
+          rcmail.set_draft_id(id);
+          rcmail.env.siegel_draft = { folder: rcmail.env.drafts_mailbox, id: String(id) };
+        }
+        rcmail.compose_field_hash(true);
+        return { type: "draft-saved", draftId: id };
+      });
+      saving = run.catch(function () {});
+      return run;
+    },
+    "set-body": async function (m) {
+      requireCompose(m.composeId);
+      if (typeof m.text !== "string") throw SiegelError("The text for the body is missing.");
+      setBody(m.text, m.html);
+      return { type: "body-set" };
+    },
     "get-raw": async function (m) {
       var data = await raw(String(m.folder), String(m.id));
       return { type: "raw", raw: data, transfer: [data] };
     },
   };
-  var failureType = { "get-draft": "draft", "get-recipients": "recipients", "lookup-certificates": "certificates", "send-raw": "sent", "get-raw": "raw" };
+  var failureType = {
+    "get-draft": "draft", "get-recipients": "recipients", "lookup-certificates": "certificates", "send-raw": "sent",
+    "save-draft": "draft-saved", "set-body": "body-set", "get-raw": "raw",
+  };
 
   window.addEventListener("message", async function (ev) {
     if (ev.source !== window || ev.origin !== location.origin) return;
@@ -236,6 +339,18 @@
     }
   });
 
+  /**
+   * Roundcube is about to save or send by itself while the view continues an S/MIME draft. Without the
+   * extension on the page, Roundcube never had that draft's content (the plugin showed only its header
+   * fields), so its form must not name the draft as the one to replace (send.php deletes `_draft_saveid`
+   * after saving or sending): the encrypted draft stays in Drafts beside what Roundcube stores.
+   */
+  function keepSmimeDraft() {
+    if (document.documentElement.dataset.siegel === "active" || !smimeDraft()) return;
+    var input = rcmail.gui_objects.messageform && rcmail.gui_objects.messageform.elements._draft_saveid;
+    if (input) input.value = "";
+  }
+
   rcmail.addEventListener("init", function () {
     opened();
     if (rcmail.env.action !== "compose") return;
@@ -244,6 +359,14 @@
     rcmail.addEventListener("beforesend", function () {
       post({ type: "send-requested", composeId: rcmail.env.compose_id });
       if (document.documentElement.dataset.siegelIntercept === "1") return false;
+      keepSmimeDraft();
+    });
+    // Every way of saving a draft (the Save button, its keyboard shortcut, the autosave timer) runs the
+    // "savedraft" command: while the extension holds the draft, Roundcube stores no plaintext copy of its own.
+    rcmail.addEventListener("beforesavedraft", function () {
+      post({ type: "save-requested", composeId: rcmail.env.compose_id });
+      if (document.documentElement.dataset.siegelIntercept === "1") return false;
+      keepSmimeDraft();
     });
   });
 })();

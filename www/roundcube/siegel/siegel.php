@@ -10,7 +10,12 @@
  *  - POST ?_task=mail&_action=plugin.siegel-send (body: the RFC 5322 message, Content-Type message/rfc822):
  *    delivers those exact bytes through Roundcube's own SMTP settings as the signed-in user, to the To, Cc
  *    and Bcc recipients of the message, with every Bcc field removed from what is sent, and stores the
- *    message in the user's Sent folder. Refused unless From is one of the user's identities.
+ *    message in the user's Sent folder. Refused unless From (and Sender, if there is one) is one of the
+ *    user's identities, and for any Resent-* field.
+ *  - POST ?_task=mail&_action=plugin.siegel-draft (body: a draft Siegel encrypted to the sender, as above):
+ *    stores those exact bytes in the Drafts folder (flags \Draft and \Seen), replacing the draft named by
+ *    `_draft_saveid`. Refused unless the top-level type is S/MIME enveloped-data or authEnveloped-data: it
+ *    never stores plaintext.
  *  - GET ?_task=mail&_action=plugin.siegel-raw&_uid=U&_mbox=M: the stored bytes of a message.
  *  - POST ?_task=mail&_action=plugin.siegel-certificates (body: JSON `{"emails": [...]}`): the certificates
  *    the LDAP address books (`ldap_public`, or those named by `siegel_ldap_addressbooks`) hold for each
@@ -19,7 +24,23 @@
  *
  * All require the session's request token in the X-Roundcube-Request header (Roundcube's CSRF token,
  * as its own AJAX requests send it) and answer JSON errors `{"siegel": 1, "ok": false, "error": "…"}`.
- * The page script siegel.js speaks for Roundcube to the extension (the page contract of www/API.md).
+ *
+ * The organisation's rule (as Exchange's OWAAlwaysSign / OWAAlwaysEncrypt), in config.inc.php:
+ *  - `siegel_require_signed` (default false): every message the user sends must be S/MIME signed (or
+ *    encrypted: the server cannot see inside an encrypted message; the extension signs inside when its own
+ *    policy says so).
+ *  - `siegel_require_encrypted` (default false): every message must be S/MIME encrypted, and no draft may
+ *    be stored unencrypted.
+ * With either, Roundcube's own sending (the message_before_send hook: its Send button, Redirect, read
+ * receipts) is refused with a sentence that sends the user to Siegel, and siegel-send refuses a message
+ * whose top-level type does not meet the rule; with siegel_require_encrypted, Roundcube's own (plaintext)
+ * draft saving is refused too (the message_ready hook, the last one before it stores the draft).
+ *
+ * For the compose view, the page learns `rcmail.env.siegel_draft` = {folder, id} when it continues a saved
+ * draft whose top-level type is S/MIME (Roundcube then shows its header fields only: no body, no
+ * smime.p7m attachment), and `rcmail.env.siegel_original` = {folder, id, mode: "reply"|"forward"} for a
+ * reply or forward of one message. The page script siegel.js speaks for Roundcube to the extension (the
+ * page contract of www/API.md).
  */
 class siegel extends rcube_plugin
 {
@@ -28,17 +49,30 @@ class siegel extends rcube_plugin
     /** The largest message siegel-send accepts when neither siegel_max_message_size nor max_message_size is set. */
     const DEFAULT_MAX_SIZE = 52428800;
 
+    /** The DER of the content types of a CMS ContentInfo (RFC 5652, RFC 5083), by smime-type (RFC 8551). */
+    const CMS_TYPES = [
+        'enveloped-data' => "\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x03",
+        'authenveloped-data' => "\x06\x0b\x2a\x86\x48\x86\xf7\x0d\x01\x09\x10\x01\x17",
+        'signed-data' => "\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02",
+    ];
+
     private $rc;
+
+    /** The label of the sentence that ends a refusal of the running action ("Nothing was sent."). */
+    private $outcome = 'nothingsent';
 
     public function init()
     {
         $this->rc = rcmail::get_instance();
         $this->load_config();
         $this->register_action('plugin.siegel-send', [$this, 'send']);
+        $this->register_action('plugin.siegel-draft', [$this, 'draft']);
         $this->register_action('plugin.siegel-raw', [$this, 'raw']);
         $this->register_action('plugin.siegel-certificates', [$this, 'certificates']);
         $this->add_hook('message_load', [$this, 'message_load']);
         $this->add_hook('render_page', [$this, 'render_page']);
+        $this->add_hook('message_before_send', [$this, 'message_before_send']);
+        $this->add_hook('message_ready', [$this, 'message_ready']);
 
         $this->add_texts('localization/', ['errorsession']);
         if ($this->rc->output instanceof rcmail_output_html && !preg_match('/^plugin\.siegel-/', (string) $this->rc->action)) {
@@ -48,31 +82,150 @@ class siegel extends rcube_plugin
         }
     }
 
-    /** Marks every page, so that the extension's Roundcube adapter runs only where this plugin answers. */
+    /**
+     * Marks every page, so that the extension's Roundcube adapter runs only where this plugin answers, and
+     * tells a compose view which message it replies to or forwards. render_page runs before Roundcube
+     * writes the page's env, and after compose.php has filled in the compose session.
+     */
     public function render_page($args)
     {
         $this->rc->output->add_header(html::tag('meta', ['name' => 'webmail-api', 'content' => 'roundcube-siegel-1']));
-        return $args;
-    }
-
-    /**
-     * Tells the page whether the message being shown is S/MIME, from its top-level Content-Type only (as
-     * siegel-webmail's `smime` hint): a hint for the extension, never a verdict.
-     */
-    public function message_load($args)
-    {
-        $structure = $args['object']->headers->structure ?? null;
-        if ($this->rc->output instanceof rcmail_output_html && $structure) {
-            $this->rc->output->set_env('siegel_smime', self::smime_kind($structure->mimetype ?? '', (array) ($structure->ctype_parameters ?? [])));
+        if (($args['template'] ?? '') === 'compose' && $this->rc->action === 'compose') {
+            $original = self::original_of($this->compose_session() ?: []);
+            if ($original) {
+                $this->rc->output->set_env('siegel_original', $original);
+            }
         }
         return $args;
     }
 
     /**
-     * "signed", "encrypted" or null, as www/API.md defines `smime`, from the top-level MIME type and its
-     * parameters. A multipart/signed of another protocol (PGP/MIME) is not S/MIME.
+     * Tells the page whether the message being shown is S/MIME, from its top-level Content-Type only (as
+     * siegel-webmail's `smime` hint): a hint for the extension, never a verdict. In a compose view that
+     * continues an S/MIME draft, Roundcube gets the draft's header fields only (see smime_draft).
      */
-    public static function smime_kind($mimetype, array $params)
+    public function message_load($args)
+    {
+        $message = $args['object'];
+        $structure = $message->headers->structure ?? null;
+        if ($this->rc->output instanceof rcmail_output_html && $structure) {
+            $kind = self::smime_kind($structure->mimetype ?? '', (array) ($structure->ctype_parameters ?? []));
+            $this->rc->output->set_env('siegel_smime', $kind);
+            if ($this->rc->action === 'compose') {
+                $this->smime_draft($message, $kind);
+            }
+        }
+        return $args;
+    }
+
+    /**
+     * A compose view that continues a saved S/MIME draft: the extension reopens it in its own editor, so
+     * Roundcube keeps only the draft's header fields (From, To, Cc, Bcc, Subject): the message loses its
+     * parts before compose.php reads them, which leaves the body editor empty and adds no smime.p7m
+     * attachment. The page learns where the draft is (`siegel_draft`); siegel.js keeps Roundcube's own
+     * saving or sending from deleting it while the extension is not there to open it.
+     */
+    private function smime_draft($message, $kind)
+    {
+        $compose = $this->compose_session();
+        $drafts = (string) $this->rc->config->get('drafts_mbox');
+        if ($kind === null || !$compose || ($compose['mode'] ?? null) !== 'draft' || $message->context !== null
+            || (string) ($compose['param']['draft_uid'] ?? '') !== (string) $message->uid || $message->folder !== $drafts
+        ) {
+            return;
+        }
+        $message->parts = [];
+        $message->mime_parts = [];
+        $message->attachments = [];
+        $message->inline_parts = [];
+        $message->body = '';
+        $this->rc->output->set_env('siegel_draft', ['folder' => $drafts, 'id' => (string) $message->uid]);
+    }
+
+    /**
+     * The message a compose session replies to or forwards, as the page contract names it: `{folder, id,
+     * mode}` with mode "reply" (also reply-all) or "forward", or null. compose.php sets reply_uid and
+     * forward_uid (and mailbox) for a reply or forward, and from X-Draft-Info for a draft that continues
+     * one. Only one message by UID: a forward of several messages, or a reply to a message attached to
+     * another (UID.PART), has none.
+     */
+    public static function original_of(array $compose)
+    {
+        foreach (['reply_uid' => 'reply', 'forward_uid' => 'forward'] as $key => $mode) {
+            if (!empty($compose[$key])) {
+                $ref = self::message_ref($compose[$key], (string) ($compose['mailbox'] ?? ''));
+                return $ref ? $ref + ['mode' => $mode] : null;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * `{folder, id}` of one message given as Roundcube names it: a UID, or "UID-FOLDER" (a search over
+     * several folders), also as the only item of an array (a forward as attachment turns the UID into a
+     * list); null for anything else (several messages, UID.PART).
+     */
+    public static function message_ref($uid, $mailbox)
+    {
+        if (is_array($uid) && count($uid) === 1) {
+            $uid = reset($uid);
+        }
+        if ((!is_string($uid) && !is_int($uid)) || !preg_match('/^([0-9]+)(?:-(.+))?$/s', (string) $uid, $m)) {
+            return null;
+        }
+        $folder = isset($m[2]) && $m[2] !== '' ? $m[2] : (string) $mailbox;
+        return $folder === '' ? null : ['folder' => $folder, 'id' => $m[1]];
+    }
+
+    /**
+     * The organisation's rule against Roundcube's own sending: rcube::deliver_message runs this hook before
+     * it talks to the SMTP server, for every message Roundcube builds (the Send button, Redirect, read
+     * receipts), and returns our error without sending when it is aborted. Roundcube cannot sign or
+     * encrypt, so under the rule nothing it builds may leave; Siegel's own sending (siegel-send) does not
+     * pass through here.
+     */
+    public function message_before_send($args)
+    {
+        $rule = $this->rule();
+        if ($rule) {
+            $args['abort'] = true;
+            $args['result'] = false;
+            $args['error'] = ['label' => 'siegel.errorpolicysend', 'vars' => ['rule' => $this->gettext($rule)]];
+        }
+        return $args;
+    }
+
+    /**
+     * Roundcube's own draft saving (send.php with _draft, also its "save the sent copy only" step). No hook
+     * of rcmail_sendmail or send.php can abort a draft; message_ready is the last one before the IMAP
+     * APPEND, so under siegel_require_encrypted it answers as send.php's own error handler does (a message,
+     * the iframe response, exit): nothing is stored, and the autosave timer is not restarted.
+     */
+    public function message_ready($args)
+    {
+        $saving = !empty($_POST['_draft']) || !empty($_GET['_saveonly']);
+        if ($this->rc->action === 'send' && $saving && $this->rc->config->get('siegel_require_encrypted')) {
+            $this->rc->output->show_message('siegel.errorpolicydraft', 'error');
+            $this->rc->output->send('iframe');
+        }
+        return $args;
+    }
+
+    /** The label naming what the organisation requires ("signed", "encrypted", both), or null. */
+    private function rule()
+    {
+        $signed = (bool) $this->rc->config->get('siegel_require_signed');
+        $encrypted = (bool) $this->rc->config->get('siegel_require_encrypted');
+        return $signed && $encrypted ? 'ruleboth' : ($encrypted ? 'ruleencrypted' : ($signed ? 'rulesigned' : null));
+    }
+
+    /**
+     * "signed", "encrypted" or null, as www/API.md defines `smime`, from the top-level MIME type and its
+     * parameters. A multipart/signed of another protocol (PGP/MIME) is not S/MIME. With $strict, "encrypted"
+     * only for the smime-types that are encrypted (enveloped-data, authEnveloped-data), not for a missing or
+     * other one (compressed-data): what the organisation's rule and siegel-draft accept.
+     */
+    public static function smime_kind($mimetype, array $params, $strict = false)
     {
         $mimetype = strtolower((string) $mimetype);
         $params = array_change_key_case($params, CASE_LOWER);
@@ -85,7 +238,92 @@ class siegel extends rcube_plugin
             if ($kind === 'signed-data') {
                 return 'signed';
             }
+            if ($strict) {
+                return in_array($kind, ['enveloped-data', 'authenveloped-data'], true) ? 'encrypted' : null;
+            }
             return $kind === 'certs-only' ? null : 'encrypted';
+        }
+        return null;
+    }
+
+    /**
+     * What a message's top level shows of S/MIME, for the organisation's rule and siegel-draft: "encrypted"
+     * (smime-type enveloped-data or authEnveloped-data), "signed" (multipart/signed with an S/MIME
+     * signature, or smime-type signed-data), else null. For application/pkcs7-mime the body must also be the
+     * CMS content its smime-type announces (a plain text labelled as encrypted is not); a multipart/signed is
+     * taken by its type. The server sees no further: an encrypted message may or may not be signed inside.
+     * `$fields`: split_message's header fields; `$body`: the bytes after the header.
+     */
+    public static function protection(array $fields, $body)
+    {
+        $types = $fields['content-type'] ?? [];
+        if (count($types) !== 1) {
+            return null;
+        }
+        list($mimetype, $params) = self::content_type($types[0]);
+        $kind = self::smime_kind($mimetype, $params, true);
+        if ($kind === null || $mimetype === 'multipart/signed') {
+            return $kind;
+        }
+        $encodings = $fields['content-transfer-encoding'] ?? [];
+        if (count($encodings) > 1) {
+            return null;
+        }
+        $smime_type = strtolower(trim((string) ($params['smime-type'] ?? '')));
+        $found = self::cms_type($body, $encodings[0] ?? '7bit');
+        return $found !== null && $found === $smime_type ? $kind : null;
+    }
+
+    /**
+     * The MIME type (lower case) and parameters (lower-case names, unquoted values) of a Content-Type
+     * value, comments removed.
+     */
+    public static function content_type($value)
+    {
+        $items = rcube_mime::explode_header_string(';', (string) $value, true);
+        $mimetype = strtolower(trim((string) array_shift($items)));
+        $params = [];
+        foreach ($items as $item) {
+            $pair = explode('=', $item, 2);
+            if (count($pair) === 2) {
+                $v = trim($pair[1]);
+                if (strlen($v) > 1 && $v[0] === '"' && substr($v, -1) === '"') {
+                    $v = stripcslashes(substr($v, 1, -1));
+                }
+                $params[strtolower(trim($pair[0]))] = $v;
+            }
+        }
+        return [$mimetype, $params];
+    }
+
+    /**
+     * The smime-type whose CMS content type (CMS_TYPES) the body starts with: the ContentInfo SEQUENCE (any
+     * length form, BER's indefinite one too, as streaming encoders write it) and its contentType OID. Null
+     * for anything else. `$encoding`: the Content-Transfer-Encoding (base64, as S/MIME is sent; else raw).
+     */
+    public static function cms_type($body, $encoding)
+    {
+        $body = (string) $body;
+        if (strtolower(trim((string) $encoding)) === 'base64') {
+            // The first 48 bytes are plenty; whole groups of four, so that strict decoding accepts them.
+            $b64 = preg_replace('/[\r\n\t ]+/', '', substr($body, 0, 512));
+            $body = base64_decode(substr($b64, 0, min(64, strlen($b64) - strlen($b64) % 4)), true);
+            if ($body === false) {
+                return null;
+            }
+        }
+        if (strlen($body) < 2 || $body[0] !== "\x30") {
+            return null;
+        }
+        $length = ord($body[1]);
+        $offset = 2 + ($length > 0x80 ? $length - 0x80 : 0);
+        if ($length > 0x84) {
+            return null;
+        }
+        foreach (self::CMS_TYPES as $type => $oid) {
+            if (substr($body, $offset, strlen($oid)) === $oid) {
+                return $type;
+            }
         }
         return null;
     }
@@ -94,45 +332,13 @@ class siegel extends rcube_plugin
     public function send()
     {
         $this->require_request('POST');
-        $type = strtolower(trim(explode(';', (string) ($_SERVER['CONTENT_TYPE'] ?? ''))[0]));
-        if ($type !== 'message/rfc822') {
-            $this->fail(415, 'errortype');
-        }
-
-        $max = $this->max_size();
-        $length = (int) ($_SERVER['CONTENT_LENGTH'] ?? 0);
-        if ($length > $max) {
-            $this->fail(413, 'errortoolarge', ['size' => $this->rc->show_bytes($max)]);
-        }
-        $raw = file_get_contents('php://input', false, null, 0, $max + 1);
-        if ($raw === false || $raw === '') {
-            // PHP drops a body over post_max_size before any plugin sees it.
-            $this->fail($length > 0 ? 413 : 400, $length > 0 ? 'errortoolarge' : 'errorempty', ['size' => $this->rc->show_bytes($max)]);
-        }
-        if (strlen($raw) > $max) {
-            $this->fail(413, 'errortoolarge', ['size' => $this->rc->show_bytes($max)]);
-        }
-
-        // Only CRLF line ends and no NUL: Net_SMTP turns a bare CR or LF into CRLF after it doubles leading
-        // dots, so "\r.\r" would end the DATA early and smuggle what follows into the SMTP session.
-        if (!self::clean_lines($raw)) {
-            $this->fail(400, 'errorlines');
-        }
+        $raw = $this->read_message();
         $message = self::split_message($raw);
         if (!$message) {
             $this->fail(400, 'errornotmessage');
         }
-
-        // From: one field with exactly one plain mailbox, one of the signed-in user's identities.
-        $from_fields = $message['fields']['from'] ?? [];
-        $from = count($from_fields) === 1 ? self::single_mailbox($from_fields[0]) : null;
-        if ($from === null) {
-            $this->fail(400, 'errorfrom');
-        }
-        $own = array_map(function ($identity) { return strtolower($identity['email']); }, $this->rc->user->list_emails());
-        if (!in_array($from, $own, true)) {
-            $this->fail(403, 'errornotyours', ['from' => $from]);
-        }
+        $from = $this->check_sender($message['fields']);
+        $this->check_rule($message);
 
         // Recipients: To, Cc and Bcc of the message.
         $recipients = [];
@@ -188,6 +394,181 @@ class siegel extends rcube_plugin
 
         $this->answer(200, ['ok' => true, 'recipients' => array_values($recipients), 'sentFolder' => $saved_to,
             'savedToSent' => $saved_to !== null || (bool) $this->rc->config->get('no_save_sent_messages')]);
+    }
+
+    /**
+     * siegel-draft: stores the draft Siegel encrypted (to the sender's own certificate) in the Drafts folder,
+     * byte for byte, in place of the draft it replaces; never anything that is not S/MIME encrypted.
+     */
+    public function draft()
+    {
+        $this->outcome = 'nothingsaved';
+        $this->require_request('POST');
+        $raw = $this->read_message();
+        $message = self::split_message($raw);
+        if (!$message) {
+            $this->fail(400, 'errornotmessage');
+        }
+        $this->check_sender($message['fields']);
+        if (self::protection($message['fields'], $message['body']) !== 'encrypted') {
+            $this->fail(400, 'errordraftnotencrypted');
+        }
+        $folder = (string) $this->rc->config->get('drafts_mbox');
+        if ($folder === '') {
+            $this->fail(500, 'errornodrafts');
+        }
+
+        $uid = $this->save_draft($folder, $raw, trim($message['fields']['message-id'][0] ?? ''));
+        $old = rcube_utils::get_input_string('_draft_saveid', rcube_utils::INPUT_GET);
+        if ($uid !== null && preg_match('/^[0-9]+$/', $old) && $old !== $uid) {
+            // Only ever a UID of the Drafts folder, as send.php deletes the draft it replaces.
+            if (!$this->rc->get_storage()->delete_message($old, $folder)) {
+                rcube::raise_error(['code' => 800, 'type' => 'imap', 'file' => __FILE__, 'line' => __LINE__,
+                    'message' => "siegel-draft: could not delete the replaced draft $old from $folder"], true, false);
+            }
+        }
+        // As send.php after saving a draft: the compose session knows it, so that sending deletes it.
+        $id = rcube_utils::get_input_string('_id', rcube_utils::INPUT_GET);
+        if ($uid !== null && preg_match('/^[0-9a-zA-Z]+$/', $id) && isset($_SESSION['compose_data_' . $id]['id'])) {
+            $_SESSION['compose_data_' . $id]['param']['draft_uid'] = $uid;
+        }
+        $this->answer(200, ['ok' => true, 'draftId' => $uid]);
+    }
+
+    /**
+     * Appends a draft to the Drafts folder (created if missing) with the flags \Draft and \Seen; returns
+     * its UID (the server's APPENDUID, else found by Message-ID as send.php does), or null when that is
+     * not known. Refuses when the server does not store it.
+     */
+    private function save_draft($folder, $raw, $message_id)
+    {
+        $storage = $this->rc->get_storage();
+        if (!$storage->folder_exists($folder)) {
+            $storage->create_folder($folder, true);
+        }
+        $saved = $storage->save_message($folder, $raw, '', false, ['SEEN', 'DRAFT']);
+        if (!$saved) {
+            rcube::raise_error(['code' => 800, 'type' => 'imap', 'file' => __FILE__, 'line' => __LINE__,
+                'message' => "siegel-draft: could not save the draft in $folder"], true, false);
+            $this->fail(502, 'errorsavingdraft', ['folder' => $folder]);
+        }
+        if (!is_bool($saved)) {
+            return (string) $saved;
+        }
+        if ($message_id === '') {
+            return null;
+        }
+        $found = $storage->search_once($folder, 'HEADER Message-ID ' . rcube_imap_generic::escape($message_id, true))->max();
+        return $found ? (string) $found : null;
+    }
+
+    /**
+     * The body of a POST of Content-Type message/rfc822, within the size limit, with clean lines; refuses
+     * anything else.
+     */
+    private function read_message()
+    {
+        $type = strtolower(trim(explode(';', (string) ($_SERVER['CONTENT_TYPE'] ?? ''))[0]));
+        if ($type !== 'message/rfc822') {
+            $this->fail(415, 'errortype');
+        }
+        $max = $this->max_size();
+        $length = (int) ($_SERVER['CONTENT_LENGTH'] ?? 0);
+        if ($length > $max) {
+            $this->fail(413, 'errortoolarge', ['size' => $this->rc->show_bytes($max)]);
+        }
+        $raw = file_get_contents('php://input', false, null, 0, $max + 1);
+        if ($raw === false || $raw === '') {
+            // PHP drops a body over post_max_size before any plugin sees it.
+            $this->fail($length > 0 ? 413 : 400, $length > 0 ? 'errortoolarge' : 'errorempty', ['size' => $this->rc->show_bytes($max)]);
+        }
+        if (strlen($raw) > $max) {
+            $this->fail(413, 'errortoolarge', ['size' => $this->rc->show_bytes($max)]);
+        }
+        // Only CRLF line ends and no NUL: Net_SMTP turns a bare CR or LF into CRLF after it doubles leading
+        // dots, so "\r.\r" would end the DATA early and smuggle what follows into the SMTP session.
+        if (!self::clean_lines($raw)) {
+            $this->fail(400, 'errorlines');
+        }
+        return $raw;
+    }
+
+    /** The From address of a message whose sender fields pass sender_problem; refuses anything else. */
+    private function check_sender(array $fields)
+    {
+        $own = array_map(function ($identity) { return strtolower($identity['email']); }, $this->rc->user->list_emails());
+        $problem = self::sender_problem($fields, $own);
+        if ($problem) {
+            $this->fail($problem[0], $problem[1], $problem[2]);
+        }
+        return self::sole_mailbox($fields['from']);
+    }
+
+    /**
+     * Why a message may not go out (or be stored) as the user's, as [status, label, vars], or null: From is
+     * one field with exactly one plain mailbox that is one of `$own` (the user's identities, lower case), and
+     * so is Sender if there is one (a mail reader shows "on behalf of" it); no Resent-* field (that would
+     * make it someone else's message resent, which is Redirect's business, not Siegel's).
+     */
+    public static function sender_problem(array $fields, array $own)
+    {
+        foreach (array_keys($fields) as $name) {
+            if (strpos($name, 'resent-') === 0) {
+                return [400, 'errorresent', ['field' => implode('-', array_map('ucfirst', explode('-', $name)))]];
+            }
+        }
+        $from = self::sole_mailbox($fields['from'] ?? []);
+        if ($from === null) {
+            return [400, 'errorfrom', []];
+        }
+        if (!in_array($from, $own, true)) {
+            return [403, 'errornotyours', ['from' => $from]];
+        }
+        if (isset($fields['sender'])) {
+            $sender = self::sole_mailbox($fields['sender']);
+            if ($sender === null) {
+                return [400, 'errorsender', []];
+            }
+            if (!in_array($sender, $own, true)) {
+                return [403, 'errorsendernotyours', ['sender' => $sender]];
+            }
+        }
+        return null;
+    }
+
+    /** The address of a header field that occurs once with exactly one plain mailbox (single_mailbox), else null. */
+    public static function sole_mailbox(array $values)
+    {
+        return count($values) === 1 ? self::single_mailbox($values[0]) : null;
+    }
+
+    /**
+     * The organisation's rule for siegel-send. A page script can post any bytes here, so this is where the
+     * rule holds.
+     */
+    private function check_rule(array $message)
+    {
+        $label = self::rule_problem($message['fields'], $message['body'],
+            (bool) $this->rc->config->get('siegel_require_signed'), (bool) $this->rc->config->get('siegel_require_encrypted'));
+        if ($label) {
+            $this->fail(403, $label);
+        }
+    }
+
+    /**
+     * The label of the refusal of a message under the organisation's rule, or null: with `$encrypted` it must
+     * be S/MIME encrypted, with `$signed` signed or encrypted (see protection).
+     */
+    public static function rule_problem(array $fields, $body, $signed, $encrypted)
+    {
+        if (!$signed && !$encrypted) {
+            return null;
+        }
+        $kind = self::protection($fields, $body);
+        if ($encrypted && $kind !== 'encrypted') {
+            return 'errorrequireencrypted';
+        }
+        return $signed && $kind === null ? 'errorrequiresigned' : null;
     }
 
     /** siegel-raw: the exact stored bytes of one message (IMAP BODY.PEEK[], CRLF line ends). */
@@ -294,8 +675,9 @@ class siegel extends rcube_plugin
 
     /**
      * Splits an RFC 5322 message into its header fields (lower-cased names, unfolded values) and returns
-     * the same bytes without any Bcc field. Null when it does not start with header fields followed by an
-     * empty line. Nothing else is changed: a signature over the body stays valid.
+     * the same bytes without any Bcc field, and the body (what follows the empty line). Null when it does
+     * not start with header fields followed by an empty line. Nothing else is changed: a signature over the
+     * body stays valid.
      */
     public static function split_message($raw)
     {
@@ -340,7 +722,7 @@ class siegel extends rcube_plugin
         }
         // $kept ends with the line break of its last field; $head did not, so take one back off.
         $kept = preg_replace('/\r?\n$/', '', $kept);
-        return ['fields' => $fields, 'without_bcc' => $kept . $rest];
+        return ['fields' => $fields, 'without_bcc' => $kept . $rest, 'body' => substr($raw, $end + strlen($m[0][0]))];
     }
 
     /** Appends the message to the Sent folder (created if missing); returns its name, or null when not kept. */
@@ -374,10 +756,7 @@ class siegel extends rcube_plugin
     private function forget_compose()
     {
         $id = rcube_utils::get_input_string('_id', rcube_utils::INPUT_GET);
-        if (!preg_match('/^[0-9a-zA-Z]+$/', $id)) {
-            return;
-        }
-        $compose = $_SESSION['compose_data_' . $id] ?? null;
+        $compose = $this->compose_session();
         if (!$compose) {
             return;
         }
@@ -391,6 +770,16 @@ class siegel extends rcube_plugin
         }
         $this->rc->plugins->exec_hook('attachments_cleanup', ['group' => $id]);
         $this->rc->session->remove('compose_data_' . $id);
+    }
+
+    /** The compose session named by the request's _id, or null. */
+    private function compose_session()
+    {
+        $id = rcube_utils::get_input_string('_id', rcube_utils::INPUT_GET);
+        if (!preg_match('/^[0-9a-zA-Z]+$/', $id) || !is_array($_SESSION['compose_data_' . $id] ?? null)) {
+            return null;
+        }
+        return $_SESSION['compose_data_' . $id];
     }
 
     /** The body size limit: siegel_max_message_size, else Roundcube's max_message_size. */
@@ -414,8 +803,14 @@ class siegel extends rcube_plugin
         }
     }
 
+    /**
+     * Answers with an error: its label as `code`, its sentence as `error`. A label may end with `$nothing`,
+     * the running action's outcome ("Nothing was sent." / "Nothing was saved."), replaced first so that no
+     * value of the request can bring it in.
+     */
     private function fail($status, $label, $vars = [])
     {
+        $vars = ['nothing' => $this->gettext($this->outcome)] + $vars;
         $this->answer($status, ['ok' => false, 'code' => $label, 'error' => $this->gettext(['name' => $label, 'vars' => $vars])]);
     }
 

@@ -14,8 +14,9 @@
  *  - each address book gets the time limit TIMEOUT seconds for connecting and for each search; an address
  *    book's own `sizelimit` and `timelimit` apply when they are smaller.
  * Address books with `user_specific` get Roundcube's placeholders expanded in `base_dn`, `bind_dn` and
- * `filter` (%fu, %u, %d, %dc, from the signed-in user's address) and bind with the session password when
- * they name none; one that needs `%dn` (a DN found by a search first) is reported as not supported.
+ * `filter` (%fu, %u, %d, %dc, from the signed-in user's address, escaped for a DN or for a filter) and bind
+ * with the session password when they name none; one that needs `%dn` (a DN found by a search first) is
+ * reported as not supported.
  * Plain PHP and the ldap extension: no Roundcube class, so that it can be tested on its own (and read).
  */
 class siegel_directory
@@ -123,7 +124,12 @@ class siegel_directory
 
     /**
      * A `user_specific` address book with Roundcube's placeholders expanded for the signed-in user (as
-     * rcube_ldap does, values escaped for a DN); other address books as they are.
+     * rcube_ldap does), each value escaped for where it goes: in `base_dn` and `bind_dn` as an attribute
+     * value of a DN (RFC 4514: `,+"\<>;=`, a leading `#` or space, NUL), in `filter` as an assertion value of
+     * a filter (RFC 4515: `*()\` and NUL), so that an address such as `a*)(uid=*@example.com` matches
+     * nothing but itself. %dc is a DN of its own (`dc=mail,dc=example,dc=com`, each label escaped for a
+     * DN); in a filter that whole DN is the assertion value (`(memberOf=cn=staff,%dc)`), so it is escaped
+     * again for the filter. Other address books as they are.
      */
     public static function for_user(array $book, array $user)
     {
@@ -139,11 +145,18 @@ class siegel_directory
         if ($fu === '' || strpos($fu, '@') === false) {
             throw new Exception('it is user-specific and the signed-in user has no address');
         }
-        $fu = ldap_escape($fu, '', LDAP_ESCAPE_DN);
-        list($u, $d) = explode('@', $fu, 2);
-        $replaces = ['%dc' => 'dc=' . strtr($d, ['.' => ',dc=']), '%fu' => $fu, '%d' => $d, '%u' => $u];
-        foreach (['base_dn', 'bind_dn', 'filter'] as $key) {
+        // The domain is what follows the last @ (a quoted local part may hold one).
+        $at = strrpos($fu, '@');
+        $values = ['%fu' => $fu, '%u' => substr($fu, 0, $at), '%d' => substr($fu, $at + 1)];
+        $dc = implode(',', array_map(function ($label) {
+            return 'dc=' . self::dn_value($label);
+        }, explode('.', $values['%d'])));
+
+        $in_dn = array_map([self::class, 'dn_value'], $values) + ['%dc' => $dc];
+        $in_filter = array_map([self::class, 'filter_value'], $values) + ['%dc' => self::filter_value($dc)];
+        foreach (['base_dn' => $in_dn, 'bind_dn' => $in_dn, 'filter' => $in_filter] as $key => $replaces) {
             if (isset($book[$key])) {
+                // strtr tries the longest placeholder first: %dc before %d.
                 $book[$key] = strtr((string) $book[$key], $replaces);
             }
         }
@@ -151,6 +164,18 @@ class siegel_directory
             $book['bind_pass'] = (string) $user['password'];
         }
         return $book;
+    }
+
+    /** A string as an attribute value in a DN (RFC 4514); ldap_escape leaves NUL as it is, RFC 4514 wants \00. */
+    public static function dn_value($value)
+    {
+        return str_replace("\0", '\\00', ldap_escape((string) $value, '', LDAP_ESCAPE_DN));
+    }
+
+    /** A string as an assertion value in a search filter (RFC 4515): `*`, `(`, `)`, `\` and NUL escaped. */
+    public static function filter_value($value)
+    {
+        return ldap_escape((string) $value, '', LDAP_ESCAPE_FILTER);
     }
 
     /** Connects and binds (anonymously without bind_dn), honouring the address book's settings. */
