@@ -4,11 +4,13 @@
 // SMTP through Postfix, as any other MTA would deliver it.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, launchWithExtension, setUp, PKI } from "./harness.mjs";
+import { ROOT, editorReady, launchWithExtension, protectedMode, sendInEditor, setToggles, setUp, PKI, write } from "./harness.mjs";
+
+export { setToggles };
 
 const ENV = join(ROOT, "tests", "roundcube", "env.sh");
 export const PASSWORD = "secret";
@@ -136,10 +138,30 @@ export class Roundcube {
     await page.locator("#messagelist").waitFor({ state: "attached" });
   }
 
-  /** Opens a new compose view and fills it (recipients through Roundcube's recipient widget). */
-  async compose(page, { to, cc = [], bcc = [], subject, body, files = [] }) {
-    await page.goto(`${this.url}?_task=mail&_action=compose`);
-    await page.locator("siegel-compose[data-ready]").waitFor({ timeout: 30_000 });
+  /**
+   * Opens a new compose view and fills it as a user would: recipients through Roundcube's recipient widget
+   * and the Subject in Roundcube's fields; then, with `sign` or `encrypt`, Siegel's toggles, the text and
+   * the attachments in Siegel's editor; without them, the text and attachments in Roundcube's own editor.
+   */
+  async compose(page, { to, cc = [], bcc = [], subject, body, files = [], sign = false, encrypt = false, html = false, url }) {
+    await page.goto(url || `${this.url}?_task=mail&_action=compose`);
+    await editorReady(page);
+    await this.fillRecipients(page, { to, cc, bcc });
+    if (subject !== undefined) await page.fill("#compose-subject", subject);
+    await setToggles(page, { sign, encrypt });
+    if (sign || encrypt || (await protectedMode(page))) {
+      await write(page, { body, files, html });
+    } else {
+      await page.fill("#composebody", body);
+      if (files.length) {
+        await page.setInputFiles("#uploadformInput", files);
+        await page.waitForFunction((n) => document.querySelectorAll("#attachment-list li").length >= n && !document.querySelector("#attachment-list li.uploading, #attachment-list .uploading"), files.length, { timeout: 60_000 });
+      }
+    }
+  }
+
+  /** Types recipients into Roundcube's recipient widgets (Cc and Bcc rows are shown first). */
+  async fillRecipients(page, { to = [], cc = [], bcc = [] }) {
     for (const [field, list] of [["to", to], ["cc", cc], ["bcc", bcc]]) {
       if (!list.length) continue;
       // Cc and Bcc rows are hidden until asked for (Elastic's header menu); show the row.
@@ -148,33 +170,31 @@ export class Roundcube {
       await input.fill(list.join(", ") + ", ");
       await input.blur();
     }
-    await page.fill("#compose-subject", subject);
-    await page.fill("#composebody", body);
-    if (files.length) {
-      await page.setInputFiles("#uploadformInput", files);
-      await page.waitForFunction((n) => document.querySelectorAll("#attachment-list li").length >= n && !document.querySelector("#attachment-list li.uploading, #attachment-list .uploading"), files.length, { timeout: 60_000 });
-    }
   }
 
   /**
-   * Clicks Send and waits for Siegel's verdict on this attempt: `{ status: "error", message }`, or
-   * `{ status: "sent" }` once Roundcube has left the compose view as after its own sending.
+   * Sends as a user would: Siegel's Send when Siegel's editor holds the message, else Roundcube's. Waits
+   * for this attempt's outcome: `{ status: "sent" }` once Roundcube has left the compose view as after its
+   * own sending, or `{ status: "error", message }` (Siegel's status line, or Roundcube's error message).
    */
   async send(page, timeout = 120_000) {
-    await page.evaluate(() => {
-      const host = document.querySelector("siegel-compose");
-      window.__verdict = null;
-      const observer = new MutationObserver(() => {
-        if (host.dataset.status === "error") window.__verdict = { status: "error", message: host.dataset.message };
-        else if (host.dataset.status === "ok") window.__verdict = { status: "sent" };
-        if (window.__verdict) observer.disconnect();
-      });
-      observer.observe(host, { attributeFilter: ["data-status"] });
-    });
+    const sent = (t) => page.waitForURL((u) => !/_action=compose/.test(u.search), { timeout: t });
+    if (await protectedMode(page)) return sendInEditor(page, sent, timeout);
     await page.locator("button.send").first().click();
-    const verdict = await (await page.waitForFunction(() => window.__verdict, null, { timeout })).jsonValue();
-    if (verdict.status === "sent") await page.waitForURL((u) => !/_action=compose/.test(u.search), { timeout: 30_000 });
-    return verdict;
+    const settle = (p) => p.catch(() => new Promise(() => {}));
+    return Promise.race([
+      settle(sent(timeout).then(() => ({ status: "sent" }))),
+      settle(page.locator("#messagestack .error, #messagestack div.error").first().waitFor({ timeout }).then(async () => ({ status: "error", message: await page.locator("#messagestack").textContent() }))),
+    ]);
+  }
+
+  /**
+   * Sets the plugin's options for the requests from now on (tests/roundcube/env.sh includes this file in
+   * Roundcube's configuration, read on every request); `{}` restores the defaults.
+   */
+  pluginConfig(options) {
+    const lines = Object.entries(options).map(([k, v]) => `$config[${JSON.stringify(k)}] = ${JSON.stringify(v)};`);
+    writeFileSync(this.env.SIEGEL_LOCAL_CONFIG, `<?php\n${lines.join("\n")}\n`, { mode: 0o644 });
   }
 
   /**
@@ -202,41 +222,6 @@ export class Roundcube {
   /** The preview frame's Playwright Frame (for evaluating in it). */
   previewFrame(page) {
     return page.frames().find((f) => /_action=preview/.test(f.url()));
-  }
-}
-
-/**
- * Sets the toolbar's Sign and Encrypt toggles by clicking them, as a user would. The toolbar is in a closed
- * shadow root, which page scripts and Playwright's selectors cannot enter, and Roundcube's positive
- * tabindex values put its fields before it in the keyboard order; DevTools' DOM (which sees closed shadow
- * roots) gives the boxes to click.
- */
-export async function setToggles(page, want) {
-  const host = page.locator("siegel-compose");
-  const cdp = await page.context().newCDPSession(page);
-  try {
-    for (const name of ["sign", "encrypt"]) {
-      if ((await host.getAttribute(`data-${name}`)) === String(want[name])) continue;
-      assert.notEqual(await host.getAttribute(`data-${name}-locked`), "true", `${name} is locked`);
-      const { root } = await cdp.send("DOM.getDocument", { depth: -1, pierce: true });
-      const find = (node, test) => {
-        if (test(node)) return node;
-        for (const child of [...(node.children || []), ...(node.shadowRoots || [])]) {
-          const found = find(child, test);
-          if (found) return found;
-        }
-        return null;
-      };
-      const toolbar = find(root, (n) => n.nodeName === "SIEGEL-COMPOSE");
-      const input = toolbar && find(toolbar, (n) => n.nodeName === "INPUT" && (n.attributes || []).join("\u0000").includes(`name\u0000${name}`));
-      assert.ok(input, `the ${name} toggle`);
-      const { model } = await cdp.send("DOM.getBoxModel", { nodeId: input.nodeId });
-      const [x1, y1, , , x3, y3] = model.border;
-      await page.mouse.click((x1 + x3) / 2, (y1 + y3) / 2);
-      await page.waitForFunction(([n, v]) => document.querySelector("siegel-compose").dataset[n] === String(v), [name, want[name]]);
-    }
-  } finally {
-    await cdp.detach();
   }
 }
 

@@ -12,8 +12,8 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { PASSPHRASE, PKI, ROOT, buildExtension } from "./harness.mjs";
-import { PASSWORD, Roundcube, setToggles } from "./roundcube-harness.mjs";
+import { PASSPHRASE, PKI, ROOT, buildExtension, editorOf, waitForNote } from "./harness.mjs";
+import { PASSWORD, Roundcube } from "./roundcube-harness.mjs";
 
 const SECRET = "The launch code is 0451 — keep it between us.";
 const ATTACHMENT = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7919 + (i >> 8)) & 0xff));
@@ -84,8 +84,8 @@ describe("Siegel in Roundcube with Dovecot and Postfix", () => {
     test(`Alice sends Bob a ${m.subject.toLowerCase()} with an attachment in Roundcube`, { timeout: 180_000 }, async () => {
       alice ??= await rc.browserFor(extension, ALICE, { p12: "alice.p12", contacts: ["bob.crt", "carol.crt"] });
       const { page } = alice;
-      await rc.compose(page, { to: [`Bob <${BOB}>`], subject: m.subject, body: `Hi Bob,\n${SECRET}\nAlice`, files: [{ name: "plan.bin", mimeType: "application/octet-stream", buffer: ATTACHMENT }] });
-      await setToggles(page, { sign: m.sign, encrypt: m.encrypt });
+      // Written in Siegel's editor (text and attachment), sent with Siegel's Send.
+      await rc.compose(page, { to: [`Bob <${BOB}>`], subject: m.subject, body: `Hi Bob,\n${SECRET}\nAlice`, files: [{ name: "plan.bin", mimeType: "application/octet-stream", buffer: ATTACHMENT }], sign: m.sign, encrypt: m.encrypt });
       assert.deepEqual(await rc.send(page), { status: "sent" });
 
       // Bob's Inbox and Alice's Sent folder each got it: S/MIME, the plaintext nowhere in the stored bytes.
@@ -169,8 +169,7 @@ describe("Siegel in Roundcube with Dovecot and Postfix", () => {
   test("Bcc: Carol gets the mail, and no copy that is delivered names her", { timeout: 120_000 }, async () => {
     const { page } = alice;
     const before = rc.stored(CAROL).length;
-    await rc.compose(page, { to: [BOB], bcc: [CAROL], subject: "Quietly copied", body: "Carol is in Bcc." });
-    await setToggles(page, { sign: true, encrypt: false });
+    await rc.compose(page, { to: [BOB], bcc: [CAROL], subject: "Quietly copied", body: "Carol is in Bcc.", sign: true });
     assert.deepEqual(await rc.send(page), { status: "sent" });
     const [carolCopy] = (await rc.waitForStored(CAROL, before + 1)).map((f) => readFileSync(f).toString("latin1"));
     const bobCopy = rc.stored(BOB).map((f) => readFileSync(f).toString("latin1")).find((t) => t.includes("Subject: Quietly copied"));
@@ -185,21 +184,26 @@ describe("Siegel in Roundcube with Dovecot and Postfix", () => {
     assert.match(sentCopy, /^Bcc: carol@example\.com/m, "Alice's Sent copy remembers the Bcc, as Roundcube's own does");
   });
 
-  test("HTML written in Roundcube's HTML editor arrives as HTML, and a saved draft is gone once sent", { timeout: 120_000 }, async () => {
+  test("HTML written in Siegel's editor arrives as HTML; its draft is saved encrypted, and gone once sent", { timeout: 120_000 }, async () => {
     const { page } = alice;
-    await rc.compose(page, { to: [BOB], subject: "Formatted note", body: "" });
-    // The editor's own button switches to HTML (TinyMCE); the text is typed into its frame.
-    await page.locator("#composebodycontainer .editor-toolbar a, #composebodycontainer .editor-toolbar button").first().click();
-    const editor = page.frameLocator("#composebody_ifr").locator("body");
-    await editor.waitFor();
-    await editor.click();
+    await rc.compose(page, { to: [BOB], subject: "Formatted note", body: "", sign: true, encrypt: true });
+    // Siegel's formatted mode (Squire); the text is typed into it, bold with the keyboard.
+    const editor = editorOf(page);
+    await editor.locator('input[name="format"][value="html"]').check();
+    await editor.locator("#html").click();
     await page.keyboard.type("Plain words and ");
     await page.keyboard.press("Control+B");
     await page.keyboard.type("bold words");
-    // Saved as a draft first (Roundcube's Save), then sent: the draft must not stay behind.
-    await page.locator("a.save.draft").first().click();
-    await rc.waitForStored(ALICE, 1, "Drafts");
-    await setToggles(page, { sign: true, encrypt: true });
+    // Saved as a draft first (Siegel's Save: encrypted to Alice, never plaintext), then sent: the draft must
+    // not stay behind.
+    await editor.locator("#save").click();
+    const [draftFile] = await rc.waitForStored(ALICE, 1, "Drafts");
+    const draft = readFileSync(draftFile);
+    assert.match(draft.toString("latin1"), /Content-Type: application\/pkcs7-mime; smime-type=authEnveloped-data/);
+    assert.ok(!draft.includes(Buffer.from("bold words")), "no plaintext in Dovecot's Drafts");
+    const inside = openssl(["cms", "-decrypt", "-recip", join(PKI, "alice.crt"), "-inkey", join(PKI, "alice.key")], draft).toString("latin1");
+    assert.match(inside, /<b>bold words<\/b>|<strong>bold words<\/strong>/, "Alice's key opens her draft");
+    assert.doesNotMatch(inside, /pkcs7-signature|signed-data/, "a draft carries no signature");
     assert.deepEqual(await rc.send(page), { status: "sent" });
     for (const until = Date.now() + 10_000; rc.stored(ALICE, "Drafts").length && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
     assert.deepEqual(rc.stored(ALICE, "Drafts"), [], "the saved draft was deleted after sending");
@@ -209,14 +213,13 @@ describe("Siegel in Roundcube with Dovecot and Postfix", () => {
     const html = reader.frameLocator("#html");
     await html.locator("strong, b").first().waitFor();
     assert.equal(await html.locator("strong, b").first().textContent(), "bold words");
-    assert.match(await html.locator("body").textContent(), /Plain\s+words\s+and\s+bold\s+words/); // TinyMCE types &nbsp;
+    assert.match(await html.locator("body").textContent(), /Plain\s+words\s+and\s+bold\s+words/);
   });
 
   test("fail closed: encrypting to a recipient without a certificate sends nothing to anyone and keeps the draft", { timeout: 120_000 }, async () => {
     const { page } = alice;
     const stored = rc.everything();
-    await rc.compose(page, { to: [BOB, DAVE], subject: "Not for Dave", body: SECRET, files: [{ name: "keep.txt", mimeType: "text/plain", buffer: Buffer.from("kept") }] });
-    await setToggles(page, { sign: true, encrypt: true });
+    await rc.compose(page, { to: [BOB, DAVE], subject: "Not for Dave", body: SECRET, files: [{ name: "keep.txt", mimeType: "text/plain", buffer: Buffer.from("kept") }], sign: true, encrypt: true });
     const verdict = await rc.send(page);
     assert.equal(verdict.status, "error");
     assert.match(verdict.message, /No certificate for dave@example\.com/);
@@ -224,8 +227,9 @@ describe("Siegel in Roundcube with Dovecot and Postfix", () => {
     assert.deepEqual(rc.everything(), stored, "no Maildir received anything");
     assert.match(page.url(), /_action=compose/, "the compose view stays open");
     assert.equal(await page.inputValue("#compose-subject"), "Not for Dave");
-    assert.equal(await page.inputValue("#composebody"), SECRET);
-    assert.match(await page.locator("#attachment-list").textContent(), /keep\.txt/);
+    // What Alice wrote is still in Siegel's editor, attachment included.
+    assert.equal(await editorOf(page).locator("#text").inputValue(), SECRET);
+    assert.match(await editorOf(page).locator("#attachments").textContent(), /keep\.txt/);
   });
 
   test("with only the organisation's LDAP directory (slapd, through the plugin), Alice encrypts to Bob and Carol", { timeout: 180_000 }, async () => {
@@ -241,12 +245,14 @@ describe("Siegel in Roundcube with Dovecot and Postfix", () => {
     const fresh = await rc.browserFor(extension, ALICE, { p12: "alice.p12" });
     try {
       const { page } = fresh;
-      await rc.compose(page, { to: [BOB, CAROL], subject: "From the directory", body: "Found in LDAP." });
-      await setToggles(page, { sign: true, encrypt: true });
-      await page.waitForFunction(() => Object.keys(JSON.parse(document.querySelector("siegel-compose").dataset.recipients || "{}")).length === 2, null, { timeout: 60_000 });
-      const host = page.locator("siegel-compose");
-      assert.deepEqual(JSON.parse(await host.getAttribute("data-recipients")), { [BOB]: "found:webmail", [CAROL]: "found:webmail" });
-      assert.match(await host.getAttribute("data-recipient-notes"), /^bob@example\.com: certificate found in the webmail's address book$/m);
+      await rc.compose(page, { to: [BOB, CAROL], subject: "From the directory", body: "Found in LDAP.", sign: true, encrypt: true });
+      // Siegel's editor says, per recipient, where the certificate came from.
+      const found = editorOf(page).locator("#recipients li.found");
+      await found.nth(1).waitFor({ timeout: 60_000 });
+      assert.deepEqual((await found.allTextContents()).sort(), [
+        "bob@example.com: certificate found in the webmail's address book",
+        "carol@example.com: certificate found in the webmail's address book",
+      ]);
       const before = { bob: rc.stored(BOB).length, carol: rc.stored(CAROL).length };
       assert.deepEqual(await rc.send(page), { status: "sent" });
       for (const [who, user] of [["bob", BOB], ["carol", CAROL]]) {
@@ -263,8 +269,7 @@ describe("Siegel in Roundcube with Dovecot and Postfix", () => {
 
   test("an expired Roundcube session: a clear error, nothing sent, the draft kept", { timeout: 120_000 }, async () => {
     const { page } = alice;
-    await rc.compose(page, { to: [BOB], subject: "After the session", body: "Hello again." });
-    await setToggles(page, { sign: true, encrypt: true });
+    await rc.compose(page, { to: [BOB], subject: "After the session", body: "Hello again.", sign: true, encrypt: true });
     const stored = rc.everything();
     await rc.expireSession(alice.context);
     const verdict = await rc.send(page);
@@ -349,18 +354,30 @@ describe("Siegel in Roundcube with Dovecot and Postfix", () => {
       });
     }
 
-    test("AES-GCM with a flipped bit: an error, no reader", { timeout: 60_000 }, async () => {
+    test("AES-GCM with a flipped bit: the error shows in the reader frame, which looks to Roundcube as any other", { timeout: 60_000 }, async () => {
       await rc.deliver(BOB, readFileSync(join(ATTACKS, "gcm-flipped.eml")));
-      const preview = await rc.click(bob.page, "GCM flipped");
-      await preview.locator("siegel-note[data-status=error]").waitFor({ timeout: 30_000 });
-      assert.equal(await preview.locator("iframe[data-siegel-reader]").count(), 0);
+      const reader = await rc.openMessage(bob.page, "GCM flipped");
+      const b = await banner(reader);
+      assert.equal(b.verdict, "error");
+      assert.match(b.text, /decrypt|changed|damaged/i);
+      // What Roundcube's page sees: the same frame, with the same attributes and size, as for a mail that decrypts.
+      const seen = await rc.previewFrame(bob.page).evaluate(() => {
+        const f = document.querySelector("iframe[data-siegel-reader]");
+        return { attributes: f.getAttributeNames().sort(), style: f.getAttribute("style"), height: f.getBoundingClientRect().height };
+      });
+      await rc.openMessage(bob.page, "From OpenSSL");
+      const good = await rc.previewFrame(bob.page).evaluate(() => {
+        const f = document.querySelector("iframe[data-siegel-reader]");
+        return { attributes: f.getAttributeNames().sort(), style: f.getAttribute("style"), height: f.getBoundingClientRect().height };
+      });
+      assert.deepEqual(seen, good);
     });
 
     test("unsigned HTML imitating Siegel's banner: a 'Not signed' note, no reader", { timeout: 60_000 }, async () => {
       await rc.deliver(BOB, readFileSync(join(ATTACKS, "fake-banner.eml")));
-      const preview = await rc.click(bob.page, "Fake banner");
-      await preview.locator("siegel-note[data-status=unsigned]").waitFor({ timeout: 30_000 });
-      assert.equal(await preview.locator("iframe[data-siegel-reader]").count(), 0);
+      await rc.click(bob.page, "Fake banner");
+      await waitForNote(bob.page, /^Not signed\.$/);
+      assert.equal(await rc.previewFrame(bob.page).locator("iframe[data-siegel-reader]").count(), 0);
     });
   });
 
