@@ -109,7 +109,9 @@ async function failed(now = Date.now()) {
 
 /** The error a failed decryption shows, and whether it locked Siegel. */
 export async function decryptionFailed(error) {
-  if (!error || error.code !== "decryption-failed") return error;
+  // The core's errors carry their code as `name` (lib/engine.js describeError), Siegel's own as `code`.
+  const code = error && (typeof error.code === "string" ? error.code : error.name);
+  if (code !== "decryption-failed") return error;
   if (await failed()) {
     return new MailError(
       "probing",

@@ -121,6 +121,7 @@ function download(a) {
   const link = document.createElement("a");
   link.href = url;
   link.download = a.filename;
+  link.type = type;
   link.rel = "noopener noreferrer";
   link.textContent = `${a.filename} (${bytes.length.toLocaleString()} bytes)`;
   return link;

@@ -1,10 +1,20 @@
 // Talking to the service worker, and translating what it says.
 
-/** Sends `{ op, ...args }`; resolves with the result or rejects with an Error carrying `code`. */
+/**
+ * Sends `{ op, ...args }`; resolves with the result or rejects with an Error carrying `code`. The browser may
+ * stop the worker while it works on a request: the channel closing before an answer is "worker-stopped".
+ */
 export async function call(op, args = {}) {
-  const reply = await chrome.runtime.sendMessage({ op, ...args });
+  let reply;
+  try {
+    reply = await chrome.runtime.sendMessage({ op, ...args });
+  } catch {
+    // "message channel closed before a response was received", "Extension context invalidated"
+    throw Object.assign(new Error("Siegel's background worker stopped before it answered."), { code: "worker-stopped" });
+  }
   if (!reply) throw Object.assign(new Error("Siegel's background worker did not answer."), { code: "internal" });
-  if (!reply.ok) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
+  // The whole error: what a refused Send names (missing, required, reasons, who, allowed) is the caller's to show.
+  if (!reply.ok) throw Object.assign(new Error(reply.error.message), reply.error);
   return reply.result;
 }
 
