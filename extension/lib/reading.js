@@ -22,7 +22,7 @@ import { fromBase64 } from "./bytes.js";
 
 export const LIMITS = Object.freeze({
   /** Messages a tab may have opened (decrypted or verified) within a minute. */
-  opensPerMinute: 20,
+  opensPerMinute: 30,
   /** Decryption failures within `failureWindow` that lock Siegel. */
   failuresToLock: 5,
   failureWindow: 10 * 60_000,
