@@ -188,6 +188,7 @@ async function activity() {
 const readerOps = {
   readerOpen: (m, sender) => reading.open({ token: m.token, ancestor: m.ancestor }, sender, trustedCertificates),
   readerSeen: (m, sender) => reading.seen({ token: m.token }, sender),
+  readerHidden: (m, sender) => reading.hidden({ token: m.token }, sender),
   lockState: () => compose.lockState(),
   activity,
 };
@@ -202,7 +203,7 @@ const editorOps = {
   editorRelease: (m, sender) => compose.editorRelease({ session: m.session, text: m.text, html: m.html }, sender),
   editorSend: (m, sender) => compose.editorSend(m, sender, trustedCertificates),
   editorSave: (m, sender) => compose.editorSave(m, sender),
-  editorConfirm: async (m, sender) => compose.confirmSend({ session: m.session }, sender, () => confirm.ask(m.summary)),
+  editorConfirm: (m, sender) => compose.confirmSend({ session: m.session, summary: m.summary }, sender, (shown) => confirm.ask(shown)),
   lockState: () => compose.lockState(),
   activity,
 };

@@ -17,8 +17,9 @@
     "message-open": (m) => startMessage(m),
   });
 
-  // The webmail's own body editor and attachments, which Siegel's editor stands in for while it holds the message.
-  const OWN_EDITOR = ['label[for="compose-body"]', "#compose-body", 'label[for="compose-attachments"]', "#compose-attachments"];
+  // The webmail's own body editor, attachments and Send, which Siegel's editor stands in for while it holds the
+  // message (its Save stays: it asks Siegel to save an encrypted draft).
+  const OWN_EDITOR = ['label[for="compose-body"]', "#compose-body", 'label[for="compose-attachments"]', "#compose-attachments", "#compose-send"];
 
   function startCompose({ composeId, draft, original }) {
     const form = document.querySelector("form[data-webmail-compose]");
@@ -27,8 +28,11 @@
       composeId,
       draft: messageRef(draft),
       original: messageRef(original),
-      // After Subject: the editor takes the place of the message body.
-      mount: (el) => form.querySelector('label[for="compose-body"]').before(el),
+      // After Subject: the editor takes the place of the message body, across the form's two columns.
+      mount: (el) => {
+        el.style.gridColumn = "1 / -1";
+        form.querySelector('label[for="compose-body"]').before(el);
+      },
       getDraft: async () => (await ask("get-draft", { composeId })).draft,
       getRecipients: async () => {
         const { from, to, cc, bcc, subject } = await ask("get-recipients", { composeId });

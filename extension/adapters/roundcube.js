@@ -21,8 +21,9 @@
     "message-open": (m) => startMessage(m),
   });
 
-  // Roundcube's own body editor and attachment area, which Siegel's editor stands in for.
-  const OWN_EDITOR = ["#composebodycontainer", "#compose-attachments"];
+  // Roundcube's own body editor, attachment area and Attach and Send buttons, which Siegel's editor stands
+  // in for (its Save stays: it asks Siegel to save an encrypted draft).
+  const OWN_EDITOR = ["#composebodycontainer", "#compose-attachments", "a.attach", "#compose-content .formbuttons button.send"];
 
   function startCompose({ composeId, draft, original }) {
     const body = document.querySelector("#composebodycontainer");

@@ -79,7 +79,9 @@
     frame.src = chrome.runtime.getURL(path);
     frame.title = "Siegel";
     frame.setAttribute(marker, "");
-    frame.style.cssText = `display:block;box-sizing:border-box;width:100%;height:${height};border:1px solid #8884;border-radius:.4rem;background:#fff;margin:.4rem 0`;
+    // No rounded corners: a clip around the frame's content would keep the browser from vouching that a
+    // control in a corner is seen (ui/visible.js).
+    frame.style.cssText = `display:block;box-sizing:border-box;width:100%;height:${height};border:1px solid #8884;background:#fff;margin:.4rem 0`;
     return frame;
   }
 

@@ -7,7 +7,7 @@
 // sender (lib/compose.js). With Sign and Encrypt both off, this frame is only a toolbar, and the message is
 // the webmail's.
 import { call, errorText as baseErrorText, localize, t } from "../ui/rpc.js";
-import { clickGuard } from "../ui/visible.js";
+import { SEEN_FOR, clickGuard, frameVisibility } from "../ui/visible.js";
 import { DOMPurify, Squire } from "./vendor.js";
 
 const $ = (id) => document.getElementById(id);
@@ -20,6 +20,8 @@ for (const el of document.querySelectorAll("[data-i18n-label]")) el.setAttribute
 const ENVELOPE_EVERY = 2000;
 /** Autosave (encrypted) after this long with unsaved changes. */
 const AUTOSAVE_EVERY = 60_000;
+/** A Send this soon after the envelope shown changed is refused: the user may not have seen the change. */
+const SETTLED_FOR = 1500;
 /** The most attached in Siegel's editor (what the worker can take in one message). */
 const MAX_ATTACHMENTS_BYTES = 40 << 20;
 
@@ -33,7 +35,9 @@ const state = {
   envelope: null,
   version: null,
   recipientsKey: "",
+  envelopeChangedAt: -Infinity,
   busy: false,
+  confirming: false,
   sent: false,
   changed: false,
   unlocked: false,
@@ -101,14 +105,17 @@ function recipientText(email, r) {
 // ---- the text ----
 
 /**
- * HTML that enters the editor from outside it (the webmail's own draft, a quoted or reopened mail, a
- * paste): no scripts, nothing that loads, and, since the user signs what they see, nothing that hides text
- * (no style, class or hidden attributes, no style sheets).
+ * HTML that enters the formatted editor: the user's own drafts and what the user pastes. The user signs what
+ * they see, so only what shows as it is stays: an allow-list of plain structure and emphasis, links, and
+ * inline data images; no style, class, colour, size or font (white text, a zero size), nothing collapsible,
+ * nothing that loads, no scripts. What the webmail hands over (its own draft, a draft Siegel did not save)
+ * never gets here: it enters as plain text.
  */
 function sanitize(html) {
   return DOMPurify.sanitize(String(html), {
-    FORBID_TAGS: ["style", "link", "meta", "base", "form", "input", "button", "textarea", "select", "svg", "math", "iframe", "object", "embed", "video", "audio", "picture", "source"],
-    FORBID_ATTR: ["style", "class", "id", "hidden", "srcset", "background", "width", "height"],
+    ALLOWED_TAGS: ["div", "p", "br", "b", "strong", "i", "em", "u", "s", "ul", "ol", "li", "blockquote", "pre", "code",
+      "h1", "h2", "h3", "h4", "h5", "h6", "a", "span", "table", "thead", "tbody", "tr", "td", "th", "img", "hr"],
+    ALLOWED_ATTR: ["href", "src", "alt"],
     ALLOWED_URI_REGEXP: /^(?:https?:|mailto:|data:image\/(?:png|gif|jpeg|webp);|#)/i,
   });
 }
@@ -237,8 +244,18 @@ const wireAttachments = (list) => list.map((a) => ({ filename: a.filename, conte
 
 // ---- the envelope ----
 
+/** The bar beside Send says to whom and how: it is seen with Send (ui/visible.js), or Send does nothing. */
+function renderSummary() {
+  const env = state.envelope;
+  if (!env) return;
+  const to = [...env.to, ...env.cc, ...env.bcc].join(", ") || t("editorNoRecipients", undefined, "(no recipients)");
+  const how = [state.sign ? t("composeSigned", undefined, "signed") : "", state.encrypt ? t("composeEncrypted", undefined, "encrypted") : ""].filter(Boolean).join(", ");
+  $("summary").textContent = t("editorSummary", [to, how], `To ${to} · ${how}`);
+}
+
 function renderEnvelope(r) {
   const env = r.envelope;
+  if (state.version && r.version !== state.version) state.envelopeChangedAt = performance.now();
   $("env-from").textContent = env.from || t("editorNoSender", undefined, "(no sender)");
   $("env-to").textContent = env.to.join(", ") || t("editorNoRecipients", undefined, "(no recipients)");
   for (const [field, list] of [["cc", env.cc], ["bcc", env.bcc]]) {
@@ -280,9 +297,11 @@ async function refreshEnvelope(force = false) {
     r = await call("editorEnvelope", { session, encrypt: true });
     state.recipientsKey = key;
   }
+  if (state.confirming) return; // the confirmation window shows (and sends) the envelope read for it
+  renderEnvelope(r);
   state.envelope = r.envelope;
   state.version = r.version;
-  renderEnvelope(r);
+  renderSummary();
 }
 
 // ---- modes ----
@@ -300,12 +319,15 @@ async function setMode(on) {
   if (on) await refreshEnvelope(true).catch((e) => say(errorText(e), "error"));
 }
 
-/** The webmail's own draft comes into Siegel's editor when protection is turned on for it. */
+/**
+ * The webmail's own draft comes into Siegel's editor when protection is turned on for it, as plain text:
+ * the page wrote its HTML, and could hide text in it that the user would sign without seeing.
+ */
 async function importWebmail() {
   if (!isEmpty()) return;
   const d = await call("editorImport", { session });
-  if (d.html) setContent({ html: d.html });
-  else if (d.text) setContent({ text: d.text });
+  const text = d.text || (d.html ? htmlToText(d.html) : "");
+  if (text) setContent({ text });
   addAttachments(d.attachments.map((a) => ({ ...a, data: fromBase64(a.data) })));
   state.changed = false;
 }
@@ -315,6 +337,7 @@ function showToggles() {
   $("encrypt").checked = state.encrypt;
   $("sign").disabled = state.signLocked;
   $("encrypt").disabled = state.encryptLocked;
+  renderSummary();
 }
 
 let pendingOff = null;
@@ -367,32 +390,43 @@ async function load() {
   }
   if (!loaded) return;
   if (loaded.kind === "draft") {
-    setContent(loaded);
-    state.sign = state.signLocked || loaded.sign;
-    state.encrypt = state.encryptLocked || loaded.encrypt || !loaded.sign;
-    showToggles();
+    // The user's own draft (Siegel's MAC on it) comes back as saved; anything else as plain text.
+    if (loaded.verified) setContent(loaded);
+    else setContent({ text: loaded.text ?? (loaded.html ? htmlToText(loaded.html) : "") });
+    if (loaded.sign !== null) state.sign = state.signLocked || loaded.sign;
+    state.encrypt = state.encryptLocked || loaded.encrypt || !state.sign;
+    if (!loaded.verified) say(t("editorForeignDraft", undefined, "This draft was not saved by Siegel in this browser (or before a passphrase change): its text is shown as plain text, and it will be encrypted."));
   } else {
     setContent({ text: quote(loaded) });
   }
+  // What Siegel decrypted into the editor leaves it only encrypted.
+  if (loaded.encryptLocked) {
+    state.encrypt = true;
+    state.encryptLocked = true;
+  }
+  showToggles();
   addAttachments((loaded.attachments || []).map((a) => ({ ...a, data: fromBase64(a.data) })));
   state.changed = false;
 }
 
 // ---- send and save ----
 
-const sendGuard = clickGuard($("send"));
-const moveGuard = clickGuard($("confirm-move"));
+// Send counts only with the whole bar around it seen (what is sent, and to whom); moving the text to the
+// webmail only with the whole question seen.
+const sendGuard = clickGuard($("send"), $("actions"));
+const moveGuard = clickGuard($("confirm-move"), $("confirm"));
+const visibility = frameVisibility();
 
-/** The confirmation in a window of Siegel's own, when the browser could not confirm the frame is seen. */
+/**
+ * The confirmation in a window of Siegel's own, when the browser could not confirm the bar with Send was
+ * seen. The worker reads the envelope it shows there itself; Send then uses exactly that one (its
+ * `version`), and the envelope is not read again meanwhile.
+ */
 async function confirmElsewhere() {
   say(t("editorCovered", undefined, "Siegel's editor is covered or not fully visible here, so Siegel asks in a window of its own."), "error");
-  const env = state.envelope;
   return call("editorConfirm", {
     session,
     summary: {
-      from: env.from,
-      to: [...env.to, ...env.cc, ...env.bcc],
-      subject: env.subject,
       sign: state.sign,
       encrypt: state.encrypt,
       attachments: state.attachments.map((a) => a.filename),
@@ -408,26 +442,38 @@ async function send(event) {
     say(t("editorCheckEnvelope", undefined, "Check From and the recipients above, then press Send again."), "error");
     return;
   }
+  let version = state.version;
   if (!sendGuard.allows(event)) {
-    let confirmed = false;
+    state.busy = true;
+    state.confirming = true;
     try {
-      confirmed = await confirmElsewhere();
+      const answer = await confirmElsewhere();
+      if (!answer.approved) {
+        say(t("editorNotConfirmed", undefined, "Not sent: the send was not confirmed."), "error");
+        return;
+      }
+      version = answer.version;
     } catch (e) {
       say(errorText(e), "error");
       return;
+    } finally {
+      state.busy = false;
+      state.confirming = false;
     }
-    if (!confirmed) {
-      say(t("editorNotConfirmed", undefined, "Not sent: the send was not confirmed."), "error");
-      return;
-    }
+  } else if (performance.now() - state.envelopeChangedAt < SETTLED_FOR) {
+    // The page changed the recipients just now: the user may not have seen it.
+    say(t("editorCheckEnvelope", undefined, "Check From and the recipients above, then press Send again."), "error");
+    return;
   }
   state.busy = true;
   $("send").disabled = true;
-  say(t("composeSealing", ["…"], "Signing and encrypting…"));
+  const size = state.attachments.reduce((n, a) => n + a.data.length, body().text.length);
+  const mb = (size / (1024 * 1024)).toFixed(1);
+  say(t("composeSealing", [mb], `Signing and encrypting (${mb} MB)…`));
   try {
     const result = await call("editorSend", {
       session,
-      version: state.version,
+      version,
       sign: state.sign,
       encrypt: state.encrypt,
       ...body(),
@@ -521,7 +567,8 @@ $("confirm-move").addEventListener("click", async (e) => {
 let lastActivity = 0;
 for (const type of ["keydown", "pointerdown", "input"]) {
   document.addEventListener(type, (e) => {
-    if (!e.isTrusted || Date.now() - lastActivity < 20_000) return;
+    // Only while this frame is seen: a click the page routes through it, made invisible, is not the user's.
+    if (!e.isTrusted || visibility.visibleFor(0) < SEEN_FOR || Date.now() - lastActivity < 20_000) return;
     lastActivity = Date.now();
     call("activity").catch(() => {});
   }, true);

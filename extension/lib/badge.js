@@ -4,6 +4,8 @@
 // frame of that message holds: cleared as soon as another message is staged in the tab (so a failing next
 // message never keeps the previous mail's ✓), and when that message's frame goes.
 
+import { queue } from "./serial.js";
+
 const OWNERS = "badgeOwners";
 
 export const BADGES = Object.freeze({
@@ -21,7 +23,14 @@ async function owners() {
   return value && typeof value === "object" ? value : {};
 }
 
-async function setOwner(tabId, token) {
+const serially = queue();
+
+/** Makes `token` the message on screen in the tab (null: none); one update at a time. */
+function setOwner(tabId, token) {
+  return serially(() => storeOwner(tabId, token));
+}
+
+async function storeOwner(tabId, token) {
   const all = await owners();
   if (token === null) delete all[tabId];
   else all[tabId] = token;
@@ -44,10 +53,19 @@ export async function claim(tabId, token) {
   await paint(tabId, "unsigned");
 }
 
-/** The verdict of `token`'s message, if it is still the one on screen in the tab. */
+/**
+ * The verdict of `token`'s message, if it is still the one in the tab: shown only while its reader frame is
+ * seen (lib/reading.js `seen`), so a reader the page hides cannot lend its ✓ to what the page shows.
+ */
 export async function show(tabId, token, verdict) {
   if ((await owners())[tabId] !== token) return;
   await paint(tabId, verdict);
+}
+
+/** `token`'s reader is not seen now (covered, transparent, off screen): no verdict meanwhile. */
+export async function hide(tabId, token) {
+  if ((await owners())[tabId] !== token) return;
+  await paint(tabId, "unsigned");
 }
 
 /** `token`'s message left the screen: its verdict goes (not a newer message's). */

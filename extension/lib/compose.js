@@ -14,11 +14,12 @@
 import * as autolock from "./autolock.js";
 import * as keyring from "./keyring.js";
 import * as mail from "./mail.js";
-import { decryptionFailed } from "./reading.js";
+import { decryptionFailed, recentlyRead } from "./reading.js";
 import { lockReason } from "./unlocked.js";
 import { engine } from "./engine.js";
 import { fromBase64, toBase64 } from "./bytes.js";
 import { effectiveSettings } from "./settings.js";
+import { queue } from "./serial.js";
 
 const SESSIONS = "composeSessions";
 /** Sessions not closed by their view (a crashed tab) end after this. */
@@ -37,7 +38,22 @@ async function all() {
   return value && typeof value === "object" ? value : {};
 }
 
-async function put(id, session) {
+const serially = queue();
+
+/** Stores (or, with null, removes) session `id`; one update at a time. */
+function put(id, session) {
+  return serially(() => store(id, session));
+}
+
+/** Changes fields of session `id` (one update at a time); nothing when it has ended. */
+function update(id, patch) {
+  return serially(async () => {
+    const session = (await all())[String(id)];
+    if (session) await store(String(id), { ...session, ...patch });
+  });
+}
+
+async function store(id, session) {
   const sessions = await all();
   const now = Date.now();
   for (const [k, v] of Object.entries(sessions)) if (now - v.at > SESSION_TTL) delete sessions[k];
@@ -59,18 +75,20 @@ async function forContent(id, sender) {
 
 /**
  * The session `id` as its editor frame may use it: a frame of the same tab; the first editor frame to
- * load claims the session, and no other frame may use it afterwards.
+ * load claims the session, and no other frame may use it afterwards (checked and claimed in one step).
  */
-async function forEditor(id, sender) {
-  const session = (await all())[String(id)];
-  if (!session || session.tabId !== sender.tab?.id) throw gone();
-  if (session.editorFrameId === null) {
-    session.editorFrameId = sender.frameId;
-    await put(String(id), session);
-  } else if (session.editorFrameId !== sender.frameId) {
-    throw gone();
-  }
-  return { id: String(id), ...session };
+function forEditor(id, sender) {
+  return serially(async () => {
+    const session = (await all())[String(id)];
+    if (!session || session.tabId !== sender.tab?.id) throw gone();
+    if (session.editorFrameId === null) {
+      session.editorFrameId = sender.frameId;
+      await store(String(id), session);
+    } else if (session.editorFrameId !== sender.frameId) {
+      throw gone();
+    }
+    return { id: String(id), ...session };
+  });
 }
 
 /** Asks the session's content script (and through it the page); rejects with the page's error. */
@@ -131,12 +149,17 @@ function addressBookOf(value) {
   return out;
 }
 
-/** The webmail address book's answers for the recipients still without a certificate (asked once each, or afresh). */
+/**
+ * The webmail address book's answers (asked once per recipient, or afresh at Send). It is asked about every
+ * recipient, not only those still without a certificate, so that the page cannot learn from the question
+ * which recipients Siegel already has certificates for; the answers are used only for those.
+ */
 async function webmailAnswers(session, emails, fresh, trusted) {
   const lacking = await mail.lacking(emails, trusted);
   const asked = askedWebmail.get(session.id) || new Set();
   askedWebmail.set(session.id, asked);
-  const wanted = lacking.webmail ? lacking.emails.filter((e) => fresh || !asked.has(e)) : [];
+  const everyone = [...new Set(emails.map(mail.address))].filter(Boolean).slice(0, 50);
+  const wanted = lacking.webmail && lacking.emails.length ? everyone.filter((e) => fresh || !asked.has(e)) : [];
   if (!wanted.length) return null;
   wanted.forEach((e) => asked.add(e));
   try {
@@ -206,8 +229,12 @@ export async function editorOpen({ session }, sender) {
   if (s.original) {
     try {
       const raw = fromBase64(await ask(s, { op: "fetch", which: "original" }));
-      originals.set(s.id, raw);
-      if ((await engine()).messageShape(raw).kind === "encrypted") start = s.original;
+      // Quoted only if it is an encrypted mail the reader in this tab decrypted: the page cannot pick another
+      // secret mail for Siegel to decrypt into the editor.
+      if ((await engine()).messageShape(raw).kind === "encrypted" && (await recentlyRead(s.tabId, raw))) {
+        originals.set(s.id, raw);
+        start = s.original;
+      }
     } catch {
       start = null; // not S/MIME, or the page does not give it: the webmail quotes it itself
     }
@@ -267,33 +294,74 @@ function header(headers, name) {
   return found ? String(found[1]) : "";
 }
 
+/** The first header line Siegel puts on its own drafts: `X-Siegel-Draft: v1 <MAC of the rest>`. */
+const DRAFT_LINE = /^X-Siegel-Draft: v1 ([A-Za-z0-9+/=]{44})\r?\n/;
+
+/** What a draft's MAC covers: its bytes after that line, line ends and trailing space aside. */
+function draftCanon(bytes) {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return new TextEncoder().encode(s.replace(/\r/g, "").replace(/\s+$/, ""));
+}
+
+/** `{ body, mac }`: a raw draft split at Siegel's first line, or `{ body: raw, mac: null }`. */
+function draftParts(raw) {
+  const head = new TextDecoder("latin1").decode(raw.subarray(0, 80));
+  const m = DRAFT_LINE.exec(head);
+  return m ? { body: raw.subarray(m[0].length), mac: m[1] } : { body: raw, mac: null };
+}
+
 /**
  * What the editor starts with, decrypted here and handed only to the editor frame: a reopened draft
- * (`{ kind: "draft", text, html, attachments, sign, encrypt }`), or the encrypted mail being answered or
- * forwarded (`{ kind: "reply" | "forward", headers, text, html, attachments }`), which the webmail, never
- * having had its plaintext, cannot quote. Null when there is nothing of Siegel's to load. A failure to
- * decrypt counts towards locking (lib/reading.js), as in the reader.
+ * (`{ kind: "draft", verified, text, html, attachments, sign, encrypt }`), or the encrypted mail being
+ * answered or forwarded (`{ kind: "reply" | "forward", headers, text, html, attachments }`), which the
+ * webmail, never having had its plaintext, cannot quote. Null when there is nothing of Siegel's to load.
+ *
+ * A draft is the user's own only if it carries the MAC Siegel gave it (lib/vault.js draftKeyFromRaw):
+ * then its protection and formatting come back as saved. Any other "draft" the webmail hands over (it may
+ * be forged: any bytes, with any protection header) comes back as plain text only, encrypted, with the
+ * user's default for signing. Whatever was decrypted into the editor may leave it only encrypted (the
+ * session is marked, `editorSend`), unless it is the user's own draft that was not to be encrypted. A
+ * failure to decrypt counts towards locking (lib/reading.js), as in the reader.
  */
 export async function editorLoad({ session }, sender, trusted) {
   const s = await forEditor(session, sender);
   if (!s.draft && !s.original) return null;
   let raw = s.draft ? null : originals.get(s.id);
   originals.delete(s.id);
-  raw ??= fromBase64(await ask(s, { op: "fetch", which: s.draft ? "draft" : "original" }));
+  if (!raw && !s.draft) return null;
+  raw ??= fromBase64(await ask(s, { op: "fetch", which: "draft" }));
   await keyring.ready();
+  const parts = s.draft ? draftParts(raw) : { body: raw, mac: null };
+  const verified = Boolean(parts.mac) && (await keyring.draftMacOk(draftCanon(parts.body), parts.mac));
   let opened;
   try {
-    opened = await mail.open(raw, trusted);
+    opened = await mail.open(parts.body, trusted);
   } catch (e) {
     throw await decryptionFailed(e);
   }
   const { headers, text, html, attachments } = opened.view;
   if (s.draft) {
-    const protection = header(headers, "x-siegel-protection").toLowerCase();
-    // A draft without the header (not Siegel's own) reopens encrypted, the safe side.
-    return { kind: "draft", text, html, attachments, sign: /\bsign\b/.test(protection), encrypt: !protection || /\bencrypt\b/.test(protection) };
+    const protection = verified ? header(headers, "x-siegel-protection").toLowerCase() : "";
+    const own = verified && opened.summary.encrypted;
+    const encrypt = !own || /\bencrypt\b/.test(protection);
+    // Content that was decrypted leaves only encrypted, unless it is the user's own draft not meant to be.
+    const decrypted = opened.summary.encrypted && (!own || encrypt || /\bquoted\b/.test(protection));
+    await update(s.id, { decrypted });
+    return {
+      kind: "draft",
+      verified: own,
+      // (Not the user's own: the editor shows it as plain text, its HTML turned into text.)
+      text,
+      html,
+      attachments,
+      sign: own ? /\bsign\b/.test(protection) : null,
+      encrypt,
+      encryptLocked: decrypted,
+    };
   }
   if (!opened.summary.encrypted) return null;
+  await update(s.id, { decrypted: true });
   const pick = (n) => header(headers, n);
   return {
     kind: s.original,
@@ -301,6 +369,7 @@ export async function editorLoad({ session }, sender, trusted) {
     text,
     html,
     attachments: s.original === "forward" ? attachments : [],
+    encryptLocked: true,
   };
 }
 
@@ -317,6 +386,7 @@ export async function editorMode({ session, protect }, sender) {
  */
 export async function editorRelease({ session, text, html }, sender) {
   const s = await forEditor(session, sender);
+  if (s.decrypted) throw new MailError("decrypted-content", "This message holds what Siegel decrypted (a quoted or reopened encrypted mail), so it stays in Siegel's editor and leaves only encrypted.");
   await autolock.activity();
   await ask(s, { op: "set-body", text: typeof text === "string" ? text : "", html: typeof html === "string" ? html : undefined });
   return true;
@@ -336,21 +406,29 @@ export async function editorSend({ session, version, sign, encrypt, text, html, 
   }
   const { sign: signing, encrypt: encrypting } = await mail.protections({ sign, encrypt });
   if (!signing && !encrypting) throw new MailError("not-protected", "Neither signing nor encryption is on, so Siegel has nothing to do: send it with the webmail's Send.");
+  if (s.decrypted && !encrypting) {
+    throw new MailError("decrypted-content", "This message quotes or reopens an encrypted mail, so Siegel sends it only encrypted. Nothing was sent: turn encryption on.");
+  }
   const emails = [...envelope.to, ...envelope.cc, ...envelope.bcc];
   const webmail = encrypting ? await webmailAnswers(s, emails, true, trusted) : null;
   const draft = { ...envelope, text: typeof text === "string" ? text : "", html: typeof html === "string" && html ? html : undefined, attachments: attachmentsOf(attachments) };
-  const sealed = await mail.seal(draft, { sign, encrypt, webmail }, trusted);
+  const sealed = await mail.seal(draft, { sign, encrypt, webmail, encryptRequired: Boolean(s.decrypted) }, trusted);
   await ask(s, { op: "deliver", raw: sealed.raw, envelopeTo: emails });
   return { signed: sealed.signed, encrypted: sealed.encrypted, cipher: sealed.cipher };
 }
 
 /**
  * Asks in Siegel's confirmation window (lib/confirm.js) whether to send, for an editor frame that could not
- * vouch that its Send button was seen. Resolves with the user's answer.
+ * vouch that its Send button was seen. The envelope shown there is read here, from the webmail, at that
+ * moment; the answer is `{ approved, version }`, and the editor then sends with exactly that `version`, so a
+ * change of recipients while the window is open refuses the send (`editorSend`).
  */
-export async function confirmSend({ session }, sender, askUser) {
-  await forEditor(session, sender);
-  return Boolean(await askUser());
+export async function confirmSend({ session, summary }, sender, askUser) {
+  const s = await forEditor(session, sender);
+  const envelope = envelopeOf(await ask(s, { op: "envelope" }));
+  const version = await versionOf(envelope);
+  const approved = Boolean(await askUser({ ...summary, from: envelope.from, to: [...envelope.to, ...envelope.cc, ...envelope.bcc], subject: envelope.subject }));
+  return { approved, version };
 }
 
 /**
@@ -366,7 +444,7 @@ export async function editorSave({ session, sign, encrypt, text, html, attachmen
   const siegel = await engine();
   const headers = [["From", envelope.from], ["To", envelope.to.join(", ")], ["Cc", envelope.cc.join(", ")], ["Bcc", envelope.bcc.join(", ")],
     ["Subject", envelope.subject], ["Date", new Date().toUTCString()], ["Message-ID", `<${crypto.randomUUID()}@siegel.draft>`],
-    ["X-Siegel-Protection", [sign ? "sign" : "", encrypt ? "encrypt" : ""].filter(Boolean).join(", ") || "none"]];
+    ["X-Siegel-Protection", [sign ? "sign" : "", encrypt || s.decrypted ? "encrypt" : "", s.decrypted ? "quoted" : ""].filter(Boolean).join(", ") || "none"]];
   const built = siegel.buildMessage({
     headers: headers.filter(([, v]) => v !== ""),
     text: typeof text === "string" ? text : "",
@@ -374,7 +452,12 @@ export async function editorSave({ session, sign, encrypt, text, html, attachmen
     attachments: attachmentsOf(attachments).map((a) => ({ ...a, data: fromBase64(a.data) })),
   });
   const sealed = await siegel.encryptMessageAsync(built, [identity.encryptionCertificate()], { cipher: "aes-256-gcm" });
-  const saved = await ask(s, { op: "save", raw: toBase64(sealed) });
+  // Siegel's own: a first line with the MAC of the rest, which only this vault can make (editorLoad).
+  const line = new TextEncoder().encode(`X-Siegel-Draft: v1 ${await keyring.draftMac(draftCanon(sealed))}\r\n`);
+  const raw = new Uint8Array(line.length + sealed.length);
+  raw.set(line, 0);
+  raw.set(sealed, line.length);
+  const saved = await ask(s, { op: "save", raw: toBase64(raw) });
   return { draftId: typeof saved?.draftId === "string" ? saved.draftId : null };
 }
 

@@ -19,7 +19,7 @@ export class KeyringError extends Error {
   }
 }
 
-const state = { key: null, identities: new Map(), emails: new Map() };
+const state = { key: null, draftKey: null, identities: new Map(), emails: new Map() };
 const lockListeners = new Set();
 let restoring = Promise.resolve();
 
@@ -37,6 +37,7 @@ function drop() {
   state.identities.clear();
   state.emails.clear();
   state.key = null;
+  state.draftKey = null;
 }
 
 /**
@@ -68,12 +69,13 @@ export function restore(now = Date.now()) {
       return;
     }
     const key = await vault.keyFromRaw(kept.raw);
-    wipe(kept.raw);
     if (!(await vault.opens(key))) {
+      wipe(kept.raw);
       await lock("user");
       return;
     }
-    await openAll(key);
+    await openAll(key, kept.raw);
+    wipe(kept.raw);
   })().catch(async (e) => {
     console.warn("Siegel: could not restore the unlocked state:", e && e.message);
     await lock("user").catch(() => {});
@@ -121,12 +123,13 @@ async function openIdentity(siegel, record, key) {
  * bytes in session storage (armed by lib/autolock.js with its deadline). */
 export async function unlock(passphrase) {
   const { key, raw } = await vault.unlock(passphrase);
-  await openAll(key);
+  await openAll(key, raw);
   await unlocked.save(raw);
   wipe(raw);
 }
 
-async function openAll(key) {
+async function openAll(key, raw) {
+  const draftKey = await vault.draftKeyFromRaw(raw);
   const siegel = await engine();
   const opened = new Map();
   const emails = new Map();
@@ -141,6 +144,7 @@ async function openAll(key) {
   }
   drop();
   state.key = key;
+  state.draftKey = draftKey;
   state.identities = opened;
   state.emails = emails;
 }
@@ -195,6 +199,7 @@ export async function importPkcs12({ p12, password, passphrase }) {
       const created = await vault.create(passphrase);
       key = created.key;
       state.key = key;
+      state.draftKey = await vault.draftKeyFromRaw(created.raw);
       await unlocked.save(created.raw);
       wipe(created.raw);
     }
@@ -251,6 +256,7 @@ export async function changePassphrase(current, next) {
   const { key, raw } = await vault.changePassphrase(current, next);
   if (state.key) {
     state.key = key;
+    state.draftKey = await vault.draftKeyFromRaw(raw);
     const kept = await unlocked.load();
     await unlocked.save(raw, kept?.until ?? null);
   }
@@ -265,6 +271,22 @@ export function identityFor(email) {
     if (emails.includes(want)) return state.identities.get(id);
   }
   throw new KeyringError("no-identity", `No identity for ${email}. Import its .p12 file in Siegel's options.`);
+}
+
+/** The MAC (base64) of a draft Siegel saves (lib/vault.js draftKeyFromRaw); throws when locked. */
+export async function draftMac(bytes) {
+  requireUnlocked();
+  return toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", state.draftKey, bytes)));
+}
+
+/** Whether `mac` (base64) is this vault's MAC of `bytes` (compared in constant time by WebCrypto). */
+export async function draftMacOk(bytes, mac) {
+  requireUnlocked();
+  try {
+    return await crypto.subtle.verify("HMAC", state.draftKey, fromBase64(mac), bytes);
+  } catch {
+    return false;
+  }
 }
 
 /** Every unlocked identity (to try for decryption); throws when locked. */

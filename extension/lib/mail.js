@@ -60,8 +60,9 @@ export async function protections(request) {
   const { settings, locked } = await effectiveSettings();
   const sign = locked.includes("alwaysSign") ? settings.alwaysSign || Boolean(request.sign) : Boolean(request.sign);
   const encrypt = locked.includes("alwaysEncrypt") ? settings.alwaysEncrypt || Boolean(request.encrypt) : Boolean(request.encrypt);
-  const encryptRequired = locked.includes("alwaysEncrypt") && settings.alwaysEncrypt;
-  return { sign, encrypt, encryptRequired, settings };
+  // Required: by policy, or because the message holds what Siegel decrypted (lib/compose.js).
+  const encryptRequired = (locked.includes("alwaysEncrypt") && settings.alwaysEncrypt) || Boolean(request.encryptRequired);
+  return { sign, encrypt: encrypt || Boolean(request.encryptRequired), encryptRequired, settings };
 }
 
 /**

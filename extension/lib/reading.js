@@ -19,6 +19,7 @@ import * as keyring from "./keyring.js";
 import { MailError, importSigners, open as openMail } from "./mail.js";
 import { engine } from "./engine.js";
 import { fromBase64 } from "./bytes.js";
+import { queue } from "./serial.js";
 
 export const LIMITS = Object.freeze({
   /** Messages a tab may have opened (decrypted or verified) within a minute. */
@@ -34,6 +35,7 @@ export const LIMITS = Object.freeze({
 });
 
 const FAILURES = "readFailures";
+const serially = queue();
 const staged = new Map(); // token → { tabId, origin, raw, at }
 const seenable = new Map(); // token → { tabId, signers, at }
 const opens = new Map(); // tabId → [times]
@@ -95,7 +97,12 @@ function limitRate(tabId, now) {
  * A decryption failure: a burst of them locks Siegel. A correspondent's broken mail is rare; many in a few
  * minutes is what a script probing the key looks like (each probe a tampered copy of real mail).
  */
-async function failed(now = Date.now()) {
+function failed(now = Date.now()) {
+  // Failures that happen together must all count: one update at a time.
+  return serially(() => countFailure(now));
+}
+
+async function countFailure(now) {
   const { [FAILURES]: list = [] } = await chrome.storage.session.get(FAILURES);
   const recent = [...list.filter((t) => typeof t === "number" && now - t < LIMITS.failureWindow), now];
   if (recent.length >= LIMITS.failuresToLock) {
@@ -141,18 +148,62 @@ export async function open({ token, ancestor }, sender, trusted, now = Date.now(
   } catch (e) {
     throw await decryptionFailed(e);
   }
-  seenable.set(String(token), { tabId: entry.tabId, signers: opened.trustedSigners, at: now });
-  await badge.show(entry.tabId, String(token), opened.summary.shown);
+  seenable.set(String(token), { tabId: entry.tabId, signers: opened.trustedSigners, verdict: opened.summary.shown, imported: false, at: now });
+  if (opened.summary.encrypted) await remember(entry.tabId, entry.raw, now);
   return opened.view;
 }
 
-/** The reader of `token` has been on screen: its trusted signers' certificates become contacts. */
+/**
+ * The reader of `token` is seen (fully visible for a moment, ui/visible.js): the badge shows its verdict,
+ * and the first time its trusted signers' certificates become contacts.
+ */
 export async function seen({ token }, sender) {
   const entry = seenable.get(String(token));
   if (!entry || entry.tabId !== sender.tab.id) return false;
-  seenable.delete(String(token));
-  await importSigners(entry.signers);
+  await badge.show(entry.tabId, String(token), entry.verdict);
+  if (!entry.imported) {
+    entry.imported = true;
+    await importSigners(entry.signers);
+  }
   return true;
+}
+
+/** The reader of `token` is no longer seen: its verdict leaves the badge until it is seen again. */
+export async function hidden({ token }, sender) {
+  const entry = seenable.get(String(token));
+  if (!entry || entry.tabId !== sender.tab.id) return false;
+  await badge.hide(entry.tabId, String(token));
+  return true;
+}
+
+// ---- which encrypted mail the user read, so that a reply quotes only that ----
+
+const READ = "readDigests";
+const READ_TTL = 30 * 60_000;
+
+async function digestOf(bytes) {
+  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Remembers that the reader in `tabId` decrypted `bytes` (their digest, for half an hour). */
+function remember(tabId, bytes, now) {
+  return serially(async () => {
+    const digest = await digestOf(bytes);
+    const { [READ]: list = [] } = await chrome.storage.session.get(READ);
+    const kept = list.filter((r) => now - r.at < READ_TTL && !(r.tabId === tabId && r.digest === digest)).slice(-49);
+    await chrome.storage.session.set({ [READ]: [...kept, { tabId, digest, at: now }] });
+  });
+}
+
+/**
+ * Whether the reader in `tabId` decrypted exactly `bytes` within the last half hour: a reply or forward
+ * quotes an encrypted mail only then, so that the page cannot pick which secret mail Siegel decrypts into
+ * the editor.
+ */
+export async function recentlyRead(tabId, bytes, now = Date.now()) {
+  const digest = await digestOf(bytes);
+  const { [READ]: list = [] } = await chrome.storage.session.get(READ);
+  return list.some((r) => r.tabId === tabId && r.digest === digest && now - r.at < READ_TTL);
 }
 
 /** The message of `token` left the screen (its frame is gone): its badge goes. */
@@ -162,8 +213,9 @@ export async function gone({ token }, sender) {
   await badge.release(sender.tab.id, String(token));
 }
 
-// Locking drops every message waiting for its reader and every signer waiting to be seen.
-keyring.onLock(() => {
+// Locking drops every message waiting for its reader, every signer waiting to be seen, and what was read.
+keyring.onLock(async () => {
   staged.clear();
   seenable.clear();
+  await chrome.storage.session.remove(READ);
 });

@@ -30,6 +30,23 @@ export function keyFromRaw(raw) {
   return crypto.subtle.importKey("raw", raw, { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
 }
 
+/**
+ * The key that authenticates Siegel's own drafts (HMAC-SHA-256), derived from the vault key's bytes with
+ * HKDF: a draft Siegel saved carries its MAC, so that a draft the webmail forges (any bytes it hands over
+ * as "the draft") is never taken for the user's own (lib/compose.js). A passphrase change makes a new one;
+ * drafts saved before then reopen as not Siegel's (their text, with the default protection).
+ */
+export async function draftKeyFromRaw(raw) {
+  const material = await crypto.subtle.importKey("raw", raw, "HKDF", false, ["deriveKey"]);
+  return crypto.subtle.deriveKey(
+    { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(32), info: enc.encode("siegel-draft-mac-v1") },
+    material,
+    { name: "HMAC", hash: "SHA-256", length: 256 },
+    false,
+    ["sign", "verify"],
+  );
+}
+
 /** `{ key, raw }`: the derived key, and its bytes for lib/unlocked.js. */
 async function derive(passphrase, salt, iterations) {
   const raw = await deriveRaw(passphrase, salt, iterations);

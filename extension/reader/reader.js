@@ -6,7 +6,7 @@
 // same size whether the message decrypted or not, and cannot read any of it (other origin).
 import { call, errorText, localize, t } from "../ui/rpc.js";
 import { CHECKS, verdictOf } from "../lib/verdict.js";
-import { SEEN_FOR, clickGuard } from "../ui/visible.js";
+import { SEEN_FOR, frameVisibility } from "../ui/visible.js";
 
 const $ = (id) => document.getElementById(id);
 localize();
@@ -127,17 +127,27 @@ function download(a) {
   return link;
 }
 
+// The reader frame as the user sees it (ui/visible.js): covered, transparent or off screen, it is not seen.
+const visibility = frameVisibility();
+/** How much of the reader's own height must be in view, unobscured, for it to count as seen. */
+const IN_VIEW = 0.5;
+
 /**
- * Once the reader has been fully visible for a moment (the browser says so: ui/visible.js), the message
- * counts as seen: only then do its trusted signers' certificates become contacts.
+ * The message counts as seen while the reader frame is visible to the user (unobscured, in view) for a
+ * moment: only then does the toolbar badge show its verdict, and the first time its trusted signers'
+ * certificates become contacts. When it stops being visible, the badge clears until it is seen again, so a
+ * reader the page hides cannot lend its verdict to what the page shows.
  */
 function reportSeen(token) {
-  const guard = clickGuard($("banner"));
-  const timer = setInterval(() => {
-    if (guard.visibleFor() < 2 * SEEN_FOR) return;
-    clearInterval(timer);
-    call("readerSeen", { token }).catch(() => {});
-  }, 250);
+  let seen = false;
+  const check = () => {
+    const now = visibility.visibleFor(IN_VIEW) >= 2 * SEEN_FOR;
+    if (now === seen) return;
+    seen = now;
+    call(now ? "readerSeen" : "readerHidden", { token }).catch(() => {});
+  };
+  visibility.onChange(check);
+  setInterval(check, 250);
 }
 
 /** What Siegel shows when it locks: decrypted content leaves the screen with the keys. */
@@ -197,11 +207,13 @@ async function main() {
   document.body.dataset.ready = "1";
 }
 
-// The user's own activity in this frame keeps Siegel unlocked; the webmail's cannot reach here.
+// The user's own activity in this frame keeps Siegel unlocked: trusted events, and only while the frame is
+// seen (a click the page routes through a transparent reader laid over its own content is not the user
+// reading mail).
 let lastActivity = 0;
 for (const type of ["keydown", "pointerdown", "wheel"]) {
   document.addEventListener(type, (e) => {
-    if (!e.isTrusted || Date.now() - lastActivity < 20_000) return;
+    if (!e.isTrusted || visibility.visibleFor(IN_VIEW) < SEEN_FOR || Date.now() - lastActivity < 20_000) return;
     lastActivity = Date.now();
     call("activity").catch(() => {});
   }, { capture: true, passive: true });

@@ -15,10 +15,45 @@ export const SEEN_FOR = 500;
 const FOCUSED_FOR = 1000;
 
 /**
- * Watches `control`; `allows(event)` is true for a trusted click the user could see. `visibleFor()` says for
+ * Watches this whole frame as the user sees it: covered anywhere, transparent, or (partly) off screen. The
+ * frame's root element is observed (its own content does not count as covering it; anything the page draws
+ * over the frame does). `visibleFor(share)` says for how long (ms) the frame has been unobscured with at
+ * least `share` of its own viewport's height in view (0: any of it); `onChange(fn)` calls `fn()` whenever
+ * that may have changed.
+ */
+export function frameVisibility() {
+  let entry = null;
+  let since = null;
+  const listeners = [];
+  const observer = new IntersectionObserver(
+    (entries) => {
+      entry = entries[entries.length - 1];
+      since = entry.isVisible ? (since ?? performance.now()) : null;
+      for (const fn of listeners) fn();
+    },
+    { trackVisibility: true, delay: 100, threshold: Array.from({ length: 21 }, (_, i) => i / 20) },
+  );
+  observer.observe(document.documentElement);
+  return {
+    visibleFor(share = 0) {
+      if (!entry || since === null) return 0;
+      const shown = entry.intersectionRect.height;
+      if (shown <= 0 || shown < share * window.innerHeight) return 0;
+      return performance.now() - since;
+    },
+    onChange(fn) {
+      listeners.push(fn);
+    },
+  };
+}
+
+/**
+ * Watches `control` and the `area` around it that must be seen with it (the bar with Send and what Send
+ * sends: to whom, and how protected); `allows(event)` is true for a trusted click on `control` that the user
+ * could see, with all of `area`. `visibleFor()` says for
  * how long (ms) it has been fully visible (0 when it is not).
  */
-export function clickGuard(control) {
+export function clickGuard(control, area = control) {
   let since = null;
   const observer = new IntersectionObserver(
     (entries) => {
@@ -26,7 +61,7 @@ export function clickGuard(control) {
     },
     { trackVisibility: true, delay: 100, threshold: [0, 0.5, 0.999, 1] },
   );
-  observer.observe(control);
+  observer.observe(area);
   let focusedAt = null;
   control.addEventListener("focus", () => (focusedAt = performance.now()));
   control.addEventListener("blur", () => (focusedAt = null));

@@ -283,6 +283,7 @@ async function autoLockAt(b) {
 
 before(() => {
   extension = buildExtension();
+  writeFileSync(join(work, "never.txt"), "Content-Type: text/plain\r\n\r\nNever opened: the vault code is 0451.\r\n");
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -373,6 +374,12 @@ for (const [key, W] of Object.entries(webmails)) {
         await new Promise((r) => setTimeout(r, 1000));
         assert.deepEqual(W.everything().filter((f) => !stored.includes(f) && !/Drafts/.test(f)), [], "nothing was delivered");
         if (alwaysSign) assert.match(await editorStatus(page), /press Send below, in Siegel's editor/);
+        // The setting back as the user had it, for the tests after this one.
+        const back = await alice.context.newPage();
+        await back.goto(`chrome-extension://${alice.extensionId}/options/options.html`);
+        await back.locator("body[data-ready]").waitFor();
+        await back.evaluate(() => chrome.runtime.sendMessage({ op: "setSetting", key: "alwaysSign", value: false }));
+        await back.close();
       });
     }
 
@@ -440,6 +447,160 @@ for (const [key, W] of Object.entries(webmails)) {
       }
     });
 
+    test("a forged draft (any bytes the page calls a draft) opens as plain text, encrypted, and is named as not Siegel's", { timeout: 120_000 }, async () => {
+      const { page } = alice;
+      await W.compose(page, { to: [BOB], subject: `Forged draft (${key})`, body: "" });
+      const forged = `X-Siegel-Protection: sign\r\nFrom: ${ALICE}\r\nTo: ${BOB}\r\nSubject: Draft\r\nContent-Type: text/html\r\n\r\n<p>Hi Bob,</p><p><font color="#ffffff">I, Alice, owe Mallory 1000 EUR.</font></p>\r\n`;
+      await page.evaluate(({ raw, demo }) => {
+        window.addEventListener("message", (ev) => {
+          const m = ev.data;
+          if (m?.source === "siegel" && m.type === "get-raw" && m.id === "forged-1") {
+            window.postMessage({ source: "webmail", type: "raw", requestId: m.requestId, raw: new TextEncoder().encode(raw).buffer }, location.origin);
+          }
+        }, true);
+        document.querySelector("iframe[data-siegel-editor]").remove();
+        if (demo) document.querySelector("form#compose").dataset.composeId = "forged-compose";
+        window.postMessage({ source: "webmail", type: "compose-open", composeId: "forged-compose", draft: { folder: "Drafts", id: "forged-1" } }, location.origin);
+      }, { raw: forged, demo: key === "demo" });
+      const editor = await editorReady(page);
+      for (const until = Date.now() + 20_000; !(await editor.locator("#text").inputValue()).includes("Mallory") && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
+      // Its text, all of it visible, as plain text; Encrypt on, Sign as the user's default, not as the forgery said.
+      assert.match(await editor.locator("#text").inputValue(), /I, Alice, owe Mallory 1000 EUR\./);
+      assert.equal(await editor.locator('input[name="format"][value="text"]').isChecked(), true);
+      assert.equal(await editor.locator("#encrypt").isChecked(), true);
+      assert.equal(await editor.locator("#sign").isChecked(), false);
+      assert.match(await editorStatus(page), /not saved by Siegel/);
+    });
+
+    test("the webmail's own draft comes into Siegel's editor as plain text: text it hid in its HTML shows", { timeout: 120_000 }, async () => {
+      const { page } = alice;
+      await W.compose(page, { to: [BOB], subject: `Hidden text (${key})`, body: "" });
+      await page.evaluate((composeIdOf) => {
+        // The attacker silences the webmail's own answer (wrapping postMessage, as any script in the page can)
+        // and gives its own.
+        const post = window.postMessage.bind(window);
+        window.postMessage = (m, ...rest) => (m?.source === "webmail" && m.type === "draft" && !m.forged ? undefined : post(m, ...rest));
+        window.addEventListener("message", (ev) => {
+          const m = ev.data;
+          if (m?.source !== "siegel" || m.type !== "get-draft") return;
+          const draft = { from: "alice@example.com", to: ["bob@example.com"], cc: [], bcc: [], subject: "Hi", text: "", attachments: [],
+            html: '<div>Hi Bob,</div><div><font color="#ffffff">I, Alice, owe Mallory 1000 EUR.</font></div>' };
+          window.postMessage({ source: "webmail", type: "draft", requestId: m.requestId, composeId: composeIdOf, draft, forged: true }, location.origin);
+        });
+      }, await W.composeId(page));
+      await harness.setToggles(page, { sign: true });
+      const editor = editorOf(page);
+      for (const until = Date.now() + 20_000; !(await editor.locator("#text").inputValue()).includes("Mallory") && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
+      assert.equal(await editor.locator('input[name="format"][value="text"]').isChecked(), true);
+      assert.match(await editor.locator("#text").inputValue(), /^Hi Bob,\s+I, Alice, owe Mallory 1000 EUR\.$/);
+    });
+
+    test("recipients changed while Siegel's confirmation window is open: the confirmed envelope is the one sent, or nothing is", { timeout: 120_000 }, async () => {
+      const { page } = alice;
+      const subject = `For Bob only (${key})`;
+      await W.compose(page, { to: [BOB], subject, body: "Only for Bob.", sign: true, encrypt: true });
+      await page.evaluate(() => (document.querySelector("iframe[data-siegel-editor]").style.opacity = "0.05"));
+      const stored = W.everything();
+      const opened = alice.context.waitForEvent("page", { predicate: (p) => p.url().includes("/confirm/confirm.html"), timeout: 30_000 });
+      const editor = editorOf(page);
+      await editor.locator("#send").scrollIntoViewIfNeeded();
+      await page.waitForTimeout(800);
+      await editor.locator("#send").click({ force: true });
+      const confirmation = await opened;
+      await confirmation.locator("body[data-ready]").waitFor();
+      assert.match(await confirmation.locator("#to").textContent(), /^bob@example\.com$/);
+      // While the user reads the window, the page puts Carol in To (the field its get-recipients reads).
+      await page.evaluate((demo) => {
+        const field = document.querySelector(demo ? "#compose-to" : "#_to");
+        field.value = "carol@example.com";
+      }, key === "demo");
+      await page.waitForTimeout(3000);
+      await confirmation.locator("#send:not([disabled])").click();
+      await editor.locator("#status.error", { hasText: /changed/ }).waitFor({ timeout: 30_000 });
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.deepEqual(W.everything().filter((f) => !stored.includes(f) && !/Drafts/.test(f)), [], "nothing was sent, to Carol or anyone");
+    });
+
+    test("the Send bar must be seen whole: a frame moved so that Send shows but what it sends is covered does not send", { timeout: 120_000 }, async () => {
+      const { page } = alice;
+      await W.compose(page, { to: [BOB], subject: `Strip (${key})`, body: "Careful.", sign: true, encrypt: true });
+      const stored = W.everything();
+      await page.evaluate(() => {
+        const frame = document.querySelector("iframe[data-siegel-editor]");
+        const rect = frame.getBoundingClientRect();
+        // Only the bottom strip of the frame (Siegel's Send bar) stays on screen, and a decoy covers its summary.
+        frame.style.cssText += `;position:fixed;left:20px;top:${-(rect.height - 60)}px;width:${rect.width}px;z-index:10`;
+        const decoy = document.createElement("div");
+        decoy.id = "decoy";
+        decoy.textContent = "To: bob@example.com · Sign it, it is only a receipt";
+        decoy.style.cssText = `position:fixed;left:150px;top:0;width:${rect.width - 260}px;height:60px;background:#fff;pointer-events:none;z-index:11`;
+        document.body.append(decoy);
+      });
+      const opened = alice.context.waitForEvent("page", { predicate: (p) => p.url().includes("/confirm/confirm.html"), timeout: 30_000 });
+      await page.waitForTimeout(800);
+      await editorOf(page).locator("#send").click({ force: true });
+      const confirmation = await opened;
+      await confirmation.locator("#cancel").click();
+      await editorOf(page).locator("#status.error", { hasText: /not confirmed/ }).waitFor({ timeout: 30_000 });
+      await page.evaluate(() => document.getElementById("decoy")?.remove());
+      assert.deepEqual(W.everything().filter((f) => !stored.includes(f) && !/Drafts/.test(f)), [], "nothing was sent");
+    });
+
+    test("a reply quotes only the encrypted mail this tab's reader decrypted, never one the page slips in; what was quoted leaves only encrypted", { timeout: 180_000 }, async () => {
+      const opened = `Opened (${key})`;
+      const other = `Never opened (${key})`;
+      await W.deliver(BOB, cbcMailToBob(opened).raw);
+      const slipped = smime(openssl(["cms", "-encrypt", "-aes-256-cbc", "-in", join(work, "never.txt"), "-outform", "DER", join(PKI, "bob.crt")], undefined), { from: ALICE, to: BOB, subject: other });
+      const page = await bob.context.newPage();
+      // The page answers Siegel's request for the original with another encrypted mail of Bob's, which he never opened.
+      await page.addInitScript((b64) => {
+        const raw = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        window.addEventListener("message", (ev) => {
+          const m = ev.data;
+          if (m?.source !== "siegel" || m.type !== "get-raw" || !/compose/.test(location.href)) return;
+          ev.stopImmediatePropagation();
+          window.postMessage({ source: "webmail", type: "raw", requestId: m.requestId, raw: raw.slice().buffer }, location.origin);
+        }, true);
+      }, slipped.toString("base64"));
+      try {
+        if (key === "demo") await page.goto(`${W.mail.base}/#/folder/INBOX`);
+        else await page.goto(`${W.rc.url}?_task=mail`);
+        await W.open(page, opened);
+        await W.answer(page, "reply");
+        const editor = await editorReady(page);
+        await page.waitForTimeout(3000);
+        assert.doesNotMatch(await editor.locator("#text").inputValue(), /Never opened|0451/, "nothing of the slipped-in mail is quoted");
+        assert.equal(await editor.locator("body").getAttribute("data-mode"), "toolbar", "and the reply does not start as Siegel's");
+      } finally {
+        await page.close();
+      }
+      // The real reply of the mail Bob read quotes it, with Encrypt on and locked.
+      await W.open(bob.page, opened);
+      await W.answer(bob.page, "reply");
+      const editor = await editorReady(bob.page);
+      for (const until = Date.now() + 20_000; !(await editor.locator("#text").inputValue()).includes("launch code") && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
+      assert.equal(await editor.locator("#encrypt").isChecked(), true);
+      assert.equal(await editor.locator("#encrypt").isDisabled(), true, "what Siegel decrypted leaves only encrypted");
+    });
+
+    test("the webmail's address book is asked about every recipient, so the page cannot tell which ones Siegel has certificates for", { skip: key !== "roundcube", timeout: 120_000 }, async () => {
+      const page = await alice.context.newPage();
+      await page.addInitScript(() => {
+        window.__lookups = [];
+        window.addEventListener("message", (ev) => {
+          if (ev.data?.source === "siegel" && ev.data.type === "lookup-certificates") window.__lookups.push(ev.data.emails);
+        });
+      });
+      try {
+        await W.compose(page, { to: [BOB, "dave@example.com"], subject: "Who has a certificate?", body: "", sign: true, encrypt: true });
+        await editorOf(page).locator("#recipients li").nth(1).waitFor({ timeout: 60_000 });
+        const asked = await page.evaluate(() => window.__lookups.flat());
+        assert.ok(asked.includes(BOB) && asked.includes("dave@example.com"), `asked about ${JSON.stringify(asked)}: Bob, whose certificate Siegel has, too`);
+      } finally {
+        await page.close();
+      }
+    });
+
     test("pokes from the page do not keep Siegel unlocked; activity in Siegel's own frames does", { timeout: 120_000 }, async () => {
       const { page } = bob;
       const subject = `Poke (${key})`;
@@ -456,8 +617,17 @@ for (const [key, W] of Object.entries(webmails)) {
         }
       }, { folder: W.folder });
       assert.equal(await autoLockAt(bob), deadline, "the page's pokes did not move the deadline");
-      // A key pressed in Siegel's reader frame is the user's activity: the deadline moves.
       const reader = await W.open(page, subject);
+      // Clicks the page routes through the reader frame made nearly transparent are not the user reading mail.
+      const frameOf = () => W.messageFrame(page);
+      await frameOf().evaluate(() => (document.querySelector("iframe[data-siegel-reader]").style.opacity = "0.02"));
+      await page.waitForTimeout(1200);
+      await reader.locator("#banner").click({ force: true });
+      await page.waitForTimeout(1000);
+      assert.equal(await autoLockAt(bob), deadline, "a click through an invisible reader did not move the deadline");
+      // A key pressed in Siegel's reader frame, seen, is the user's activity: the deadline moves.
+      await frameOf().evaluate(() => (document.querySelector("iframe[data-siegel-reader]").style.opacity = ""));
+      await page.waitForTimeout(1200);
       await reader.locator("#banner").click();
       await page.keyboard.press("ArrowDown");
       for (const until = Date.now() + 10_000; (await autoLockAt(bob)) === deadline && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
@@ -604,8 +774,10 @@ describe("hostile webmail: the demo webmail, what only a browser session shows",
     await page.frameLocator("iframe[data-siegel-reader]").locator("body[data-ready]").waitFor({ timeout: 30_000 });
     await new Promise((r) => setTimeout(r, 3000));
     assert.doesNotMatch(await contacts(), /alice@example\.com/, "not learned from a reader the user never saw");
-    // Opened by the user, visibly: the badge shows its verdict, and Alice becomes a contact.
+    assert.deepEqual((await badge()).filter(Boolean), [], "a reader the user cannot see lends no verdict to the badge");
+    // Opened by the user, visibly: once seen, the badge shows its verdict, and Alice becomes a contact.
     await W.open(page, "Signed by Alice");
+    for (const until = Date.now() + 10_000; !(await badge()).includes("\u2713") && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
     assert.deepEqual((await badge()).filter(Boolean), ["\u2713"]);
     for (const until = Date.now() + 15_000; !/alice@example\.com/.test(await contacts()) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 500));
     assert.match(await contacts(), /alice@example\.com/);
