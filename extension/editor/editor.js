@@ -288,9 +288,23 @@ function renderEnvelope(r) {
   }
 }
 
+/** A reading of the envelope under way (a directory may take seconds): the timer's next one waits for it. */
+let refreshing = null;
+
 /** Reads the envelope from the webmail again; certificates and the cipher only when recipients or toggles changed. */
 async function refreshEnvelope(force = false) {
   if (!protecting() || state.sent) return;
+  if (refreshing && !force) return;
+  const run = readEnvelope(force);
+  refreshing = run;
+  try {
+    await run;
+  } finally {
+    if (refreshing === run) refreshing = null;
+  }
+}
+
+async function readEnvelope(force) {
   let r = await call("editorEnvelope", { session, encrypt: false });
   const key = JSON.stringify([r.envelope.to, r.envelope.cc, r.envelope.bcc, state.encrypt]);
   if (state.encrypt && (force || key !== state.recipientsKey)) {

@@ -1,10 +1,10 @@
 // Finding recipients' certificates without an import (issue 20), in the demo webmail:
 // 1. the HTTPS directory (setting directoryUrl; www/DIRECTORY.md) served by the demo webmail itself: Alice has
-//    no contacts and no earlier mail, yet her toolbar finds Bob's certificate there (of a current and an
+//    no contacts and no earlier mail, yet Siegel's editor finds Bob's certificate there (of a current and an
 //    expired one, the current), and what she sends OpenSSL opens with Bob's key;
 // 2. a hostile directory on 127.0.0.1: one that never answers, answers garbage, a huge body, too many or
 //    thousands of certificates, a certificate for another address, one from a CA nobody trusts, an HTTP
-//    error. Each recipient gets its reason in the toolbar, and Send sends nothing, to anyone, keeping the draft;
+//    error. Each recipient gets its reason in Siegel's editor, and Send sends nothing, to anyone, keeping the draft;
 // 3. DANE (RFC 8162) through a DNS-over-HTTPS resolver (setting dohResolver; a small RFC 8484 server here):
 //    Carol's SMIMEA record, DNSSEC-validated (AD), gives her certificate; Bob's, not validated, gives nothing;
 //    an address written in capitals is asked as written, then in lower case;
@@ -17,7 +17,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { PKI, buildExtension, compose, draftOf, launchWithExtension, send, setToggles, setUp, signIn, startWebmail } from "./harness.mjs";
+import { PKI, buildExtension, compose, draftOf, editorOf, launchWithExtension, send, setUp, signIn, startWebmail } from "./harness.mjs";
 
 const work = mkdtempSync(join(tmpdir(), "siegel-directory-"));
 const openssl = (args, input) => execFileSync("openssl", args, { cwd: work, input, stdio: [input ? "pipe" : "ignore", "pipe", "pipe"] });
@@ -141,17 +141,28 @@ describe("recipients' certificates from directories", () => {
     await page.bringToFront();
   }
 
-  /** Composes to `to` with encryption on; returns the toolbar's per-recipient verdicts once all are in. */
+  /**
+   * Composes to `to` with encryption on; returns, once all `count` are in, what Siegel's frame says of each
+   * recipient's certificate: `verdicts` ({ email: "contact" | "found:https" | "found:dns" | "found:webmail" |
+   * "none" }, from each line's class and where it says the certificate was found) and the lines' `notes`.
+   */
   async function lookups(to, subject, count) {
-    await compose(page, webmail.base, { to, subject, body: "Found in the directory?" });
-    await setToggles(page, { sign: true, encrypt: true });
-    const host = page.locator("siegel-compose");
-    await page.waitForFunction((n) => Object.keys(JSON.parse(document.querySelector("siegel-compose").dataset.recipients || "{}")).length === n, count, { timeout: 60_000 });
-    return { verdicts: JSON.parse(await host.getAttribute("data-recipients")), notes: (await host.getAttribute("data-recipient-notes")).split("\n") };
+    await compose(page, webmail.base, { to, subject, body: "Found in the directory?", sign: true, encrypt: true });
+    const items = editorOf(page).locator("#recipients li");
+    await items.nth(count - 1).waitFor({ timeout: 60_000 });
+    const lines = await items.evaluateAll((lis) => lis.map((li) => ({ status: li.className, text: li.textContent })));
+    assert.equal(lines.length, count, JSON.stringify(lines));
+    const sources = [[/found in the directory$/, "https"], [/found in DNS \(DANE\)$/, "dns"], [/found in the webmail's address book$/, "webmail"]];
+    const verdicts = {};
+    for (const { status, text } of lines) {
+      const source = status === "found" ? sources.find(([re]) => re.test(text))?.[1] ?? "?" : null;
+      verdicts[text.slice(0, text.indexOf(":"))] = source ? `found:${source}` : status;
+    }
+    return { verdicts, notes: lines.map((l) => l.text) };
   }
 
   test("with only the HTTPS directory, Alice encrypts to Bob; OpenSSL opens it with Bob's key", { timeout: 180_000 }, async () => {
-    // Without a directory, Bob has no certificate, and the toolbar says there is nowhere to look.
+    // Without a directory, Bob has no certificate, and Siegel's editor says there is nowhere to look.
     let { verdicts, notes } = await lookups("bob@example.com", "Before", 1);
     assert.deepEqual(verdicts, { "bob@example.com": "none" });
     assert.match(notes[0], /no directory to look in/);

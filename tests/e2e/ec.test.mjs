@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { PKI, buildExtension, compose, launchWithExtension, send, setToggles, setUp, signIn, startWebmail } from "./harness.mjs";
+import { PKI, buildExtension, compose, launchWithExtension, send, setUp, signIn, startWebmail } from "./harness.mjs";
 
 const LINE = "Curves are fine for mail: 0451.";
 const work = mkdtempSync(join(tmpdir(), "siegel-ec-"));
@@ -60,8 +60,7 @@ describe("EC identities (P-256, P-384) through the extension", () => {
     const erin = await browserFor("erin@example.com", "erin.p12", ["frank.crt", "bob.crt"]);
     // The options page names the key type of her identity.
     assert.match(await erin.options.locator("body").textContent(), /EC P-256/);
-    await compose(erin.page, webmail.base, { to: "Frank <frank@example.com>, bob@example.com", subject: "Curves", body: `Hi,\n${LINE}\nErin` });
-    await setToggles(erin.page, { sign: true, encrypt: true });
+    await compose(erin.page, webmail.base, { to: "Frank <frank@example.com>, bob@example.com", subject: "Curves", body: `Hi,\n${LINE}\nErin`, sign: true, encrypt: true });
     assert.deepEqual(await send(erin.page), { status: "sent" });
 
     // What landed for Frank: AuthEnvelopedData with an ECDH recipient for each EC key, opened by OpenSSL with
@@ -93,8 +92,7 @@ describe("EC identities (P-256, P-384) through the extension", () => {
   test("Frank (P-384) answers Erin signed and encrypted; Erin (P-256) reads it", { timeout: 180_000 }, async () => {
     const frank = browsers[1];
     const page = await signIn(frank, webmail.base, "frank@example.com");
-    await compose(page, webmail.base, { to: "erin@example.com", subject: "Re: Curves", body: "Agreed, on P-384." });
-    await setToggles(page, { sign: true, encrypt: true });
+    await compose(page, webmail.base, { to: "erin@example.com", subject: "Re: Curves", body: "Agreed, on P-384.", sign: true, encrypt: true });
     assert.deepEqual(await send(page), { status: "sent" });
     const reader = await openMessage(browsers[0].page, "Re: Curves");
     assert.equal(await reader.locator("#banner").getAttribute("data-verdict"), "trusted");

@@ -1,11 +1,14 @@
 // Failing closed, end to end: the extension in Chromium with the demo webmail on 127.0.0.1.
 //
-// 1. Managed policy alwaysEncrypt (forced on and locked) and a recipient without a certificate: Send
-//    delivers nothing to any mailbox, the draft stays as written, and the error names the recipient; the
-//    service worker enforces the policy even when asked for a plain message.
+// 1. Managed policy alwaysEncrypt (forced on and locked in Siegel's editor) and a recipient without a
+//    certificate: Send delivers nothing to any mailbox, the draft stays as written in Siegel's editor (its
+//    attachment byte for byte), and the error names the recipient; the webmail's own Send sends nothing; the
+//    service worker enforces the policy even when asked for a plain message, and content scripts may not
+//    ask for a sealed message at all.
 // 2. The service worker stopped in the middle of a send (CDP ServiceWorker.stopAllWorkers while it seals an
-//    8 MB attachment): nothing half-sent and no plaintext anywhere, the draft stays, a clear error; the
-//    restarted worker is locked, and after unlocking the same Send works.
+//    8 MB attachment): nothing half-sent and no plaintext anywhere, the draft stays in Siegel's editor, a
+//    clear error in its status line; the restarted worker is still unlocked (the unlocked state lives in
+//    chrome.storage.session until auto-lock), and the same Send works.
 // 3. (A wrong passphrase: options.test.mjs's "lock, a wrong passphrase, then unlock" and locales.test.mjs.)
 // 4. Revocation before sending (setting checkCRLOnSend): a throwaway PKI made here with openssl whose
 //    certificates name a CRL distribution point and an OCSP responder on a local HTTP server. A revoked
@@ -24,8 +27,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
-  EXTENSION, PASSPHRASE, PKI, ROOT, buildExtension, compose, contentScriptWorld, draftOf, launchWithExtension, send, setToggles, setUp, signIn,
-  startWebmail,
+  EXTENSION, PKI, ROOT, buildExtension, compose, contentScriptWorld, draftOf, editorOf, launchWithExtension, send, setUp, signIn, startWebmail,
 } from "./harness.mjs";
 import { Webmail } from "./mail-harness.mjs";
 
@@ -89,17 +91,35 @@ describe("fail closed", () => {
     mail?.stop();
   });
 
-  test("policy alwaysEncrypt: a recipient without a certificate gets nothing, nobody does, and the draft stays", { skip: noPolicy ?? false, timeout: 60_000 }, async () => {
+  test("policy alwaysEncrypt: a recipient without a certificate gets nothing, nobody does, and the draft stays", { skip: noPolicy ?? false, timeout: 90_000 }, async () => {
     assert.equal(b.extensionId, unpackedId(extension), "the policy names this extension");
     const file = { name: "minutes.txt", mimeType: "text/plain", buffer: Buffer.from("Minutes of the board meeting.\n") };
-    await compose(page, mail.base, { to: "bob@example.com, carol@example.com", subject: "Board minutes", body: "Confidential: see attached.", files: [file] });
-    const host = page.locator("siegel-compose");
-    assert.equal(await host.getAttribute("data-encrypt"), "true", "encryption forced on by policy");
-    assert.equal(await host.getAttribute("data-encrypt-locked"), "true", "and locked");
-    assert.equal(await host.getAttribute("data-sign"), "false", "what policy does not set stays the user's");
+    // Encrypt is on already (policy): the text and the attachment go into Siegel's editor.
+    await compose(page, mail.base, { to: "bob@example.com, carol@example.com", subject: "Board minutes", body: "Confidential: see attached.", files: [file], encrypt: true });
+    const editor = editorOf(page);
+    // Siegel held the message from the start, before To and Subject were written: the user checks, in its
+    // frame, that it shows them now (it reads them again every 2 s; Send refuses an envelope it did not show).
+    await editor.locator("#env-to", { hasText: /^bob@example\.com, carol@example\.com$/ }).waitFor();
+    await editor.locator("#env-subject", { hasText: /^Board minutes$/ }).waitFor();
+    // (A Send within 1.5 s of the envelope changing is refused: the user may not have seen the change.)
+    await page.waitForTimeout(1600);
+    assert.equal(await editor.locator("#encrypt").isChecked(), true, "encryption forced on by policy");
+    assert.equal(await editor.locator("#encrypt").isDisabled(), true, "and locked");
+    assert.equal(await editor.locator("#sign").isChecked(), false, "what policy does not set stays the user's");
+    assert.equal(await editor.locator("#sign").isDisabled(), false);
+    assert.equal(await editor.locator("body").getAttribute("data-mode"), "editor", "Siegel's editor holds the message");
     assert.equal(await page.evaluate(() => document.documentElement.dataset.siegelIntercept), "1", "Siegel has Send");
     const draft = await draftOf(page);
+    assert.equal(draft.editor, "siegel");
+    assert.deepEqual(draft.files, ["minutes.txt (30 bytes)"]);
     const before = await mail.mail();
+    assert.deepEqual(before, { files: [], listed: [] });
+
+    // The webmail's own Send (which the webmail may hide while Siegel holds the message; clicked here from
+    // the page, as a script of its could) only tells Siegel, which points at its own Send button; nothing goes out.
+    await page.evaluate(() => document.querySelector("#compose-send").click());
+    await editor.locator("#status.error", { hasText: EN.editorUseSend.message }).waitFor();
+    assert.deepEqual(await mail.mail(), before, "the webmail's Send sent nothing");
 
     const result = await send(page);
     assert.equal(result.status, "error");
@@ -107,50 +127,77 @@ describe("fail closed", () => {
     assert.doesNotMatch(result.message, /bob@example\.com/, "and only that one");
     assert.equal(result.message, EN.composeNoCertificateRequired.message.replace("$1", "carol@example.com"), "no advice to turn encryption off");
     assert.deepEqual(await mail.mail(), before, "no Maildir and no folder got anything");
-    assert.deepEqual(before, { files: [], listed: [] });
     assert.deepEqual(await draftOf(page), draft, "the draft is as it was: to, subject, body, attachment");
-    assert.equal(draft.files[0].sha256, sha256(file.buffer));
 
-    // The worker enforces the policy itself: asked for a plain message (as a content script could), it
-    // refuses the recipient without a certificate, and encrypts to one with a certificate.
+    // The attachment Siegel's editor holds is the file, byte for byte: saved as a draft (encrypted to Alice),
+    // which OpenSSL opens with her key.
+    await editor.locator("#save").click();
+    await editor.locator("#saved", { hasText: /^Draft saved encrypted/ }).waitFor({ timeout: 30_000 });
+    const draftId = await page.locator("form#compose").getAttribute("data-draft-id");
+    const saved = join(mail.data, "alice@example.com", "Drafts", "new", draftId);
+    assert.match(readFileSync(saved, "latin1"), /smime-type=(auth)?enveloped-data/i, "the draft is stored encrypted");
+    const opened = execFileSync("openssl", ["cms", "-decrypt", "-in", saved, "-recip", join(PKI, "alice.crt"), "-inkey", join(PKI, "alice.key")]);
+    assert.equal(sha256(attachmentOf(opened.toString("latin1"), file.name)), sha256(file.buffer));
+    assert.deepEqual(await mail.mail(), before, "saving the draft sent nothing");
+
+    // The worker enforces the policy itself. A content script (which relays for the page) may not ask for a
+    // sealed message at all; and asked by Siegel's editor frame for a plain message, the worker refuses the
+    // recipient without a certificate, and encrypts to one with a certificate.
     const world = await contentScriptWorld(page, b.extensionId);
-    const seal = (to) =>
-      world.evaluate((to) => chrome.runtime.sendMessage({
-        op: "seal",
-        draft: { from: "alice@example.com", to: [to], cc: [], bcc: [], subject: "plain?", text: "plain?", attachments: [] },
-        sign: false,
-        encrypt: false,
-      }), to);
-    const refused = await seal("carol@example.com");
+    const plain = { from: "alice@example.com", to: ["bob@example.com"], cc: [], bcc: [], subject: "plain?", text: "plain?", attachments: [] };
+    for (const op of ["seal", "editorSend"]) {
+      const asked = await world.evaluate((m) => chrome.runtime.sendMessage(m), { op, draft: plain, text: "plain?", sign: false, encrypt: false });
+      assert.equal(asked.ok, false, op);
+      assert.equal(asked.error.code, "forbidden", op);
+    }
+    await world.cdp.detach();
+    const frame = page.frames().find((f) => f.url().includes("/editor/editor.html"));
+    const ask = (op, args) => frame.evaluate(([op, args]) => chrome.runtime.sendMessage({ op, session: decodeURIComponent(location.hash.slice(1)), ...args }), [op, args]);
+    const sendPlain = async () => {
+      const envelope = await ask("editorEnvelope", { encrypt: false });
+      assert.equal(envelope.ok, true, JSON.stringify(envelope.error));
+      return ask("editorSend", { version: envelope.result.version, sign: false, encrypt: false, text: "plain? 7d1f", html: null, attachments: [] });
+    };
+    const refused = await sendPlain();
     assert.equal(refused.ok, false);
     assert.equal(refused.error.code, "no-certificate");
-    const sealed = await seal("bob@example.com");
-    assert.equal(sealed.ok, true, JSON.stringify(sealed.error));
-    assert.equal(sealed.result.encrypted, true, "encrypted although the request said not to");
-    assert.match(Buffer.from(sealed.result.raw, "base64").toString("latin1"), /application\/pkcs7-mime; smime-type=authEnveloped-data/);
-    await world.cdp.detach();
+    assert.deepEqual(await mail.mail(), before, "nothing went out");
+    await page.fill("#compose-to", "bob@example.com");
+    // The webmail shows its Sent folder once it has sent, which removes the compose view and Siegel's frame
+    // with it, maybe before the worker's answer reaches the frame: what landed in Bob's Inbox is the proof.
+    const sealed = await sendPlain().catch((e) => ({ frameGone: e.message }));
+    if (!sealed.frameGone) {
+      assert.equal(sealed.ok, true, JSON.stringify(sealed.error));
+      assert.equal(sealed.result.encrypted, true, "encrypted although the request said not to");
+    }
+    await page.waitForFunction(() => location.hash === "#/folder/Sent");
+    const { files } = await mail.mail();
+    const toBob = files.filter((f) => f.includes(join("bob@example.com", "INBOX")));
+    assert.equal(toBob.length, 1);
+    const raw = readFileSync(toBob[0], "latin1");
+    assert.match(raw, /application\/pkcs7-mime; smime-type=authEnveloped-data/);
+    assert.ok(!raw.includes("7d1f"), "no plaintext in the Maildir");
   });
 
-  test("the service worker stopped in the middle of a send: nothing half-sent, the draft stays, a retry after unlocking works", { timeout: 120_000 }, async () => {
+  test("the service worker stopped in the middle of a send: nothing half-sent, the draft stays, a retry works", { timeout: 150_000 }, async () => {
     const big = randomBytes(8 * 1024 * 1024); // sealing it keeps the worker busy for a second or more
     const marker = `Stopped midway ${Date.now()}`;
-    await compose(page, mail.base, { to: "bob@example.com", subject: "Big file", body: marker, files: [{ name: "big.bin", mimeType: "application/octet-stream", buffer: big }] });
-    await setToggles(page, { sign: true, encrypt: true });
+    await compose(page, mail.base, { to: "bob@example.com", subject: "Big file", body: marker, files: [{ name: "big.bin", mimeType: "application/octet-stream", buffer: big }], sign: true, encrypt: true });
     const draft = await draftOf(page);
+    assert.deepEqual(draft.files, ["big.bin (8,388,608 bytes)"]);
     const before = await mail.mail();
-    await page.evaluate(() => {
-      window.__steps = [];
-      const host = document.querySelector("siegel-compose");
-      new MutationObserver(() => window.__steps.push(host.dataset.step)).observe(host, { attributeFilter: ["data-step"] });
-    });
 
-    // Send; once Siegel is sealing (toolbar step 1) and the worker is busy with it (a trivial evaluation
-    // there gets no answer for a while), stop the extension's service worker, and keep stopping it (a
-    // message would restart it) until Siegel gives its verdict: the seal cannot complete.
+    // Send, as a user would (Siegel's button, seen for a moment); once Siegel says it is sealing and the
+    // worker is busy with it (a trivial evaluation there gets no answer for a while), stop the extension's
+    // service worker, and keep stopping it (a message would restart it) until Siegel's status line gives
+    // its verdict: the seal cannot complete.
+    const editor = editorOf(page);
     const cdp = await b.context.newCDPSession(options);
     await cdp.send("ServiceWorker.enable");
-    await page.click("#compose-send");
-    await page.waitForFunction(() => document.querySelector("siegel-compose").dataset.step === "1");
+    await editor.locator("#send").scrollIntoViewIfNeeded();
+    await page.waitForTimeout(800);
+    await editor.locator("#send").click();
+    await editor.locator("#status", { hasText: /^Signing and encrypting/ }).waitFor();
     let busy = false;
     for (const until = Date.now() + 30_000; !busy && Date.now() < until; ) {
       const worker = b.context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${b.extensionId}/`));
@@ -163,34 +210,31 @@ describe("fail closed", () => {
     for (const until = Date.now() + 60_000; !verdict && Date.now() < until; ) {
       await cdp.send("ServiceWorker.stopAllWorkers");
       stops++;
-      verdict = await page.evaluate(() => {
-        const host = document.querySelector("siegel-compose");
-        return ["error", "ok"].includes(host.dataset.status) ? { status: host.dataset.status, message: host.dataset.message } : null;
-      });
+      const status = editor.locator("#status");
+      const kind = await status.getAttribute("class");
+      verdict = ["error", "ok"].includes(kind) ? { status: kind, message: (await status.textContent()).trim() } : null;
       if (!verdict) await sleep(100);
     }
     await cdp.detach();
     assert.deepEqual(verdict, { status: "error", message: EN.error_worker_stopped.message }, `after ${stops} stops`);
-    const steps = await page.evaluate(() => window.__steps);
-    assert.ok(steps.includes("1") && !steps.includes("2"), `sealing began and nothing was handed to the webmail: ${steps}`);
     assert.deepEqual(await mail.mail(), before, "nothing reached any Maildir");
-    assert.deepEqual(await draftOf(page), draft, "the draft is as it was");
+    assert.deepEqual(await draftOf(page), draft, "the draft is as it was: text and attachment still in Siegel's editor");
+    assert.equal(await editor.locator("#send").isEnabled(), true, "and Send can be pressed again");
 
-    // The restarted worker has dropped the keys: locked. Unlock, and the same Send goes through.
+    // The unlocked state outlives the worker (lib/unlocked.js: the restarted worker opens the keys again
+    // until auto-lock), so Siegel is still unlocked; the same Send goes through.
     await options.reload();
     await options.locator("body[data-ready]").waitFor();
-    assert.equal(await options.locator("#lock-state").getAttribute("data-state"), "locked");
-    await options.fill("#unlock-passphrase", PASSPHRASE);
-    await options.click("#unlock-form button[type=submit]");
-    await options.waitForFunction(() => document.querySelector("#lock-state").dataset.state === "unlocked");
+    assert.equal(await options.locator("#lock-state").getAttribute("data-state"), "unlocked");
     assert.deepEqual(await send(page, 90_000), { status: "sent" });
 
     // One complete message each in Bob's Inbox and Alice's Sent, which OpenSSL decrypts and verifies.
     const { files } = await mail.mail();
-    const delivered = files.filter((f) => f.includes(join("bob@example.com", "INBOX", "new")));
+    const added = files.filter((f) => !before.files.includes(f));
+    const delivered = added.filter((f) => f.includes(join("bob@example.com", "INBOX", "new")));
     assert.equal(delivered.length, 1);
-    assert.equal(files.filter((f) => f.includes(join("alice@example.com", "Sent", "new"))).length, 1);
-    assert.equal(files.length, before.files.length + 2);
+    assert.equal(added.filter((f) => f.includes(join("alice@example.com", "Sent", "new"))).length, 1);
+    assert.equal(added.length, 2);
     const raw = readFileSync(delivered[0]);
     assert.ok(!raw.includes(Buffer.from(marker)), "no plaintext in the Maildir");
     const signed = execFileSync("openssl", ["cms", "-decrypt", "-in", delivered[0], "-recip", join(PKI, "bob.crt"), "-inkey", join(PKI, "bob.key")], { maxBuffer: 1 << 28 });
@@ -200,12 +244,19 @@ describe("fail closed", () => {
       stdio: ["pipe", "pipe", "pipe"],
     }).toString("latin1");
     assert.ok(content.includes(marker));
-    const flat = content.replace(/\r?\n/g, "");
-    // Its first and last bytes (base64 from offsets that are multiples of 3, as in the encoded part).
-    const tail = big.length - 3000 - ((big.length - 3000) % 3);
-    assert.ok(flat.includes(big.subarray(0, 3000).toString("base64")) && flat.includes(big.subarray(tail).toString("base64")), "the whole attachment");
+    assert.equal(sha256(attachmentOf(content, "big.bin")), sha256(big), "the whole attachment");
   });
 });
+
+/** The bytes of the attachment `name` in a MIME message (base64, as Siegel writes attachments). */
+function attachmentOf(mime, name) {
+  const at = mime.search(new RegExp(`filename="?${name.replace(/\./g, "\\.")}"?`));
+  assert.ok(at >= 0, `no attachment ${name}`);
+  const rest = mime.slice(at);
+  const blank = /\r?\n\r?\n/.exec(rest);
+  const body = rest.slice(blank.index + blank[0].length);
+  return Buffer.from(body.slice(0, body.search(/\r?\n--/)).replace(/\s+/g, ""), "base64");
+}
 
 /**
  * A throwaway PKI whose certificates say where their revocation status is published, on 127.0.0.1:`port`:
@@ -307,8 +358,7 @@ describe("revocation before sending", () => {
 
   /** Composes a signed and encrypted mail to `to` and sends it; returns the verdict and what was fetched. */
   async function attempt(to, subject) {
-    await compose(page, mail.base, { to, subject, body: `${subject}: for your eyes only.` });
-    await setToggles(page, { sign: true, encrypt: true });
+    await compose(page, mail.base, { to, subject, body: `${subject}: for your eyes only.`, sign: true, encrypt: true });
     const draft = await draftOf(page);
     const before = await mail.mail();
     asked.length = 0;

@@ -20,6 +20,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { chromium } from "playwright-core";
+import { CONTENT_SCRIPTS } from "../../extension/lib/webmails.js";
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -171,7 +172,8 @@ test("Chromium force-installs Siegel from the policy and hands it the policy set
   }
   assert.deepEqual(managed, SETTINGS, "chrome.storage.managed returns the 3rdparty policy for Siegel");
 
-  // The webmails policy: the content scripts are registered for the organisation's Roundcube (frames too,
+  // The webmails policy: the content scripts (the webmail-agnostic ones, content/bridge.js to
+  // content/siegel-content.js, then the adapter) are registered for the organisation's Roundcube (frames too,
   // for its preview), and for nothing else: not the demo webmail's default origins.
   let scripts;
   for (const until = Date.now() + 30_000; ;) {
@@ -184,10 +186,13 @@ test("Chromium force-installs Siegel from the policy and hands it the policy set
     [{
       id: "siegel-webmail-roundcube",
       matches: ["https://mail.example.com:443/*", "https://webmail.example.com:8443/rc/*"],
-      js: ["content/siegel-content.js", "adapters/roundcube.js"],
+      js: [...CONTENT_SCRIPTS, "adapters/roundcube.js"],
       allFrames: true,
     }],
   );
+  // Each of them is in the package Chromium installed.
+  const packaged = await worker.evaluate((files) => Promise.all(files.map(async (f) => [f, (await fetch(chrome.runtime.getURL(f))).ok])), scripts[0].js);
+  assert.deepEqual(packaged.filter(([, ok]) => !ok), [], "every registered script is in the CRX");
 
   // The options page applies the policy and shows those settings as locked.
   const page = await context.newPage();

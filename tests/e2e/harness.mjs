@@ -254,11 +254,26 @@ export async function sendInEditor(page, sent, timeout = 120_000) {
   await page.waitForTimeout(800);
   await button.click();
   const settle = (p) => p.catch(() => new Promise(() => {}));
-  return Promise.race([
-    settle(sent(timeout).then(() => ({ status: "sent" }))),
-    settle(editor.locator("#status.error").waitFor({ timeout }).then(async () => ({ status: "error", message: await editorStatus(page) }))),
-    new Promise((_, reject) => setTimeout(() => reject(new Error("no outcome of Send")), timeout + 1000)),
-  ]);
+  let timer;
+  try {
+    return await Promise.race([
+      settle(sent(timeout).then(() => ({ status: "sent" }))),
+      settle(editor.locator("#status.error").waitFor({ timeout }).then(async () => ({ status: "error", message: await editorStatus(page) }))),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("no outcome of Send")), timeout + 1000))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * When Siegel's editor held the message before the webmail's fields were filled (policy), waits until it
+ * shows what was filled (it reads the fields every 2 s) and then as long as Siegel wants a changed envelope
+ * to have been on screen before a Send counts (editor.js SETTLED_FOR), as a user reading it would.
+ */
+export async function envelopeShown(page, subject) {
+  await editorOf(page).locator("#env-subject", { hasText: subject }).waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(1600);
 }
 
 /**
@@ -272,10 +287,12 @@ export async function compose(page, base, { to, cc = "", bcc = "", subject, body
   await page.locator('#folders a.current[data-folder="INBOX"]').waitFor();
   await page.goto(`${base}/#/compose`);
   await editorReady(page);
+  const fromTheStart = await protectedMode(page);
   await page.fill("#compose-to", to);
   if (cc) await page.fill("#compose-cc", cc);
   if (bcc) await page.fill("#compose-bcc", bcc);
   await page.fill("#compose-subject", subject);
+  if (fromTheStart) await envelopeShown(page, subject);
   await setToggles(page, { sign, encrypt });
   if (sign || encrypt || (await protectedMode(page))) {
     await write(page, { body, files, html });

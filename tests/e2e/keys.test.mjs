@@ -20,7 +20,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
-  PASSPHRASE, PKI, ROOT, buildExtension, compose, contentScriptWorld, launchWithExtension, send, setToggles, setUp, signIn, startWebmail,
+  PASSPHRASE, PKI, ROOT, buildExtension, compose, contentScriptWorld, launchWithExtension, send, setUp, signIn, startWebmail,
 } from "./harness.mjs";
 
 const P12_FILE = join(PKI, "alice.p12");
@@ -220,9 +220,16 @@ describe("private keys stay in the service worker", () => {
   });
 
   test("after sending and reading mail, neither the page nor the content script can reach the key", { timeout: 120_000 }, async (t) => {
-    // Send Bob a signed and encrypted mail: the content script seals it through the worker.
-    await compose(page, mail.base, { to: "bob@example.com", subject: "Keys stay home", body: "Signed and sealed.", files: [{ name: "note.txt", mimeType: "text/plain", buffer: Buffer.from("attached") }] });
-    await setToggles(page, { sign: true, encrypt: true });
+    // Send Bob a signed and encrypted mail, written in Siegel's editor frame: the worker seals it and the
+    // content script hands it to the page to deliver.
+    await compose(page, mail.base, {
+      to: "bob@example.com",
+      subject: "Keys stay home",
+      body: "Signed and sealed.",
+      files: [{ name: "note.txt", mimeType: "text/plain", buffer: Buffer.from("attached") }],
+      sign: true,
+      encrypt: true,
+    });
     assert.deepEqual(await send(page), { status: "sent" });
 
     // Read one from Bob, signed by him and encrypted to Alice (written by openssl): the worker decrypts it
@@ -247,13 +254,18 @@ describe("private keys stay in the service worker", () => {
     const contentWorld = await world.evaluate(collect, { page: false });
     assert.ok(pageWorld.visited > 1000 && contentWorld.visited > 500, `walked ${pageWorld.visited} and ${contentWorld.visited} objects`);
     assert.ok(contentWorld.strings.includes("siegelContent"), "the walk was in the content script's world");
+    // Every content script file left what it defines there: bridge.js (call), contract.js (pageContract),
+    // reading.js (attachMessage), compose.js (attachCompose) in siegelParts, siegel-content.js siegelContent.
+    for (const name of ["siegelParts", "call", "pageContract", "attachMessage", "attachCompose", "register"]) {
+      assert.ok(contentWorld.strings.includes(name), `${name} was reached in the content script's world`);
+    }
     assert.ok(!pageWorld.strings.includes("siegelContent"), "which the page's world does not see");
     assert.ok(pageWorld.strings.some((s) => s.includes("Keys stay home")), "the page's state is in the page world");
     const dom = await domStrings(world.cdp);
     assert.ok(dom.some((s) => s.includes("siegel-reader")), "the DOM was read");
     const heap = await heapStrings(world.cdp);
     assert.ok(heap.length > 10_000, `${heap.length} strings in the heap`);
-    assert.ok(heap.some((s) => s.includes(":host { all: initial;")), "including the content script's closures (its toolbar CSS)");
+    assert.ok(heap.some((s) => s.includes(":host { all: initial;")), "including the content script's closures (its note's CSS, content/bridge.js)");
     t.diagnostic(`searched ${pageWorld.visited} page objects (${pageWorld.strings.length} strings), ${contentWorld.visited} content-script objects, ${dom.length} DOM strings, ${heap.length} heap strings`);
     assert.deepEqual(found(pageWorld.strings, list), [], "in the page's world, storage and postMessage traffic");
     assert.deepEqual(found(contentWorld.strings, list), [], "in the content script's world");

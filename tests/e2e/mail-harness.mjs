@@ -69,3 +69,24 @@ export class Webmail {
 }
 
 export const files = (dir) => readdirSync(dir).map((f) => join(dir, f));
+
+/**
+ * Waits until `email` is among the contacts Siegel's options page lists in browser `b` (a signer's
+ * certificate becomes a contact once its reader frame has been on screen for a moment); returns the list's text.
+ */
+export async function waitForContact(b, email, timeout = 30_000) {
+  const options = await b.context.newPage();
+  try {
+    let contacts = "";
+    for (const until = Date.now() + timeout; ; await options.waitForTimeout(500)) {
+      await options.goto(`chrome-extension://${b.extensionId}/options/options.html`);
+      await options.locator("body[data-ready]").waitFor();
+      contacts = await options.locator("#contact-list").textContent();
+      if (contacts.includes(email) || Date.now() > until) break;
+    }
+    if (!contacts.includes(email)) throw new Error(`${email} is not among the contacts after ${timeout} ms: ${contacts}`);
+    return contacts;
+  } finally {
+    await options.close();
+  }
+}

@@ -1,7 +1,7 @@
 // Cipher negotiation (RFC 8551 section 2.7.1). First unit tests of the extension's choice
 // (extension/lib/negotiate.js, pure: no browser needed; here because `node --test` in tests/e2e is how the
 // extension's JavaScript is tested). Then end to end in the demo webmail: Carol writes from OpenSSL, whose
-// signed mail announces AES-CBC only; once Alice has read it, her toolbar says AES-256-CBC for Carol before
+// signed mail announces AES-CBC only; once Alice has read it, Siegel's editor says AES-256-CBC for Carol before
 // Send, the mail Carol receives is EnvelopedData with AES-256-CBC that OpenSSL opens with Carol's key, and
 // Alice's Sent copy says so in its details; Bob, of whom only a certificate file is known, still gets
 // AES-256-GCM, and Bob and Carol together get AES-256-CBC.
@@ -12,8 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chooseCipher } from "../../extension/lib/negotiate.js";
-import { PKI, buildExtension, compose, send, setToggles } from "./harness.mjs";
-import { Webmail, files } from "./mail-harness.mjs";
+import { PKI, buildExtension, compose, editorOf, send } from "./harness.mjs";
+import { Webmail, files, waitForContact } from "./mail-harness.mjs";
 
 const ALL = ["aes-256-gcm", "aes-128-gcm", "aes-256-cbc", "aes-128-cbc"];
 const SIEGEL = ["aes-256-gcm", "aes-128-gcm", "aes-256-cbc", "aes-128-cbc", "1.2.840.113549.1.1.7", "1.2.840.113549.1.1.1"];
@@ -99,13 +99,16 @@ describe("negotiation in the demo webmail: a recipient who announces only AES-CB
     rmSync(work, { recursive: true, force: true });
   });
 
-  /** Fills a compose view to `to` with encryption on; returns the toolbar's cipher and its note once shown. */
+  /**
+   * Fills a compose view to `to` with encryption on; returns, once shown, Siegel's note on the cipher (in its
+   * editor frame) and the cipher it names first ("aes-256-cbc"; "" when it names none).
+   */
   async function cipherFor(to, subject) {
-    await compose(alice.page, webmail.base, { to, subject, body: "Which cipher?" });
-    await setToggles(alice.page, { sign: true, encrypt: true });
-    const host = alice.page.locator("siegel-compose");
-    await alice.page.waitForFunction(() => document.querySelector("siegel-compose").dataset.cipher, null, { timeout: 15_000 });
-    return { cipher: await host.getAttribute("data-cipher"), note: await host.getAttribute("data-cipher-note") };
+    await compose(alice.page, webmail.base, { to, subject, body: "Which cipher?", sign: true, encrypt: true });
+    const shown = editorOf(alice.page).locator("#cipher:not([hidden])");
+    await shown.waitFor({ timeout: 15_000 });
+    const note = await shown.textContent();
+    return { cipher: /^(AES-\d+-(?:GCM|CBC))\b/.exec(note)?.[1].toLowerCase() ?? "", note };
   }
 
   test("Carol's OpenSSL mail teaches Alice that Carol reads AES-CBC only; Alice's mail to her is AES-256-CBC", { timeout: 240_000 }, async () => {
@@ -116,19 +119,19 @@ describe("negotiation in the demo webmail: a recipient who announces only AES-CB
     assert.match(printed, /aes-256-cbc/);
     assert.doesNotMatch(printed, /gcm/i);
 
-    // Before Alice has read it, Carol is not even a contact: the toolbar says so, and names no cipher.
-    await compose(alice.page, webmail.base, { to: CAROL, subject: "Too early", body: "No certificate yet." });
-    await setToggles(alice.page, { sign: true, encrypt: true });
-    await alice.page.waitForFunction(() => document.querySelector("siegel-compose").dataset.cipherNote, null, { timeout: 15_000 });
-    const early = alice.page.locator("siegel-compose");
-    assert.equal(await early.getAttribute("data-cipher"), "");
-    assert.match(await early.getAttribute("data-cipher-note"), /No certificate for carol@example\.com yet/);
+    // Before Alice has read it, Carol is not even a contact: Siegel's editor says so, and names no cipher.
+    const early = await cipherFor(CAROL, "Too early");
+    assert.equal(early.cipher, "");
+    assert.match(early.note, /No certificate for carol@example\.com yet/);
+    assert.doesNotMatch(early.note, /AES/);
 
     webmail.deliver(ALICE, signed);
     const reader = await webmail.openMessage(alice.page, "From OpenSSL");
     assert.equal(await reader.locator("#banner").getAttribute("data-verdict"), "trusted");
+    // Once the reader has been on screen for a moment, Carol's certificate is Alice's contact.
+    await waitForContact(alice, CAROL);
 
-    // Now the toolbar says, before Send, that Carol gets AES-256-CBC and why.
+    // Now Siegel's editor says, before Send, that Carol gets AES-256-CBC and why.
     const toCarol = await cipherFor(CAROL, "To a CBC reader");
     assert.equal(toCarol.cipher, "aes-256-cbc");
     assert.match(toCarol.note, /AES-256-CBC/);
@@ -163,7 +166,7 @@ describe("negotiation in the demo webmail: a recipient who announces only AES-CB
   test("Bob, known only by his certificate file, gets AES-256-GCM; Bob and Carol together get AES-256-CBC", { timeout: 180_000 }, async () => {
     const toBob = await cipherFor("bob@example.com", "To Bob");
     assert.equal(toBob.cipher, "aes-256-gcm");
-    assert.match(toBob.note, /bob@example\.com/, "the toolbar names whom nothing is known of");
+    assert.match(toBob.note, /bob@example\.com/, "the editor names whom nothing is known of");
     const both = await cipherFor(`bob@example.com, ${CAROL}`, "To both");
     assert.equal(both.cipher, "aes-256-cbc");
     assert.match(both.note, /carol@example\.com/);

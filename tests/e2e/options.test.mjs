@@ -1,5 +1,6 @@
 // The unpacked extension's options page in real Chromium: importing a .p12 through the real file input,
-// the identity's details, lock and unlock, a wrong passphrase, bad files, and the key store at rest.
+// the identity's details, lock and unlock, a wrong passphrase, bad files, and the key store at rest; the
+// toolbar popup, which unlocks too and says why Siegel locked itself.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -185,6 +186,63 @@ describe("options page", () => {
     assert.match(await popup.locator("#identity").textContent(), /Active identity: .+@example\.com/);
     await popup.click("#lock");
     await popup.waitForFunction(() => document.querySelector("#lock-state").dataset.state === "locked");
+    await popup.close();
+    await page.reload();
+    await page.locator("body[data-ready]").waitFor();
+    assert.equal(await page.locator("#lock-state").getAttribute("data-state"), "locked");
+  });
+
+  test("the popup unlocks with the passphrase, and says why Siegel locked itself", async () => {
+    const popup = await browser.context.newPage();
+    const open = async () => {
+      await popup.goto(`chrome-extension://${browser.extensionId}/popup/popup.html`);
+      await popup.waitForFunction(() => document.querySelector("#identity").textContent !== "");
+    };
+    const submit = async (passphrase) => {
+      await popup.fill("#passphrase", passphrase);
+      await popup.click("#unlock-form button[type=submit]");
+    };
+    await open();
+    // Locked by the user (the test above): the popup asks for the passphrase, and gives no reason.
+    assert.equal(await popup.locator("#lock-state").getAttribute("data-state"), "locked");
+    assert.equal(await popup.locator("#unlock-form").isVisible(), true);
+    assert.equal(await popup.locator("#lock-reason").isHidden(), true);
+    // A wrong passphrase: a clear sentence, and still locked.
+    await submit("not the passphrase");
+    await popup.waitForFunction(() => /wrong/i.test(document.querySelector("#unlock-message").textContent));
+    assert.equal(await popup.locator("#unlock-message").textContent(), EN.error_wrong_passphrase.message);
+    assert.equal(await popup.locator("#lock-state").getAttribute("data-state"), "locked");
+    // The passphrase unlocks; the field is emptied.
+    await submit(PASSPHRASE);
+    await popup.waitForFunction(() => document.querySelector("#lock-state").dataset.state === "unlocked");
+    assert.equal(await popup.locator("#lock-state").textContent(), "Unlocked");
+    assert.equal(await popup.inputValue("#passphrase"), "");
+    assert.equal(await popup.locator("#unlock-form").isHidden(), true);
+    assert.equal(await popup.locator("#unlock-message").textContent(), "");
+    assert.equal((await popup.evaluate(() => chrome.runtime.sendMessage({ op: "status" }))).result.unlocked, true, "the worker says so");
+
+    // Unlocking armed auto-lock. Its deadline arrives (the test brings the alarm forward instead of waiting
+    // autoLockMinutes): Siegel locks itself, and the popup says why.
+    const armed = await popup.evaluate(() => chrome.alarms.get("siegel-autolock"));
+    assert.ok(armed && armed.scheduledTime > Date.now(), "auto-lock is armed");
+    await popup.evaluate(() => chrome.alarms.create("siegel-autolock", { when: Date.now() + 200 }));
+    for (const until = Date.now() + 30_000; Date.now() < until; await popup.waitForTimeout(250)) {
+      if (!(await popup.evaluate(() => chrome.runtime.sendMessage({ op: "status" }))).result.unlocked) break;
+    }
+    await open();
+    assert.equal(await popup.locator("#lock-state").getAttribute("data-state"), "locked");
+    assert.equal(await popup.locator("#lock-reason").isVisible(), true);
+    assert.equal(await popup.locator("#lock-reason").textContent(), EN.lockedTimeout.message);
+    // Unlocking again ends the reason.
+    await submit(PASSPHRASE);
+    await popup.waitForFunction(() => document.querySelector("#lock-state").dataset.state === "unlocked");
+    assert.equal(await popup.locator("#lock-reason").isHidden(), true);
+    await open();
+    assert.equal(await popup.locator("#lock-reason").isHidden(), true, "the reason is gone for good");
+    // Locked by hand again, as the next test expects: no reason to give.
+    await popup.click("#lock");
+    await popup.waitForFunction(() => document.querySelector("#lock-state").dataset.state === "locked");
+    assert.equal(await popup.locator("#lock-reason").isHidden(), true);
     await popup.close();
     await page.reload();
     await page.locator("body[data-ready]").waitFor();

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, editorReady, launchWithExtension, protectedMode, sendInEditor, setToggles, setUp, PKI, write } from "./harness.mjs";
+import { ROOT, editorReady, envelopeShown, launchWithExtension, protectedMode, sendInEditor, setToggles, setUp, PKI, write } from "./harness.mjs";
 
 export { setToggles };
 
@@ -146,8 +146,10 @@ export class Roundcube {
   async compose(page, { to, cc = [], bcc = [], subject, body, files = [], sign = false, encrypt = false, html = false, url }) {
     await page.goto(url || `${this.url}?_task=mail&_action=compose`);
     await editorReady(page);
+    const fromTheStart = await protectedMode(page);
     await this.fillRecipients(page, { to, cc, bcc });
     if (subject !== undefined) await page.fill("#compose-subject", subject);
+    if (fromTheStart && subject) await envelopeShown(page, subject);
     await setToggles(page, { sign, encrypt });
     if (sign || encrypt || (await protectedMode(page))) {
       await write(page, { body, files, html });

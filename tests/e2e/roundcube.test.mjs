@@ -134,6 +134,8 @@ describe("Siegel in Roundcube with Dovecot and Postfix", () => {
       const b = await banner(reader);
       assert.equal(b.verdict, want.verdict, `${subject}: ${b.text}`);
       assert.match(b.text, want.text);
+      // The badge shows the verdict once the reader has been seen (a second in view).
+      for (const until = Date.now() + 10_000; (await badge()) !== want.badge && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
       assert.equal(await badge(), want.badge, `${subject}: the toolbar badge`);
       assert.match(await reader.locator("#text").textContent(), /launch code is 0451/);
       assert.match(await reader.locator("#attachments").textContent(), /plan\.bin \(70,000 bytes\)/);
