@@ -157,9 +157,17 @@
       body.set(head, 0);
       body.set(new Uint8Array(raw), head.length);
     }
+    return postMessageBytes("send", body);
+  }
+
+  /**
+   * POSTs a message's bytes to the plugin's `action` (siegel-send or siegel-draft) for this compose view,
+   * naming its saved draft (which the plugin replaces or deletes); returns the plugin's answer.
+   */
+  async function postMessageBytes(action, body) {
     var params = { _id: rcmail.env.compose_id };
     if (rcmail.env.draft_id) params._draft_saveid = rcmail.env.draft_id;
-    var r = await fetch(pluginUrl("send", params), {
+    var r = await fetch(pluginUrl(action, params), {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "message/rfc822", "X-Roundcube-Request": rcmail.env.request_token },
@@ -173,15 +181,7 @@
    * draft's UID (null when the server could not tell it).
    */
   async function saveDraft(raw) {
-    var params = { _id: rcmail.env.compose_id };
-    if (rcmail.env.draft_id) params._draft_saveid = rcmail.env.draft_id;
-    var r = await fetch(pluginUrl("draft", params), {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "message/rfc822", "X-Roundcube-Request": rcmail.env.request_token },
-      body: raw,
-    });
-    return (await pluginAnswer(r)).draftId || null;
+    return (await postMessageBytes("draft", raw)).draftId || null;
   }
 
   /**
