@@ -6,6 +6,7 @@
 // or after the user confirmed in a window of Siegel's own (confirm/); drafts are saved encrypted to the
 // sender (lib/compose.js). With Sign and Encrypt both off, this frame is only a toolbar, and the message is
 // the webmail's.
+import { fromBase64, toBase64 } from "../lib/bytes.js";
 import { call, errorText as baseErrorText, localize, t } from "../ui/rpc.js";
 import { SEEN_FOR, clickGuard, frameVisibility } from "../ui/visible.js";
 import { DOMPurify, Squire } from "./vendor.js";
@@ -188,19 +189,6 @@ function setContent({ text, html }) {
 }
 
 // ---- attachments ----
-
-function fromBase64(text) {
-  const s = atob(text);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
-function toBase64(u8) {
-  let s = "";
-  for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode(...u8.subarray(i, i + 0x8000));
-  return btoa(s);
-}
 
 function renderAttachments() {
   $("attachments").replaceChildren(...state.attachments.map((a, i) => {
