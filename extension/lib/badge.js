@@ -4,7 +4,7 @@
 // frame of that message holds: cleared as soon as another message is staged in the tab (so a failing next
 // message never keeps the previous mail's ✓), and when that message's frame goes.
 
-import { queue } from "./serial.js";
+import { sessionMap } from "./serial.js";
 
 const OWNERS = "badgeOwners";
 
@@ -18,23 +18,15 @@ export const BADGES = Object.freeze({
   unsigned: ["", "#777777"],
 });
 
-async function owners() {
-  const { [OWNERS]: value } = await chrome.storage.session.get(OWNERS);
-  return value && typeof value === "object" ? value : {};
-}
+/** Which message (by token) is on screen in each tab. */
+const owners = sessionMap(OWNERS);
 
-const serially = queue();
-
-/** Makes `token` the message on screen in the tab (null: none); one update at a time. */
+/** Makes `token` the message on screen in the tab (null: none). */
 function setOwner(tabId, token) {
-  return serially(() => storeOwner(tabId, token));
-}
-
-async function storeOwner(tabId, token) {
-  const all = await owners();
-  if (token === null) delete all[tabId];
-  else all[tabId] = token;
-  await chrome.storage.session.set({ [OWNERS]: all });
+  return owners.change((all) => {
+    if (token === null) delete all[tabId];
+    else all[tabId] = token;
+  });
 }
 
 async function paint(tabId, verdict) {
@@ -58,19 +50,19 @@ export async function claim(tabId, token) {
  * seen (lib/reading.js `seen`), so a reader the page hides cannot lend its ✓ to what the page shows.
  */
 export async function show(tabId, token, verdict) {
-  if ((await owners())[tabId] !== token) return;
+  if ((await owners.all())[tabId] !== token) return;
   await paint(tabId, verdict);
 }
 
 /** `token`'s reader is not seen now (covered, transparent, off screen): no verdict meanwhile. */
 export async function hide(tabId, token) {
-  if ((await owners())[tabId] !== token) return;
+  if ((await owners.all())[tabId] !== token) return;
   await paint(tabId, "unsigned");
 }
 
 /** `token`'s message left the screen: its verdict goes (not a newer message's). */
 export async function release(tabId, token) {
-  if ((await owners())[tabId] !== token) return;
+  if ((await owners.all())[tabId] !== token) return;
   await setOwner(tabId, null);
   await paint(tabId, "unsigned");
 }
@@ -82,7 +74,8 @@ chrome.tabs.onRemoved.addListener((tabId) => {
 // whatever message was on screen.
 chrome.tabs.onUpdated.addListener((tabId, change) => {
   if (change.status !== "loading") return;
-  owners()
+  owners
+    .all()
     .then((all) => (all[tabId] ? setOwner(tabId, null).then(() => paint(tabId, "unsigned")) : undefined))
     .catch(() => {});
 });

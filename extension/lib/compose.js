@@ -19,7 +19,7 @@ import { lockReason } from "./unlocked.js";
 import { engine } from "./engine.js";
 import { fromBase64, toBase64 } from "./bytes.js";
 import { effectiveSettings } from "./settings.js";
-import { queue } from "./serial.js";
+import { sessionMap } from "./serial.js";
 
 const SESSIONS = "composeSessions";
 /** Sessions not closed by their view (a crashed tab) end after this. */
@@ -33,33 +33,23 @@ const { MailError } = mail;
 const askedWebmail = new Map();
 const originals = new Map();
 
-async function all() {
-  const { [SESSIONS]: value } = await chrome.storage.session.get(SESSIONS);
-  return value && typeof value === "object" ? value : {};
-}
+const sessions = sessionMap(SESSIONS);
 
-const serially = queue();
-
-/** Stores (or, with null, removes) session `id`; one update at a time. */
+/** Stores (or, with null, removes) session `id`; sessions past SESSION_TTL go on the way. */
 function put(id, session) {
-  return serially(() => store(id, session));
-}
-
-/** Changes fields of session `id` (one update at a time); nothing when it has ended. */
-function update(id, patch) {
-  return serially(async () => {
-    const session = (await all())[String(id)];
-    if (session) await store(String(id), { ...session, ...patch });
+  return sessions.change((all) => {
+    const now = Date.now();
+    for (const [k, v] of Object.entries(all)) if (now - v.at > SESSION_TTL) delete all[k];
+    if (session === null) delete all[id];
+    else all[id] = session;
   });
 }
 
-async function store(id, session) {
-  const sessions = await all();
-  const now = Date.now();
-  for (const [k, v] of Object.entries(sessions)) if (now - v.at > SESSION_TTL) delete sessions[k];
-  if (session === null) delete sessions[id];
-  else sessions[id] = session;
-  await chrome.storage.session.set({ [SESSIONS]: sessions });
+/** Changes fields of session `id`; nothing when it has ended. */
+function update(id, patch) {
+  return sessions.change((all) => {
+    if (all[id]) all[id] = { ...all[id], ...patch };
+  });
 }
 
 function gone() {
@@ -68,7 +58,7 @@ function gone() {
 
 /** The session `id` as its content script may use it (the same tab and frame that opened it). */
 async function forContent(id, sender) {
-  const session = (await all())[String(id)];
+  const session = (await sessions.all())[String(id)];
   if (!session || session.tabId !== sender.tab?.id || session.frameId !== sender.frameId) throw gone();
   return { id: String(id), ...session };
 }
@@ -78,15 +68,11 @@ async function forContent(id, sender) {
  * load claims the session, and no other frame may use it afterwards (checked and claimed in one step).
  */
 function forEditor(id, sender) {
-  return serially(async () => {
-    const session = (await all())[String(id)];
+  return sessions.change((all) => {
+    const session = all[String(id)];
     if (!session || session.tabId !== sender.tab?.id) throw gone();
-    if (session.editorFrameId === null) {
-      session.editorFrameId = sender.frameId;
-      await store(String(id), session);
-    } else if (session.editorFrameId !== sender.frameId) {
-      throw gone();
-    }
+    if (session.editorFrameId === null) session.editorFrameId = sender.frameId;
+    else if (session.editorFrameId !== sender.frameId) throw gone();
     return { id: String(id), ...session };
   });
 }
@@ -463,9 +449,10 @@ export async function editorSave({ session, sign, encrypt, text, html, attachmen
 
 // A closed tab ends its compose sessions.
 chrome.tabs.onRemoved.addListener((tabId) => {
-  all()
-    .then(async (sessions) => {
-      for (const [id, s] of Object.entries(sessions)) {
+  sessions
+    .all()
+    .then(async (all) => {
+      for (const [id, s] of Object.entries(all)) {
         if (s.tabId !== tabId) continue;
         askedWebmail.delete(id);
         originals.delete(id);
