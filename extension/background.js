@@ -80,12 +80,13 @@ const pageOps = {
   async status() {
     const { settings } = await effectiveSettings();
     const { accepted, refused } = await webmailsReady;
+    const lock = await keyring.lockState();
     return {
       webmails: accepted.map(({ origin, path, adapter }) => ({ origin, path, adapter })),
       webmailErrors: refused,
       initialized: Boolean(await vault.meta()),
-      unlocked: keyring.isUnlocked(),
-      lockReason: keyring.isUnlocked() ? null : (await unlocked.lockReason())?.reason ?? null,
+      unlocked: lock.unlocked,
+      lockReason: lock.reason,
       identities: await keyring.list(),
       autoLockMinutes: settings.autoLockMinutes,
       version: (await engine()).version(),
@@ -189,7 +190,6 @@ const readerOps = {
   readerOpen: (m, sender) => reading.open({ token: m.token, ancestor: m.ancestor }, sender, trustedCertificates),
   readerSeen: (m, sender) => reading.seen({ token: m.token }, sender),
   readerHidden: (m, sender) => reading.hidden({ token: m.token }, sender),
-  lockState: () => compose.lockState(),
   activity,
 };
 
@@ -204,7 +204,7 @@ const editorOps = {
   editorSend: (m, sender) => compose.editorSend(m, sender, trustedCertificates),
   editorSave: (m, sender) => compose.editorSave(m, sender),
   editorConfirm: (m, sender) => compose.confirmSend({ session: m.session, summary: m.summary }, sender, (shown) => confirm.ask(shown)),
-  lockState: () => compose.lockState(),
+  lockState: () => keyring.lockState(),
   activity,
 };
 

@@ -15,7 +15,6 @@ import * as autolock from "./autolock.js";
 import * as keyring from "./keyring.js";
 import * as mail from "./mail.js";
 import { decryptionFailed, recentlyRead } from "./reading.js";
-import { lockReason } from "./unlocked.js";
 import { engine } from "./engine.js";
 import { fromBase64, toBase64 } from "./bytes.js";
 import { effectiveSettings } from "./settings.js";
@@ -234,11 +233,6 @@ export async function editorOpen({ session }, sender) {
   };
 }
 
-/** Whether Siegel is unlocked, and why it locked itself if it did. */
-export async function lockState() {
-  await keyring.ready();
-  return { unlocked: keyring.isUnlocked(), reason: keyring.isUnlocked() ? null : (await lockReason())?.reason ?? null };
-}
 
 /**
  * What the editor shows above the text: the envelope from the webmail's fields (and its version), whether

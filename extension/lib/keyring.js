@@ -83,6 +83,13 @@ export function restore(now = Date.now()) {
   return restoring;
 }
 
+/** `{ unlocked, reason }`: whether Siegel is unlocked, and why it locked itself if it did ("probing", "timeout"). */
+export async function lockState() {
+  await restoring;
+  if (isUnlocked()) return { unlocked: true, reason: null };
+  return { unlocked: false, reason: (await unlocked.lockReason())?.reason ?? null };
+}
+
 /** Resolves once a restore under way has finished. */
 export function ready() {
   return restoring;
