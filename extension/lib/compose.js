@@ -104,6 +104,11 @@ async function versionOf(envelope) {
   return toBase64(new Uint8Array(digest));
 }
 
+/** The message the editor frame asks to send or save: the envelope read from the webmail, and its content checked. */
+function draftOf(envelope, { text, html, attachments }) {
+  return { ...envelope, text: typeof text === "string" ? text : "", html: typeof html === "string" && html ? html : undefined, attachments: attachmentsOf(attachments) };
+}
+
 /** Attachments from the editor or the webmail: `[{ filename, contentType, data: base64 }]`, checked. */
 function attachmentsOf(list) {
   if (!Array.isArray(list)) return [];
@@ -391,7 +396,7 @@ export async function editorSend({ session, version, sign, encrypt, text, html, 
   }
   const emails = [...envelope.to, ...envelope.cc, ...envelope.bcc];
   const webmail = encrypting ? await webmailAnswers(s, emails, true, trusted) : null;
-  const draft = { ...envelope, text: typeof text === "string" ? text : "", html: typeof html === "string" && html ? html : undefined, attachments: attachmentsOf(attachments) };
+  const draft = draftOf(envelope, { text, html, attachments });
   const sealed = await mail.seal(draft, { sign, encrypt, webmail, encryptRequired: Boolean(s.decrypted) }, trusted);
   await ask(s, { op: "deliver", raw: sealed.raw, envelopeTo: emails });
   return { signed: sealed.signed, encrypted: sealed.encrypted, cipher: sealed.cipher };
@@ -422,15 +427,9 @@ export async function editorSave({ session, sign, encrypt, text, html, attachmen
   await keyring.ready();
   const identity = keyring.identityFor(mail.address(envelope.from));
   const siegel = await engine();
-  const headers = [["From", envelope.from], ["To", envelope.to.join(", ")], ["Cc", envelope.cc.join(", ")], ["Bcc", envelope.bcc.join(", ")],
-    ["Subject", envelope.subject], ["Date", new Date().toUTCString()], ["Message-ID", `<${crypto.randomUUID()}@siegel.draft>`],
-    ["X-Siegel-Protection", [sign ? "sign" : "", encrypt || s.decrypted ? "encrypt" : "", s.decrypted ? "quoted" : ""].filter(Boolean).join(", ") || "none"]];
-  const built = siegel.buildMessage({
-    headers: headers.filter(([, v]) => v !== ""),
-    text: typeof text === "string" ? text : "",
-    html: typeof html === "string" && html ? html : undefined,
-    attachments: attachmentsOf(attachments).map((a) => ({ ...a, data: fromBase64(a.data) })),
-  });
+  const protection = [sign ? "sign" : "", encrypt || s.decrypted ? "encrypt" : "", s.decrypted ? "quoted" : ""].filter(Boolean).join(", ") || "none";
+  const draft = draftOf(envelope, { text, html, attachments });
+  const built = mail.build(siegel, draft, { bcc: true, extra: [["X-Siegel-Protection", protection]] });
   const sealed = await siegel.encryptMessageAsync(built, [identity.encryptionCertificate()], { cipher: "aes-256-gcm" });
   // Siegel's own: a first line with the MAC of the rest, which only this vault can make (editorLoad).
   const line = new TextEncoder().encode(`X-Siegel-Draft: v1 ${await keyring.draftMac(draftCanon(sealed))}\r\n`);

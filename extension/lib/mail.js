@@ -134,16 +134,7 @@ export async function seal(draft, request, trusted) {
     validation = await recipientValidation(siegel, certificates, settings, ca, chains);
   }
 
-  const headers = [["From", draft.from], ["To", (draft.to || []).join(", ")]];
-  if (draft.cc?.length) headers.push(["Cc", draft.cc.join(", ")]);
-  headers.push(["Subject", draft.subject || ""], ["Date", new Date().toUTCString()]);
-  headers.push(["Message-ID", `<${crypto.randomUUID()}@${from.split("@")[1] || "siegel"}>`]);
-  let mail = siegel.buildMessage({
-    headers: headers.filter(([, v]) => v !== ""),
-    text: draft.text ?? "",
-    html: draft.html || undefined,
-    attachments: (draft.attachments || []).map((a) => ({ filename: a.filename, contentType: a.contentType || "application/octet-stream", data: fromBase64(a.data) })),
-  });
+  let mail = build(siegel, draft);
   if (sign) {
     const algorithm = SIGNING[settings.signingAlgorithms[0]] || SIGNING["rsa-sha256"];
     // The ...Async entry points do the bulk SHA-2/AES with WebCrypto (same bytes as the Rust path).
@@ -166,6 +157,25 @@ export async function seal(draft, request, trusted) {
     }
   }
   return { raw: toBase64(mail), signed: sign, encrypted: encrypt, cipher: choice };
+}
+
+/**
+ * The MIME message of a draft (`seal`'s shape; attachment data as base64): From, To, Cc, Subject, a Date and a
+ * Message-ID in the sender's domain, then with `bcc` the Bcc field (a saved draft keeps it; a sent message
+ * never carries it) and `extra` fields; empty fields are left out.
+ */
+export function build(siegel, draft, { bcc = false, extra = [] } = {}) {
+  const list = (v) => (v || []).join(", ");
+  const headers = [["From", draft.from], ["To", list(draft.to)], ["Cc", list(draft.cc)]];
+  if (bcc) headers.push(["Bcc", list(draft.bcc)]);
+  headers.push(["Subject", draft.subject || ""], ["Date", new Date().toUTCString()]);
+  headers.push(["Message-ID", `<${crypto.randomUUID()}@${address(draft.from).split("@")[1] || "siegel"}>`], ...extra);
+  return siegel.buildMessage({
+    headers: headers.filter(([, v]) => v !== ""),
+    text: draft.text ?? "",
+    html: draft.html || undefined,
+    attachments: (draft.attachments || []).map((a) => ({ filename: a.filename, contentType: a.contentType || "application/octet-stream", data: fromBase64(a.data) })),
+  });
 }
 
 /** The refusal of a message no allowed cipher reaches every recipient with (code "no-common-cipher"). */
