@@ -19,3 +19,8 @@ export function fromBase64(text) {
 export function wipe(u8) {
   if (u8 instanceof Uint8Array) u8.fill(0);
 }
+
+/** The SHA-256 of `bytes`, as base64 (a digest to compare or remember, not a secret). */
+export async function sha256(bytes) {
+  return toBase64(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
+}

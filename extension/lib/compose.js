@@ -16,7 +16,7 @@ import * as keyring from "./keyring.js";
 import * as mail from "./mail.js";
 import { decryptionFailed, recentlyRead } from "./reading.js";
 import { engine } from "./engine.js";
-import { fromBase64, toBase64 } from "./bytes.js";
+import { fromBase64, sha256, toBase64 } from "./bytes.js";
 import { effectiveSettings } from "./settings.js";
 import { sessionMap } from "./serial.js";
 
@@ -99,9 +99,8 @@ function envelopeOf(answer) {
 }
 
 /** A digest of an envelope: what the editor showed is what is sealed, or nothing is. */
-async function versionOf(envelope) {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(envelope)));
-  return toBase64(new Uint8Array(digest));
+function versionOf(envelope) {
+  return sha256(new TextEncoder().encode(JSON.stringify(envelope)));
 }
 
 /** The message the editor frame asks to send or save: the envelope read from the webmail, and its content checked. */

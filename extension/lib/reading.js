@@ -18,7 +18,7 @@ import * as badge from "./badge.js";
 import * as keyring from "./keyring.js";
 import { MailError, importSigners, open as openMail } from "./mail.js";
 import { engine } from "./engine.js";
-import { fromBase64 } from "./bytes.js";
+import { fromBase64, sha256 } from "./bytes.js";
 import { queue } from "./serial.js";
 
 export const LIMITS = Object.freeze({
@@ -181,14 +181,10 @@ export async function hidden({ token }, sender) {
 const READ = "readDigests";
 const READ_TTL = 30 * 60_000;
 
-async function digestOf(bytes) {
-  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** Remembers that the reader in `tabId` decrypted `bytes` (their digest, for half an hour). */
 function remember(tabId, bytes, now) {
   return serially(async () => {
-    const digest = await digestOf(bytes);
+    const digest = await sha256(bytes);
     const { [READ]: list = [] } = await chrome.storage.session.get(READ);
     const kept = list.filter((r) => now - r.at < READ_TTL && !(r.tabId === tabId && r.digest === digest)).slice(-49);
     await chrome.storage.session.set({ [READ]: [...kept, { tabId, digest, at: now }] });
@@ -201,7 +197,7 @@ function remember(tabId, bytes, now) {
  * the editor.
  */
 export async function recentlyRead(tabId, bytes, now = Date.now()) {
-  const digest = await digestOf(bytes);
+  const digest = await sha256(bytes);
   const { [READ]: list = [] } = await chrome.storage.session.get(READ);
   return list.some((r) => r.tabId === tabId && r.digest === digest && now - r.at < READ_TTL);
 }
