@@ -15,6 +15,29 @@ export const SEEN_FOR = 500;
 const FOCUSED_FOR = 1000;
 
 /**
+ * Observes `target` with IntersectionObserver v2 at `thresholds`; `since()` is when `counts(entry)` last
+ * became true and has stayed so (null when it is false now), `entry()` the latest report, and `onChange(fn)`
+ * calls `fn()` after each report.
+ */
+function watch(target, thresholds, counts) {
+  let latest = null;
+  let since = null;
+  const listeners = [];
+  const observer = new IntersectionObserver(
+    (entries) => {
+      for (const e of entries) {
+        latest = e;
+        since = counts(e) ? (since ?? performance.now()) : null;
+      }
+      for (const fn of listeners) fn();
+    },
+    { trackVisibility: true, delay: 100, threshold: thresholds },
+  );
+  observer.observe(target);
+  return { entry: () => latest, since: () => since, onChange: (fn) => listeners.push(fn) };
+}
+
+/**
  * Watches this whole frame as the user sees it: covered anywhere, transparent, or (partly) off screen. The
  * frame's root element is observed (its own content does not count as covering it; anything the page draws
  * over the frame does). `visibleFor(share)` says for how long (ms) the frame has been unobscured with at
@@ -22,46 +45,26 @@ const FOCUSED_FOR = 1000;
  * that may have changed.
  */
 export function frameVisibility() {
-  let entry = null;
-  let since = null;
-  const listeners = [];
-  const observer = new IntersectionObserver(
-    (entries) => {
-      entry = entries[entries.length - 1];
-      since = entry.isVisible ? (since ?? performance.now()) : null;
-      for (const fn of listeners) fn();
-    },
-    { trackVisibility: true, delay: 100, threshold: Array.from({ length: 21 }, (_, i) => i / 20) },
-  );
-  observer.observe(document.documentElement);
+  const seen = watch(document.documentElement, Array.from({ length: 21 }, (_, i) => i / 20), (e) => e.isVisible);
   return {
     visibleFor(share = 0) {
-      if (!entry || since === null) return 0;
+      const entry = seen.entry();
+      if (!entry || seen.since() === null) return 0;
       const shown = entry.intersectionRect.height;
       if (shown <= 0 || shown < share * window.innerHeight) return 0;
-      return performance.now() - since;
+      return performance.now() - seen.since();
     },
-    onChange(fn) {
-      listeners.push(fn);
-    },
+    onChange: seen.onChange,
   };
 }
 
 /**
  * Watches `control` and the `area` around it that must be seen with it (the bar with Send and what Send
  * sends: to whom, and how protected); `allows(event)` is true for a trusted click on `control` that the user
- * could see, with all of `area`. `visibleFor()` says for
- * how long (ms) it has been fully visible (0 when it is not).
+ * could see, with all of `area` fully visible (for SEEN_FOR at least).
  */
 export function clickGuard(control, area = control) {
-  let since = null;
-  const observer = new IntersectionObserver(
-    (entries) => {
-      for (const e of entries) since = e.isVisible && e.intersectionRatio >= 0.999 ? (since ?? performance.now()) : null;
-    },
-    { trackVisibility: true, delay: 100, threshold: [0, 0.5, 0.999, 1] },
-  );
-  observer.observe(area);
+  const seen = watch(area, [0, 0.5, 0.999, 1], (e) => e.isVisible && e.intersectionRatio >= 0.999);
   let focusedAt = null;
   control.addEventListener("focus", () => (focusedAt = performance.now()));
   control.addEventListener("blur", () => (focusedAt = null));
@@ -69,9 +72,8 @@ export function clickGuard(control, area = control) {
   window.addEventListener("focus", () => (windowFocusedAt = performance.now()));
   window.addEventListener("blur", () => (windowFocusedAt = null));
 
-  const visibleFor = () => (since === null ? 0 : performance.now() - since);
+  const visibleFor = () => (seen.since() === null ? 0 : performance.now() - seen.since());
   return {
-    visibleFor,
     allows(event) {
       if (!event || !event.isTrusted) return false;
       if (visibleFor() < SEEN_FOR) return false;
