@@ -411,7 +411,16 @@ export async function confirmSend({ session, summary }, sender, askUser) {
   const s = await forEditor(session, sender);
   const envelope = envelopeOf(await ask(s, { op: "envelope" }));
   const version = await versionOf(envelope);
-  const approved = Boolean(await askUser({ ...summary, from: envelope.from, to: [...envelope.to, ...envelope.cc, ...envelope.bcc], subject: envelope.subject }));
+  const shown = {
+    from: envelope.from,
+    to: [...envelope.to, ...envelope.cc, ...envelope.bcc],
+    subject: envelope.subject,
+    sign: Boolean(summary?.sign),
+    encrypt: Boolean(summary?.encrypt),
+    attachments: Array.isArray(summary?.attachments) ? summary.attachments.slice(0, 100).map((x) => line(x, 255)) : [],
+    excerpt: typeof summary?.excerpt === "string" ? summary.excerpt.slice(0, 600) : "",
+  };
+  const approved = Boolean(await askUser(shown));
   return { approved, version };
 }
 

@@ -6,22 +6,15 @@
 // Closing the window says no.
 
 const pending = new Map(); // id → { resolve, windowId, summary }
-const line = (v, max = 500) => (typeof v === "string" ? v.replace(/[\r\n\0]+/g, " ").slice(0, max) : "");
-
-/** Opens the window for `summary` (from the editor frame); resolves with true (send) or false. */
+/**
+ * Opens the window for `summary` (lib/compose.js confirmSend: the envelope as read from the webmail, and
+ * the editor's protection, attachment names and an excerpt, bounded there); resolves with true (send) or
+ * false.
+ */
 export async function ask(summary) {
   const id = crypto.randomUUID();
-  const clean = {
-    from: line(summary?.from),
-    to: Array.isArray(summary?.to) ? summary.to.slice(0, 100).map((x) => line(x)) : [],
-    subject: line(summary?.subject, 1000),
-    sign: Boolean(summary?.sign),
-    encrypt: Boolean(summary?.encrypt),
-    attachments: Array.isArray(summary?.attachments) ? summary.attachments.slice(0, 100).map((x) => line(x, 255)) : [],
-    excerpt: typeof summary?.excerpt === "string" ? summary.excerpt.slice(0, 600) : "",
-  };
   const win = await chrome.windows.create({ url: chrome.runtime.getURL(`confirm/confirm.html#${id}`), type: "popup", width: 560, height: 520, focused: true });
-  return new Promise((resolve) => pending.set(id, { resolve, windowId: win.id, summary: clean }));
+  return new Promise((resolve) => pending.set(id, { resolve, windowId: win.id, summary }));
 }
 
 /** What the confirmation window shows. */
