@@ -6,6 +6,7 @@
 // Closing the window says no.
 
 const pending = new Map(); // id → { resolve, windowId, summary }
+
 /**
  * Opens the window for `summary` (lib/compose.js confirmSend: the envelope as read from the webmail, and
  * the editor's protection, attachment names and an excerpt, bounded there); resolves with true (send) or

@@ -244,17 +244,22 @@ const webmails = {
   },
 };
 
-/** Siegel's lock state as its worker knows it: `{ unlocked, reason }`. */
-async function lockState(b) {
+/** Asks Siegel's worker `message` from Siegel's own options page (where the privileged operations are); its reply. */
+async function fromOptions(b, message) {
   const options = await b.context.newPage();
   try {
     await options.goto(`chrome-extension://${b.extensionId}/options/options.html`);
     await options.locator("body[data-ready]").waitFor();
-    const status = await options.evaluate(() => chrome.runtime.sendMessage({ op: "status" }));
-    return { unlocked: status.result.unlocked, reason: status.result.lockReason };
+    return await options.evaluate((m) => chrome.runtime.sendMessage(m), message);
   } finally {
     await options.close();
   }
+}
+
+/** Siegel's lock state as its worker knows it: `{ unlocked, reason }`. */
+async function lockState(b) {
+  const status = await fromOptions(b, { op: "status" });
+  return { unlocked: status.result.unlocked, reason: status.result.lockReason };
 }
 
 /** Unlocks Siegel in its options page, as the user would. */
@@ -346,11 +351,7 @@ for (const [key, W] of Object.entries(webmails)) {
     for (const alwaysSign of [false, true]) {
       test(`signing oracle${alwaysSign ? " under alwaysSign" : ""}: no signature or sealed message comes back without a trusted click in Siegel's frame`, { timeout: 180_000 }, async () => {
         const { page } = alice;
-        const options = await alice.context.newPage();
-        await options.goto(`chrome-extension://${alice.extensionId}/options/options.html`);
-        await options.locator("body[data-ready]").waitFor();
-        await options.evaluate((v) => chrome.runtime.sendMessage({ op: "setSetting", key: "alwaysSign", value: v }), alwaysSign);
-        await options.close();
+        await fromOptions(alice, { op: "setSetting", key: "alwaysSign", value: alwaysSign });
         if (!alwaysSign) {
           // The user signs and sends one mail in this page first: the old compose view's handler answered a
           // replayed send-requested afterwards.
@@ -375,11 +376,7 @@ for (const [key, W] of Object.entries(webmails)) {
         assert.deepEqual(W.everything().filter((f) => !stored.includes(f) && !/Drafts/.test(f)), [], "nothing was delivered");
         if (alwaysSign) assert.match(await editorStatus(page), /press Send below, in Siegel's editor/);
         // The setting back as the user had it, for the tests after this one.
-        const back = await alice.context.newPage();
-        await back.goto(`chrome-extension://${alice.extensionId}/options/options.html`);
-        await back.locator("body[data-ready]").waitFor();
-        await back.evaluate(() => chrome.runtime.sendMessage({ op: "setSetting", key: "alwaysSign", value: false }));
-        await back.close();
+        await fromOptions(alice, { op: "setSetting", key: "alwaysSign", value: false });
       });
     }
 
@@ -841,11 +838,7 @@ describe("hostile webmail: the demo webmail, what only a browser session shows",
   });
 
   test("with autoLockMinutes 1, a page that pokes Siegel every few seconds does not keep it unlocked", { timeout: 150_000 }, async () => {
-    const options = await bob.context.newPage();
-    await options.goto(`chrome-extension://${bob.extensionId}/options/options.html`);
-    await options.locator("body[data-ready]").waitFor();
-    await options.evaluate(() => chrome.runtime.sendMessage({ op: "setSetting", key: "autoLockMinutes", value: 1 }));
-    await options.close();
+    await fromOptions(bob, { op: "setSetting", key: "autoLockMinutes", value: 1 });
     await unlock(bob); // arms the one-minute deadline
     const started = Date.now();
     await W.open(bob.page, "Leaked reader");
