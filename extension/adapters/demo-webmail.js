@@ -5,7 +5,7 @@
 (() => {
   "use strict";
   if (!document.querySelector('meta[name="webmail-api"][content="siegel-demo-1"]') || !globalThis.siegelContent) return;
-  const { pageContract, ownBuffer, messageRef } = globalThis.siegelContent;
+  const { pageContract, messageRef, contractCompose } = globalThis.siegelContent;
 
   const sendHandlers = new Map();
   const saveHandlers = new Map();
@@ -25,6 +25,7 @@
     const form = document.querySelector("form[data-webmail-compose]");
     if (!hooks || !form || typeof composeId !== "string" || form.dataset.composeId !== composeId || form.querySelector("iframe[data-siegel-editor]")) return;
     hooks.onCompose({
+      ...contractCompose(ask, composeId),
       composeId,
       draft: messageRef(draft),
       original: messageRef(original),
@@ -32,27 +33,6 @@
       mount: (el) => {
         el.style.gridColumn = "1 / -1";
         form.querySelector('label[for="compose-body"]').before(el);
-      },
-      getDraft: async () => (await ask("get-draft", { composeId })).draft,
-      getRecipients: async () => {
-        const { from, to, cc, bcc, subject } = await ask("get-recipients", { composeId });
-        return { from, to, cc, bcc, subject };
-      },
-      getRaw: async (folder, id) => new Uint8Array((await ask("get-raw", { folder, id })).raw),
-      sendRaw: async (raw, envelopeTo) => {
-        const buffer = ownBuffer(raw);
-        await ask("send-raw", { composeId, raw: buffer, envelopeTo }, [buffer]);
-      },
-      saveDraft: async (raw) => {
-        const buffer = ownBuffer(raw);
-        const { draftId } = await ask("save-draft", { composeId, raw: buffer }, [buffer]);
-        return { draftId: typeof draftId === "string" ? draftId : null };
-      },
-      setBody: async (text, html) => {
-        await ask("set-body", { composeId, text, html });
-      },
-      setIntercept: (on) => {
-        document.documentElement.dataset.siegelIntercept = on ? "1" : "0";
       },
       showWebmailEditor: (visible) => {
         for (const selector of OWN_EDITOR) for (const el of form.querySelectorAll(selector)) visible ? el.style.removeProperty("display") : el.style.setProperty("display", "none", "important");

@@ -7,7 +7,7 @@
 (() => {
   "use strict";
   if (!document.querySelector('meta[name="webmail-api"][content="roundcube-siegel-1"]') || !globalThis.siegelContent) return;
-  const { pageContract, ownBuffer, messageRef } = globalThis.siegelContent;
+  const { pageContract, messageRef, contractCompose } = globalThis.siegelContent;
 
   const sendHandlers = new Map();
   const saveHandlers = new Map();
@@ -30,33 +30,13 @@
     if (!hooks || !body || typeof composeId !== "string" || composing === composeId) return;
     composing = composeId;
     hooks.onCompose({
+      ...contractCompose(ask, composeId),
       composeId,
       draft: messageRef(draft),
       original: messageRef(original),
       mount: (el) => body.before(el),
-      getDraft: async () => (await ask("get-draft", { composeId })).draft,
       // Roundcube's LDAP address books, through the plugin (www/roundcube/siegel/lib/siegel_directory.php).
       lookupCertificates: async (emails) => (await ask("lookup-certificates", { emails })).results,
-      getRecipients: async () => {
-        const { from, to, cc, bcc, subject } = await ask("get-recipients", { composeId });
-        return { from, to, cc, bcc, subject };
-      },
-      getRaw: async (folder, id) => new Uint8Array((await ask("get-raw", { folder, id })).raw),
-      sendRaw: async (raw, envelopeTo) => {
-        const buffer = ownBuffer(raw);
-        await ask("send-raw", { composeId, raw: buffer, envelopeTo }, [buffer]);
-      },
-      saveDraft: async (raw) => {
-        const buffer = ownBuffer(raw);
-        const { draftId } = await ask("save-draft", { composeId, raw: buffer }, [buffer]);
-        return { draftId: draftId === undefined || draftId === null ? null : String(draftId) };
-      },
-      setBody: async (text, html) => {
-        await ask("set-body", { composeId, text, html });
-      },
-      setIntercept: (on) => {
-        document.documentElement.dataset.siegelIntercept = on ? "1" : "0";
-      },
       showWebmailEditor: (visible) => {
         for (const selector of OWN_EDITOR) for (const el of document.querySelectorAll(selector)) visible ? el.style.removeProperty("display") : el.style.setProperty("display", "none", "important");
       },

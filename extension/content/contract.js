@@ -59,5 +59,36 @@
     return { folder: value.folder.slice(0, 500), id: value.id.slice(0, 500), mode: value.mode === "forward" ? "forward" : "reply" };
   }
 
-  Object.assign(P, { pageContract, ownBuffer, messageRef });
+  /**
+   * What a compose view's context gets from a webmail that speaks the page contract, for `composeId`: the
+   * requests `get-draft`, `get-recipients`, `get-raw`, `send-raw`, `save-draft` and `set-body` through
+   * `ask`, and the `data-siegel-intercept` flag. An adapter adds where things are in its webmail's DOM.
+   */
+  function contractCompose(ask, composeId) {
+    return {
+      getDraft: async () => (await ask("get-draft", { composeId })).draft,
+      getRecipients: async () => {
+        const { from, to, cc, bcc, subject } = await ask("get-recipients", { composeId });
+        return { from, to, cc, bcc, subject };
+      },
+      getRaw: async (folder, id) => new Uint8Array((await ask("get-raw", { folder, id })).raw),
+      sendRaw: async (raw, envelopeTo) => {
+        const buffer = ownBuffer(raw);
+        await ask("send-raw", { composeId, raw: buffer, envelopeTo }, [buffer]);
+      },
+      saveDraft: async (raw) => {
+        const buffer = ownBuffer(raw);
+        const { draftId } = await ask("save-draft", { composeId, raw: buffer }, [buffer]);
+        return { draftId: draftId === undefined || draftId === null ? null : String(draftId) };
+      },
+      setBody: async (text, html) => {
+        await ask("set-body", { composeId, text, html });
+      },
+      setIntercept: (on) => {
+        document.documentElement.dataset.siegelIntercept = on ? "1" : "0";
+      },
+    };
+  }
+
+  Object.assign(P, { pageContract, ownBuffer, messageRef, contractCompose });
 })();

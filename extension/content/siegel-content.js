@@ -13,6 +13,7 @@
     pageContract: P.pageContract,
     ownBuffer: P.ownBuffer,
     messageRef: P.messageRef,
+    contractCompose: P.contractCompose,
     /**
      * Called by an adapter: `{ name, start({ onCompose(ctx), onMessage(ctx) }) }`. A compose `ctx` has
      * `composeId`, `draft` and `original` (`{ folder, id }` or null), `mount(el)`, `getDraft()`,
